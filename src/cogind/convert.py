@@ -1,0 +1,129 @@
+"""Arrow columns to the int64 arrays kernels read (nulls as NULL), and row scopes."""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cogind.kernels import NULL
+from cogind.model import Condition, Input
+
+_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+
+def _plain(arr):
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    return arr
+
+
+def _ints(arr: pa.Array) -> np.ndarray:
+    """Integer-like Arrow array to int64 NumPy with nulls as NULL."""
+    out = pc.cast(arr, pa.int64()) if arr.type != pa.int64() else arr
+    if out.null_count:
+        out = out.fill_null(NULL)
+    return out.to_numpy(zero_copy_only=False)
+
+
+def _seconds(arr: pa.Array) -> np.ndarray:
+    t = arr.type
+    if pa.types.is_timestamp(t):
+        raw = _ints(arr.view(pa.int64()) if arr.null_count == 0 else pc.cast(arr, pa.int64()))
+        return _scale_floor(raw, _PER_SECOND[t.unit])
+    return _scale_mul(_days(arr), 86400)
+
+
+def _days(arr: pa.Array) -> np.ndarray:
+    t = arr.type
+    if pa.types.is_date32(t):
+        return _ints(pc.cast(arr, pa.int32()))
+    if pa.types.is_date64(t):
+        return _scale_floor(_ints(pc.cast(arr, pa.int64())), 86_400_000)
+    if pa.types.is_timestamp(t):
+        return _scale_floor(_ints(pc.cast(arr, pa.int64())), 86400 * _PER_SECOND[t.unit])
+    raise TypeError(f"{t} is not a date")
+
+
+def _scale_floor(raw: np.ndarray, div: int) -> np.ndarray:
+    out = np.floor_divide(raw, div)
+    out[raw == NULL] = NULL
+    return out
+
+
+def _scale_mul(raw: np.ndarray, mul: int) -> np.ndarray:
+    out = raw * mul
+    out[raw == NULL] = NULL
+    return out
+
+
+def _cents(arr: pa.Array) -> np.ndarray:
+    t = arr.type
+    if pa.types.is_integer(t):
+        return _scale_mul(_ints(arr), 100)
+    f = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+    bad = ~np.isfinite(f)
+    out = np.empty(len(f), np.int64)
+    np.rint(f * 100.0, out=out, casting="unsafe")
+    out[bad] = NULL
+    return out
+
+
+def _value_set(values: tuple, t: pa.DataType) -> pa.Array:
+    try:
+        return pa.array(values, type=t)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return pa.array(values)
+
+
+def _flag(arr: pa.Array, values: tuple) -> np.ndarray:
+    hit = pc.is_in(arr, value_set=_value_set(values, arr.type))
+    out = np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), np.int64)
+    if arr.null_count:
+        out[np.asarray(arr.is_null().to_numpy(zero_copy_only=False))] = NULL
+    return out
+
+
+def column_to_int64(column, inp: Input, cache: dict | None = None) -> np.ndarray:
+    """The int64 array a kernel reads for ``inp`` (computed once per batch via ``cache``)."""
+    key = (inp.column, inp.kind, inp.values)
+    if cache is not None and key in cache:
+        return cache[key]
+    arr = _plain(column)
+    if inp.kind == "days":
+        out = _days(arr)
+    elif inp.kind == "seconds":
+        out = _seconds(arr)
+    elif inp.kind == "cents":
+        out = _cents(arr)
+    elif inp.kind == "flag":
+        out = _flag(arr, inp.values)
+    else:
+        out = _ints(arr)
+    out = np.ascontiguousarray(out, dtype=np.int64)
+    if cache is not None:
+        cache[key] = out
+    return out
+
+
+def scope_mask(batch: pa.RecordBatch, conditions: tuple[Condition, ...]):
+    """(rows in scope, rows whose scope is undecided because of a null, or None)."""
+    n = batch.num_rows
+    scope = np.ones(n, bool)
+    if not conditions:
+        return scope, None
+    ruled_out = np.zeros(n, bool)
+    any_null = np.zeros(n, bool)
+    for c in conditions:
+        arr = _plain(batch.column(c.column))
+        hit = pc.is_in(arr, value_set=_value_set(c.values, arr.type))
+        if c.negate:
+            hit = pc.invert(hit)
+        yes = np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), bool)
+        null = (np.asarray(arr.is_null().to_numpy(zero_copy_only=False), bool)
+                if arr.null_count else np.zeros(n, bool))
+        scope &= yes & ~null
+        ruled_out |= ~yes & ~null
+        any_null |= null
+    return scope, any_null & ~ruled_out

@@ -1,0 +1,337 @@
+"""Plan, fused pass, merge and finalisation.
+
+For each input table, every selected indicator becomes a *state* (its kernel's int64 array per
+caisse slot × month); indicators with the same scope and kernel share one state. One pass over
+the table's record batches updates every state; states of several passes merge by addition.
+Periods (month, quarter, year) and the national level are sums of the monthly states, never
+averages of caisse values. Caisse slot 0 only counts rows with no caisse: the kernels never see them.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+import numpy as np
+import pyarrow as pa
+
+from cogind.convert import column_to_int64, scope_mask
+from cogind.errors import ConfigError, DataError
+from cogind.kernels import NULL
+from cogind.kernels.groups import group_index, months_and_range
+from cogind.model import Condition, Indicator, Input, Kernel
+from cogind.readers import DEFAULT_BATCH, TableInput
+
+ENGINE_REASONS = ("champ_indetermine", "caisse_manquante")
+"""Counted by the engine, never used: rows whose scope cannot be decided (a null in a scope
+column), rows with no caisse (counted in slot 0, so in the national row only)."""
+UNKNOWN_SCOPE, NO_CAISSE = range(len(ENGINE_REASONS))
+
+PERIOD_KINDS = ("month", "quarter", "year")
+
+
+# --------------------------------------------------------------------------- periods
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    first_month: int  # months since 1970-01
+    last_month: int
+
+    @property
+    def year(self) -> int:
+        return 1970 + self.first_month // 12
+
+    @property
+    def start(self) -> dt.date:
+        return month_start(self.first_month)
+
+    @property
+    def end(self) -> dt.date:
+        return month_start(self.last_month + 1) - dt.timedelta(days=1)
+
+
+def month_start(m: int) -> dt.date:
+    return dt.date(1970 + m // 12, m % 12 + 1, 1)
+
+
+def periods_between(first: int, last: int, kind: str) -> list[Period]:
+    """Calendar periods of ``kind`` that overlap months ``first``..``last``."""
+    if kind not in PERIOD_KINDS:
+        raise ConfigError(f"unknown period '{kind}' (expected {', '.join(PERIOD_KINDS)})")
+    size = {"month": 1, "quarter": 3, "year": 12}[kind]
+    out, m = [], first - first % size
+    while m <= last:
+        y, r = 1970 + m // 12, m % 12
+        label = {1: f"{y}-{r + 1:02d}", 3: f"{y}-T{r // 3 + 1}", 12: f"{y}"}[size]
+        out.append(Period(label, m, m + size - 1))
+        m += size
+    return out
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class GroupKey:
+    caisse: str
+    period: str
+    where: tuple[Condition, ...]
+
+
+@dataclass
+class StatePlan:
+    group: GroupKey
+    kernel: Kernel
+    indicators: list[Indicator] = field(default_factory=list)
+
+
+@dataclass
+class TablePlan:
+    table: str
+    states: list[StatePlan]
+
+    @property
+    def groups(self) -> list[GroupKey]:
+        return list(dict.fromkeys(s.group for s in self.states))
+
+    @property
+    def columns(self) -> list[str]:
+        cols: list[str] = []
+        for s in self.states:
+            for ind in s.indicators:
+                cols += ind.required_columns
+        return list(dict.fromkeys(cols))
+
+
+def plan(indicators: Iterable[Indicator]) -> dict[str, TablePlan]:
+    """Group indicators by table, then by shared state (same scope and same kernel)."""
+    tables: dict[str, dict[tuple, StatePlan]] = {}
+    for ind in indicators:
+        g = GroupKey(ind.caisse_column, ind.period_column, tuple(sorted(
+            ind.where, key=lambda c: (c.column, c.negate, repr(c.values)))))
+        k = ind.measure.kernel()
+        key = (g, k)
+        states = tables.setdefault(ind.table, {})
+        states.setdefault(key, StatePlan(g, k)).indicators.append(ind)
+    return {t: TablePlan(t, list(s.values())) for t, s in tables.items()}
+
+
+# --------------------------------------------------------------------------- accumulation
+
+
+class Accumulator:
+    """States of one table's pass: per state, an int64 array (slots, months, width + extra)."""
+
+    def __init__(self, tplan: TablePlan, slots: dict[str, int] | None = None,
+                 lock=None) -> None:
+        self.plan = tplan
+        self.slots = slots if slots is not None else {}
+        self.lock = lock or contextlib.nullcontext()
+        self.month0 = 0
+        self.n_months = 0
+        self.n_slots = 1
+        n = len(tplan.states)
+        self.states = [np.zeros((1, 0, s.kernel.width + len(ENGINE_REASONS)), np.int64)
+                       for s in tplan.states]
+        self.undated = [np.zeros(1, np.int64) for _ in range(n)]
+        self.rows_read = 0
+
+    # ------------------------------------------------------------------ shape
+    def _ensure(self, n_slots: int, lo: int, hi: int) -> None:
+        if self.n_months == 0:
+            new0, new_n = lo, hi - lo + 1
+        else:
+            new0 = min(self.month0, lo)
+            new_n = max(self.month0 + self.n_months, hi + 1) - new0
+        n_slots = max(n_slots, self.n_slots)
+        if (new0, new_n, n_slots) == (self.month0, self.n_months, self.n_slots):
+            return
+        off = self.month0 - new0
+        for i, st in enumerate(self.states):
+            grown = np.zeros((n_slots, new_n, st.shape[2]), np.int64)
+            grown[:st.shape[0], off:off + st.shape[1]] = st
+            self.states[i] = grown
+            und = np.zeros(n_slots, np.int64)
+            und[:len(self.undated[i])] = self.undated[i]
+            self.undated[i] = und
+        self.month0, self.n_months, self.n_slots = new0, new_n, n_slots
+
+    # ------------------------------------------------------------------ update
+    def caisse_slots(self, column: pa.Array) -> np.ndarray:
+        """Slot of each row's caisse (0 when null); new caisses get new slots."""
+        if not pa.types.is_dictionary(column.type):
+            column = column.dictionary_encode()
+        codes = column.dictionary.to_pylist()
+        lookup = np.empty(len(codes) + 1, np.int64)
+        for j, code in enumerate(codes):
+            if code is None:
+                lookup[j] = 0
+                continue
+            slot = self.slots.get(code)
+            if slot is None:
+                with self.lock:  # threads share the mapping: assign under the lock
+                    slot = self.slots.setdefault(code, len(self.slots) + 1)
+            lookup[j] = slot
+        lookup[-1] = 0
+        idx = column.indices.fill_null(len(codes)).to_numpy(zero_copy_only=False)
+        return lookup[idx.astype(np.int64)]
+
+    def update(self, batch: pa.RecordBatch) -> None:
+        """Update every state from one batch: months first, then the window, then groups."""
+        self.rows_read += batch.num_rows
+        cache: dict = {}
+        prepared = {g: self._months(batch, g, cache) for g in self.plan.groups}
+        spans = [(p[4], p[5]) for p in prepared.values() if p[4] <= p[5]]
+        if spans:
+            self._ensure(len(self.slots) + 1, min(a for a, _ in spans), max(b for _, b in spans))
+        elif len(self.slots) + 1 > self.n_slots and self.n_months:
+            self._ensure(len(self.slots) + 1, self.month0, self.month0 + self.n_months - 1)
+        groups = {g: self._groups(*p) for g, p in prepared.items()}
+        for i, sp in enumerate(self.plan.states):
+            group, engine_counts, n_undated_by_slot = groups[sp.group]
+            st = self.states[i]
+            flat = st.reshape(-1, st.shape[2])
+            arrays = [column_to_int64(batch.column(inp.column), inp, cache)
+                      for inp in sp.kernel.inputs]
+            sp.kernel.update(flat[:, :sp.kernel.width], group, *arrays)
+            for r, counted in engine_counts.items():
+                flat[:, sp.kernel.width + r] += counted
+            self._add_undated(i, n_undated_by_slot)
+
+    def _months(self, batch: pa.RecordBatch, g: GroupKey, cache: dict):
+        key = ("slots", g.caisse)
+        if key not in cache:
+            cache[key] = self.caisse_slots(batch.column(g.caisse))
+        slots = cache[key]
+        days = column_to_int64(batch.column(g.period), Input(g.period, "days"), cache)
+        scope, unknown = scope_mask(batch, g.where)
+        months = np.empty(len(days), np.int64)
+        span = scope if unknown is None else scope | unknown
+        lo, hi, n_null = months_and_range(days, span, months)
+        return slots, months, scope, unknown, lo, hi, n_null
+
+    def _groups(self, slots, months, scope, unknown, lo, hi, n_null):
+        size = self.n_slots * self.n_months
+        group = np.empty(len(months), np.int64)
+        group_index(slots, months, scope, self.month0, self.n_months, group)
+        engine_counts = {}
+        no_caisse = (slots == 0) & (group >= 0)
+        if no_caisse.any():
+            engine_counts[NO_CAISSE] = np.bincount(group[no_caisse], minlength=size)
+            group[no_caisse] = -1
+        n_undated = np.zeros(self.n_slots, np.int64)
+        if n_null:
+            n_undated = np.bincount(slots[scope & (months == NULL)], minlength=self.n_slots)
+        if unknown is not None and unknown.any():
+            undetermined = np.empty(len(months), np.int64)
+            group_index(slots, months, unknown, self.month0, self.n_months, undetermined)
+            engine_counts[UNKNOWN_SCOPE] = np.bincount(undetermined[undetermined >= 0],
+                                                       minlength=size)
+        return group, engine_counts, n_undated
+
+    def _add_undated(self, i: int, counts: np.ndarray) -> None:
+        if len(self.undated[i]) < len(counts):
+            grown = np.zeros(len(counts), np.int64)
+            grown[:len(self.undated[i])] = self.undated[i]
+            self.undated[i] = grown
+        self.undated[i][:len(counts)] += counts
+
+    # ------------------------------------------------------------------ merge
+    def merge(self, other: Accumulator) -> Accumulator:
+        """Merge ``other``'s states into this one (same plan, same caisse slot mapping)."""
+        if other.n_months:
+            self._ensure(max(self.n_slots, other.n_slots), other.month0,
+                         other.month0 + other.n_months - 1)
+            off = other.month0 - self.month0
+            for i, st in enumerate(other.states):
+                w = self.plan.states[i].kernel.width
+                mine = self.states[i][:st.shape[0], off:off + st.shape[1]]
+                mine[..., :w] = self.plan.states[i].kernel.merged(mine[..., :w], st[..., :w])
+                mine[..., w:] += st[..., w:]
+        for i, und in enumerate(other.undated):
+            self._add_undated(i, und)
+        self.rows_read += other.rows_read
+        return self
+
+
+class MonthGrid:
+    """One state's monthly grid, summed on demand over months; national appended last."""
+
+    def __init__(self, states: np.ndarray, month0: int, width: int) -> None:
+        self.states = states
+        self.month0 = month0
+        self.width = width
+        self._cum = np.concatenate([np.zeros((states.shape[0], 1, states.shape[2]), np.int64),
+                                    np.cumsum(states, axis=1)], axis=1)
+
+    def rows(self, first: int, last: int) -> np.ndarray:
+        """Kernel state summed over months ``first``..``last`` (clipped), per slot + national."""
+        n = self.states.shape[1]
+        a = min(max(first - self.month0, 0), n)
+        b = min(max(last - self.month0 + 1, 0), n)
+        per_slot = self._cum[:, b, :self.width] - self._cum[:, a, :self.width]
+        return np.vstack([per_slot, per_slot.sum(axis=0, keepdims=True)])
+
+    def extra(self, first: int, last: int) -> np.ndarray:
+        n = self.states.shape[1]
+        a = min(max(first - self.month0, 0), n)
+        b = min(max(last - self.month0 + 1, 0), n)
+        per_slot = self._cum[:, b, self.width:] - self._cum[:, a, self.width:]
+        return np.vstack([per_slot, per_slot.sum(axis=0, keepdims=True)])
+
+
+def accumulate(table: TableInput, tplan: TablePlan, batch_size: int = DEFAULT_BATCH,
+               threads: int = 1) -> Accumulator:
+    """One fused pass over ``table``: every state of the plan updated from each batch."""
+    batches = table.batches(tplan.columns, batch_size)
+    if threads <= 1:
+        acc = Accumulator(tplan)
+        for b in batches:
+            acc.update(b)
+        return acc
+    return _accumulate_threads(batches, tplan, threads)
+
+
+def _accumulate_threads(batches: Iterator[pa.RecordBatch], tplan: TablePlan,
+                        threads: int) -> Accumulator:
+    """Batches shared out to ``threads`` accumulators (numba releases the GIL), then merged."""
+    slots: dict[str, int] = {}
+    lock = threading.Lock()
+    accs = [Accumulator(tplan, slots, lock) for _ in range(threads)]
+
+    def work(acc: Accumulator) -> None:
+        while True:
+            with lock:
+                b = next(batches, None)
+            if b is None:
+                return
+            acc.update(b)
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(work, accs))
+    total = accs[0]
+    for other in accs[1:]:
+        total.merge(other)
+    return total
+
+
+def check_strict(acc: Accumulator, table: str) -> None:
+    """Under ``strict``, any excluded row is an error naming the table and the reasons."""
+    for i, sp in enumerate(acc.plan.states):
+        st = acc.states[i]
+        reasons = list(sp.kernel.reasons) + list(ENGINE_REASONS)
+        k = len(sp.kernel.reasons)
+        tail = st[..., sp.kernel.width - k:].sum(axis=(0, 1))  # kernel then engine reasons
+        counts = {r: int(c) for r, c in zip(reasons, tail) if c}
+        if acc.undated[i].sum():
+            counts["date_periode_manquante"] = int(acc.undated[i].sum())
+        if counts:
+            codes = ", ".join(ind.code for ind in sp.indicators)
+            detail = ", ".join(f"{r}: {c}" for r, c in sorted(counts.items()))
+            raise DataError(f"table '{table}': rows excluded from {codes} ({detail}) "
+                            "under --strict")

@@ -1,0 +1,343 @@
+"""Measure families: how an indicator's rows become a state (its kernel) and a state a value.
+
+Each family declares a :class:`~cogind.model.Kernel` (columns read, state width, numba update)
+and finalises summed states, row-wise and vectorised, into value, numerator, denominator and n.
+Families that compare periods (evolution, savings) finalise from the monthly grid instead.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from cogind.kernels import counts, delay, sums
+from cogind.model import Condition, Input, Kernel
+
+if TYPE_CHECKING:
+    from cogind.engine import MonthGrid, Period
+    from cogind.model import Indicator
+    from cogind.registry import Registry
+
+
+@dataclass
+class Finalised:
+    """Finalised figures for a set of state rows; ``reason`` says why a value is missing."""
+
+    value: np.ndarray
+    numerator: np.ndarray
+    denominator: np.ndarray
+    n: np.ndarray
+    reason: list
+    details: list | None = None
+
+    @classmethod
+    def empty_reasons(cls, value, numerator, denominator, n, missing_reason: str) -> Finalised:
+        reason = [None if not math.isnan(v) else missing_reason for v in value]
+        return cls(value, numerator, denominator, n, reason)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    out = np.full(num.shape, np.nan)
+    ok = den > 0
+    out[ok] = scale * num[ok].astype(np.float64) / den[ok]
+    return out
+
+
+class Measure:
+    """Base of every family. Subclasses set ``statistic`` and implement the hooks below."""
+
+    statistic = "?"
+    multi_period = False
+
+    def kernel(self) -> Kernel:
+        raise NotImplementedError
+
+    def finalise(self, rows: np.ndarray) -> Finalised:
+        """``rows``: int64 states of shape (k, width), one per cell to finalise."""
+        raise NotImplementedError
+
+    def finalise_grid(self, grid: MonthGrid, periods: list[Period]) -> list[Finalised]:
+        """One :class:`Finalised` per period, rows = caisse slots then national."""
+        return [self.finalise(grid.rows(p.first_month, p.last_month)) for p in periods]
+
+    def exclusions(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        reasons = self.kernel().reasons
+        k = len(reasons)
+        return {r: rows[:, rows.shape[1] - k + j] for j, r in enumerate(reasons)}
+
+    def validate(self, indicator: Indicator, registry: Registry) -> None:
+        """Raise ValueError when the declaration cannot be computed."""
+
+    def describe(self, indicator: Indicator) -> list[str]:
+        raise NotImplementedError
+
+
+# --------------------------------------------------------------------------- delays
+
+PERCENTILE_RULE = ("plus petite valeur d telle qu'au moins p % des délais soient ≤ d "
+                   "(inverse de la fonction de répartition empirique : Hyndman-Fan type 1, "
+                   "SAS PCTLDEF=3) ; rang k = ⌈p·n⌉, sans interpolation")
+
+
+@dataclass(frozen=True)
+class Delay(Measure):
+    """A delay between a start and an end event: mean, exact quantile or share within a threshold.
+
+    ``missing_end``: ``exclure`` (a row with no end event is excluded and counted) or
+    ``hors_delai`` (it counts as beyond every threshold: an e-mail never answered).
+    """
+
+    start: str
+    end: str
+    statistic: str = "moyenne"  # moyenne | quantile | part_sous_seuil
+    unit: str = "jours"  # jours | heures
+    quantile: float | None = None
+    threshold: int | None = None
+    missing_end: str = "exclure"
+    max_delay: int = 730
+
+    def kernel(self) -> Kernel:
+        hours = self.unit == "heures"
+        kind = "seconds" if hours else "days"
+        late = self.missing_end == "hors_delai"
+        update = {(False, False): delay.update_days, (False, True): delay.update_days_open_late,
+                  (True, False): delay.update_hours, (True, True): delay.update_hours_open_late}
+        return Kernel(f"delai_{self.unit}{'_ouverts_hors_delai' if late else ''}",
+                      (Input(self.start, kind), Input(self.end, kind)),
+                      delay.width(self.max_delay), update[(hours, late)], delay.REASONS)
+
+    def validate(self, indicator, registry) -> None:
+        if self.statistic not in ("moyenne", "quantile", "part_sous_seuil"):
+            raise ValueError(f"unknown delay statistic '{self.statistic}'")
+        if self.unit not in ("jours", "heures"):
+            raise ValueError(f"delay unit must be jours or heures, not '{self.unit}'")
+        if self.missing_end not in ("exclure", "hors_delai"):
+            raise ValueError(f"missing_end must be exclure or hors_delai")
+        if self.statistic == "quantile" and not (self.quantile and 0 < self.quantile <= 1):
+            raise ValueError("a quantile delay needs 0 < quantile ≤ 1")
+        if self.statistic == "part_sous_seuil" and not (
+                self.threshold is not None and 0 <= self.threshold <= self.max_delay):
+            raise ValueError("a share within a threshold needs 0 ≤ threshold ≤ max_delay")
+        if self.statistic == "moyenne" and self.missing_end != "exclure":
+            raise ValueError("a mean delay cannot count open rows as late")
+
+    def finalise(self, rows: np.ndarray) -> Finalised:
+        n = rows[:, 0]
+        hist = rows[:, delay.HEAD:delay.HEAD + self.max_delay + 2]
+        if self.statistic == "moyenne":
+            value = _ratio(rows[:, 1], n)
+            return Finalised.empty_reasons(value, rows[:, 1].astype(float), n.astype(float), n,
+                                           "aucun délai mesurable")
+        if self.statistic == "part_sous_seuil":
+            within = hist[:, :self.threshold + 1].sum(axis=1)
+            value = _ratio(within, n, 100.0)
+            return Finalised.empty_reasons(value, within.astype(float), n.astype(float), n,
+                                           "aucune ligne dans le champ")
+        return self._quantile(hist, n)
+
+    def _quantile(self, hist: np.ndarray, n: np.ndarray) -> Finalised:
+        q = Fraction(str(self.quantile))
+        value = np.full(n.shape, np.nan)
+        reason: list = [None] * len(n)
+        cum = np.cumsum(hist, axis=1)
+        for i, ni in enumerate(n):
+            if ni == 0:
+                reason[i] = "aucun délai mesurable"
+                continue
+            k = -((-q.numerator * int(ni)) // q.denominator)  # ⌈q·n⌉ in exact arithmetic
+            d = int(np.searchsorted(cum[i], k))
+            if d > self.max_delay:
+                reason[i] = f"quantile au-delà de l'histogramme (> {self.max_delay} {self.unit})"
+            else:
+                value[i] = d
+        nf = n.astype(float)
+        return Finalised(value, np.full(n.shape, np.nan), nf, n, reason)
+
+    def describe(self, indicator) -> list[str]:
+        unit = "heures (arrondi à l'heure supérieure)" if self.unit == "heures" else "jours calendaires"
+        lines = [f"Délai = {self.end} − {self.start}, en {unit}."]
+        if self.statistic == "moyenne":
+            lines.append("Valeur : moyenne des délais (somme des délais / nombre de délais).")
+        elif self.statistic == "quantile":
+            lines.append(f"Valeur : quantile d'ordre {self.quantile:g} des délais ; règle : "
+                         f"{PERCENTILE_RULE}.")
+        else:
+            lines.append(f"Valeur : part des lignes dont le délai est ≤ {self.threshold} "
+                         f"{self.unit} (numérateur) parmi les lignes du champ (dénominateur).")
+        if self.missing_end == "hors_delai":
+            lines.append(f"Sans {self.end} (non traité) : compté hors délai, pas exclu.")
+        else:
+            lines.append(f"Sans {self.end} : exclu (motif fin_manquante).")
+        lines.append(f"Exclus : {self.start} manquant (debut_manquant), fin avant début "
+                     f"(fin_avant_debut). Délais > {self.max_delay} {self.unit} : comptés "
+                     "exactement dans la moyenne, regroupés au-delà pour les quantiles.")
+        return lines
+
+
+# --------------------------------------------------------------------------- proportions, counts
+
+
+@dataclass(frozen=True)
+class Proportion(Measure):
+    """Share of the rows in scope whose ``numerator`` condition holds (in %)."""
+
+    numerator: Condition
+    statistic: str = "proportion"
+
+    def kernel(self) -> Kernel:
+        c = self.numerator
+        return Kernel("proportion", (Input(c.column, "flag", c.values),), 3,
+                      counts.update_proportion, counts.PROPORTION_REASONS)
+
+    def finalise(self, rows):
+        n = rows[:, 0]
+        value = _ratio(rows[:, 1], n, 100.0)
+        return Finalised.empty_reasons(value, rows[:, 1].astype(float), n.astype(float), n,
+                                       "aucune ligne dans le champ")
+
+    def describe(self, indicator):
+        return [f"Numérateur : lignes du champ où {self.numerator}.",
+                "Dénominateur : lignes du champ. Valeur : numérateur / dénominateur × 100.",
+                f"Exclus : {self.numerator.column} manquant (valeur_manquante)."]
+
+
+@dataclass(frozen=True)
+class Count(Measure):
+    """Number of rows in scope."""
+
+    statistic: str = "nombre"
+
+    def kernel(self) -> Kernel:
+        return Kernel("nombre", (), 1, counts.update_count)
+
+    def finalise(self, rows):
+        n = rows[:, 0]
+        return Finalised(n.astype(float), n.astype(float), np.full(n.shape, np.nan), n,
+                         [None] * len(n))
+
+    def describe(self, indicator):
+        return ["Valeur : nombre de lignes du champ."]
+
+
+# --------------------------------------------------------------------------- amounts
+
+
+@dataclass(frozen=True)
+class Sum(Measure):
+    """Sum of an amount over the rows in scope, in euros (exact, from integer cents)."""
+
+    column: str
+    statistic: str = "somme"
+
+    def kernel(self) -> Kernel:
+        return Kernel("somme", (Input(self.column, "cents"),), 4, sums.update_sum, sums.SUM_REASONS)
+
+    def finalise(self, rows):
+        n = rows[:, 0]
+        total = rows[:, 1] / 100.0
+        return Finalised(total, total, np.full(n.shape, np.nan), n, [None] * len(n))
+
+    def describe(self, indicator):
+        return [f"Valeur : somme de {self.column} (euros) sur les lignes du champ.",
+                "Exclus : montant manquant, montant négatif."]
+
+
+@dataclass(frozen=True)
+class RatioOfSums(Measure):
+    """Σ numerator / Σ denominator × ``scale`` over the rows in scope."""
+
+    numerator: str
+    denominator: str
+    scale: float = 100.0
+    statistic: str = "ratio"
+
+    def kernel(self) -> Kernel:
+        return Kernel("ratio", (Input(self.numerator, "cents"), Input(self.denominator, "cents")),
+                      6, sums.update_ratio, sums.RATIO_REASONS)
+
+    def finalise(self, rows):
+        n = rows[:, 0]
+        value = _ratio(rows[:, 1], rows[:, 2], self.scale)
+        return Finalised.empty_reasons(value, rows[:, 1] / 100.0, rows[:, 2] / 100.0, n,
+                                       "dénominateur nul")
+
+    def describe(self, indicator):
+        return [f"Valeur : Σ {self.numerator} / Σ {self.denominator} × {self.scale:g}, sur les "
+                "lignes du champ (sommes exactes en centimes).",
+                "Exclus : numérateur ou dénominateur manquant, montant négatif."]
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+@dataclass(frozen=True)
+class Evolution(Measure):
+    """Change in % of another measure's value versus the same months of a base year.
+
+    ``base``: ``annee_precedente`` or a fixed year (e.g. 2022 for « −3 % / base 2022 »).
+    """
+
+    of: Measure
+    base: str | int = "annee_precedente"
+    statistic: str = "evolution"
+    multi_period = True
+
+    def kernel(self) -> Kernel:
+        return self.of.kernel()
+
+    def finalise_grid(self, grid, periods):
+        out = []
+        for p in periods:
+            base_year = p.year - 1 if self.base == "annee_precedente" else int(self.base)
+            shift = 12 * (p.year - base_year)
+            cur = self.of.finalise(grid.rows(p.first_month, p.last_month))
+            ref = self.of.finalise(grid.rows(p.first_month - shift, p.last_month - shift))
+            value = np.full(cur.value.shape, np.nan)
+            ok = np.isfinite(cur.value) & np.isfinite(ref.value) & (ref.value != 0)
+            value[ok] = 100.0 * (cur.value[ok] / ref.value[ok] - 1.0)
+            reason = [None if ok[i] else (
+                "valeur de la période non calculable" if not np.isfinite(cur.value[i])
+                else f"valeur de base {base_year} non calculable ou nulle")
+                for i in range(len(value))]
+            details = [json.dumps({"annee_base": base_year}, ensure_ascii=False)] * len(value)
+            out.append(Finalised(value, cur.value, ref.value, cur.n, reason, details))
+        return out
+
+    def finalise(self, rows):
+        raise NotImplementedError("an evolution is finalised from the monthly grid")
+
+    def describe(self, indicator):
+        base = ("la même période de l'année précédente" if self.base == "annee_precedente"
+                else f"la même période de {self.base}")
+        return (["Valeur : évolution en % de la mesure suivante par rapport à " + base +
+                 " : (valeur / valeur de base − 1) × 100 ; numérateur = valeur de la période, "
+                 "dénominateur = valeur de base."] + ["  " + x for x in self.of.describe(indicator)])
+
+
+@dataclass(frozen=True)
+class KernelMeasure(Measure):
+    """A plugin's own kernel with its own finalisation: the same contract the families use.
+
+    ``finaliser(rows) -> (value, numerator, denominator, n)`` receives summed states.
+    """
+
+    custom: Kernel
+    finaliser: Callable
+    text: str = ""
+    statistic: str = "noyau"
+
+    def kernel(self) -> Kernel:
+        return self.custom
+
+    def finalise(self, rows):
+        value, num, den, n = self.finaliser(rows)
+        value = np.asarray(value, dtype=float)
+        return Finalised.empty_reasons(value, np.asarray(num, float), np.asarray(den, float),
+                                       np.asarray(n, np.int64), "non calculable")
+
+    def describe(self, indicator):
+        return [self.text or f"Noyau propre : {self.custom.name}."]

@@ -1,0 +1,65 @@
+"""Delay between two events: count, sum and an integer histogram with an overflow bin.
+
+State per group: [n, sum, open, hist(0..max_delay), overflow, debut_manquant, fin_manquante,
+fin_avant_debut]. ``n`` counts delays kept (open ones included when they count as late), ``sum``
+the finite delays, ``open`` rows with no end event. Exact means and quantiles follow.
+"""
+from numba import njit
+
+from cogind.kernels import NULL
+
+HEAD = 3  # n, sum, open
+REASONS = ("debut_manquant", "fin_manquante", "fin_avant_debut")
+
+
+@njit(cache=True, nogil=True)
+def _delay(state, group, start, end, divisor, open_is_late):
+    width = state.shape[1]
+    overflow = width - len(REASONS) - 1
+    top = overflow - HEAD
+    for i in range(group.shape[0]):
+        g = group[i]
+        if g < 0:
+            continue
+        s = start[i]
+        e = end[i]
+        if s == NULL:
+            state[g, width - 3] += 1
+        elif e == NULL:
+            if open_is_late:
+                state[g, 0] += 1
+                state[g, 2] += 1
+                state[g, overflow] += 1
+            else:
+                state[g, width - 2] += 1
+        elif e < s:
+            state[g, width - 1] += 1
+        else:
+            d = (e - s + divisor - 1) // divisor  # ceiling: 48 h 00 min 01 s is 49 h
+            state[g, 0] += 1
+            state[g, 1] += d
+            state[g, HEAD + (d if d < top else top)] += 1
+
+
+@njit(cache=True, nogil=True)
+def update_days(state, group, start, end):
+    _delay(state, group, start, end, 1, False)
+
+
+@njit(cache=True, nogil=True)
+def update_days_open_late(state, group, start, end):
+    _delay(state, group, start, end, 1, True)
+
+
+@njit(cache=True, nogil=True)
+def update_hours(state, group, start, end):
+    _delay(state, group, start, end, 3600, False)
+
+
+@njit(cache=True, nogil=True)
+def update_hours_open_late(state, group, start, end):
+    _delay(state, group, start, end, 3600, True)
+
+
+def width(max_delay: int) -> int:
+    return HEAD + max_delay + 2 + len(REASONS)

@@ -1,0 +1,55 @@
+"""Group index of each row: caisse slot × month, -1 for rows out of scope."""
+import numpy as np
+from numba import njit
+
+from cogind.kernels import NULL
+
+
+@njit(cache=True, nogil=True)
+def month_of_day(days):
+    """Months since 1970-01 of a day count since 1970-01-01 (proleptic Gregorian, H. Hinnant)."""
+    z = days + 719468
+    era = (z if z >= 0 else z - 146096) // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    y = yoe + era * 400
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    m = mp + 3 if mp < 10 else mp - 9
+    if m <= 2:
+        y += 1
+    return (y - 1970) * 12 + (m - 1)
+
+
+@njit(cache=True, nogil=True)
+def months_and_range(days, scope, months):
+    """Fill ``months`` for rows in scope; return (min, max, rows in scope with a null date)."""
+    lo = np.iinfo(np.int64).max
+    hi = np.iinfo(np.int64).min
+    n_null = 0
+    for i in range(days.shape[0]):
+        if not scope[i]:
+            continue
+        d = days[i]
+        if d == NULL:
+            months[i] = NULL
+            n_null += 1
+            continue
+        m = month_of_day(d)
+        months[i] = m
+        if m < lo:
+            lo = m
+        if m > hi:
+            hi = m
+    return lo, hi, n_null
+
+
+@njit(cache=True, nogil=True)
+def group_index(slots, months, scope, month0, n_months, out):
+    """``out[i] = slot * n_months + month - month0`` for rows in scope with a month, else -1."""
+    for i in range(slots.shape[0]):
+        m = months[i]
+        if not scope[i] or m == NULL:
+            out[i] = -1
+        else:
+            out[i] = slots[i] * n_months + (m - month0)

@@ -1,0 +1,47 @@
+"""Sums of amounts in integer cents, alone or as a ratio's numerator and denominator.
+
+Sum state per group: [n, sum, montant_manquant, montant_negatif]. Ratio state: [n, sum_num,
+sum_den, numerateur_manquant, denominateur_manquant, montant_negatif].
+"""
+from numba import njit
+
+from cogind.kernels import NULL
+
+SUM_REASONS = ("montant_manquant", "montant_negatif")
+RATIO_REASONS = ("numerateur_manquant", "denominateur_manquant", "montant_negatif")
+
+
+@njit(cache=True, nogil=True)
+def update_sum(state, group, amount):
+    for i in range(group.shape[0]):
+        g = group[i]
+        if g < 0:
+            continue
+        a = amount[i]
+        if a == NULL:
+            state[g, 2] += 1
+        elif a < 0:
+            state[g, 3] += 1
+        else:
+            state[g, 0] += 1
+            state[g, 1] += a
+
+
+@njit(cache=True, nogil=True)
+def update_ratio(state, group, num, den):
+    for i in range(group.shape[0]):
+        g = group[i]
+        if g < 0:
+            continue
+        a = num[i]
+        b = den[i]
+        if a == NULL:
+            state[g, 3] += 1
+        elif b == NULL:
+            state[g, 4] += 1
+        elif a < 0 or b < 0:
+            state[g, 5] += 1
+        else:
+            state[g, 0] += 1
+            state[g, 1] += a
+            state[g, 2] += b

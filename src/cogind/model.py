@@ -1,0 +1,260 @@
+"""Declarations that plugins build and hand to the registry: indicators, COGs, targets, kernels.
+
+Everything here is a frozen dataclass: a plugin declares, the engine computes.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
+
+if TYPE_CHECKING:
+    from cogind.families import Measure
+
+Direction = Literal["hausse", "baisse"]
+"""``hausse``: a higher value is better (a rate of answered calls); ``baisse``: lower is better."""
+
+INPUT_KINDS = ("days", "seconds", "cents", "int", "flag")
+
+
+@dataclass(frozen=True)
+class Source:
+    """The passage of a seed text an indicator or a target rests on."""
+
+    seed: str
+    lines: tuple[int, int]
+    quote: str = ""
+
+    def __str__(self) -> str:
+        a, b = self.lines
+        where = f"l. {a}" if a == b else f"l. {a}-{b}"
+        return f"{self.seed}, {where}"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Row scope: ``column`` takes one of ``values`` (or none of them when ``negate``)."""
+
+    column: str
+    values: tuple
+    negate: bool = False
+
+    def __str__(self) -> str:
+        vals = ", ".join(str(v) for v in self.values)
+        return f"{self.column} {'∉' if self.negate else '∈'} {{{vals}}}"
+
+
+def where(**columns: Any) -> tuple[Condition, ...]:
+    """``where(SIN_1IJ_IND=1, PRS_NAT_REF=(6111, 6112))`` as a tuple of conditions."""
+    conds = []
+    for name, values in sorted(columns.items()):
+        vals = tuple(values) if isinstance(values, (tuple, list, set, frozenset)) else (values,)
+        conds.append(Condition(name, vals))
+    return tuple(conds)
+
+
+@dataclass(frozen=True)
+class Input:
+    """A column a kernel reads, and how the engine turns it into an int64 array.
+
+    ``days``: date or timestamp → days since 1970-01-01; ``seconds``: timestamp → seconds;
+    ``cents``: amount in euros → integer cents; ``int``: integer code; ``flag``: 1 when the
+    value is in ``values``, else 0. Nulls become :data:`cogind.kernels.NULL`.
+    """
+
+    column: str
+    kind: str
+    values: tuple = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in INPUT_KINDS:
+            raise ValueError(f"input kind {self.kind!r} not in {INPUT_KINDS}")
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """The kernel contract: what every measure family (built-in or plugin) provides.
+
+    ``update(state, group, *arrays)`` is a numba function: ``state`` is an int64 array of shape
+    (groups, width) updated in place, ``group`` the int64 group of each row (-1: row out of
+    scope), ``arrays`` one int64 array per input. The last ``len(reasons)`` slots of a group's
+    state count the rows excluded for each reason. ``merge`` must be associative and
+    commutative with zeros as identity; the default adds states.
+    """
+
+    name: str
+    inputs: tuple[Input, ...]
+    width: int
+    update: Callable
+    reasons: tuple[str, ...] = ()
+    merge: Callable | None = None
+
+    def merged(self, a, b):
+        return a + b if self.merge is None else self.merge(a, b)
+
+
+# --------------------------------------------------------------------------- targets
+
+TargetKind = Literal["niveau", "minimum", "maximum", "intervalle", "evolution", "a_determiner"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A COG target (cible) for one year, kept with its wording in the COG.
+
+    ``niveau``: reach ``value`` in the indicator's direction; ``minimum``/``maximum``: stay at or
+    above / at or below ``value``; ``intervalle``: within [``low``, ``high``]; ``evolution``: a
+    change of ``value`` % versus ``base_year`` (the indicator's value is then that change);
+    ``a_determiner``: no figure was set.
+    """
+
+    kind: TargetKind
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    base_year: int | None = None
+    label: str = ""
+
+    @classmethod
+    def level(cls, value: float, label: str = "") -> Target:
+        return cls("niveau", value=value, label=label or _fmt(value))
+
+    @classmethod
+    def at_least(cls, value: float, label: str = "") -> Target:
+        return cls("minimum", value=value, label=label or f"≥ {_fmt(value)}")
+
+    @classmethod
+    def at_most(cls, value: float, label: str = "") -> Target:
+        return cls("maximum", value=value, label=label or f"≤ {_fmt(value)}")
+
+    @classmethod
+    def between(cls, low: float, high: float, label: str = "") -> Target:
+        return cls("intervalle", low=low, high=high, label=label or f"{_fmt(low)}-{_fmt(high)}")
+
+    @classmethod
+    def change(cls, value: float, base_year: int | None = None, label: str = "") -> Target:
+        return cls("evolution", value=value, base_year=base_year, label=label or f"{value:+g} %")
+
+    @classmethod
+    def undetermined(cls, label: str = "à déterminer") -> Target:
+        return cls("a_determiner", label=label)
+
+    def is_met(self, value: float | None, direction: Direction) -> bool | None:
+        """Whether ``value`` meets the target; None when either is missing."""
+        if value is None or math.isnan(value) or self.kind == "a_determiner":
+            return None
+        if self.kind == "intervalle":
+            return self.low <= value <= self.high
+        if self.kind == "minimum":
+            return value >= self.value
+        if self.kind == "maximum":
+            return value <= self.value
+        return value >= self.value if direction == "hausse" else value <= self.value
+
+    def gap(self, value: float | None, direction: Direction) -> float | None:
+        """Signed distance to the target in the indicator's unit, > 0 when better than it."""
+        if value is None or math.isnan(value) or self.kind == "a_determiner":
+            return None
+        if self.kind == "intervalle":
+            return 0.0 if self.low <= value <= self.high else (
+                value - self.low if value < self.low else self.high - value)
+        sign = 1.0 if (self.kind == "minimum" or (self.kind in ("niveau", "evolution")
+                                                   and direction == "hausse")) else -1.0
+        return sign * (value - self.value)
+
+    @property
+    def reference(self) -> float | None:
+        """One number to draw as the target line."""
+        if self.kind == "intervalle":
+            return (self.low + self.high) / 2
+        return self.value
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}"
+
+
+def as_target(spec: Target | float | int | str | None) -> Target:
+    """Targets may be declared as numbers (a level) or ``None`` (à déterminer)."""
+    if isinstance(spec, Target):
+        return spec
+    if spec is None:
+        return Target.undetermined()
+    if isinstance(spec, (int, float)):
+        return Target.level(float(spec))
+    raise TypeError(f"cannot read target {spec!r}")
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator: what it measures, from which table, with which measure family."""
+
+    code: str
+    libelle: str
+    definition: str
+    table: str
+    measure: Measure
+    unit: str
+    direction: Direction
+    period_column: str
+    where: tuple[Condition, ...] = ()
+    caisse_column: str = "ORG_CLE_NUM"
+    source: tuple[Source, ...] = ()
+    notes: str = ""
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        cols = [self.caisse_column, self.period_column]
+        cols += [c.column for c in self.where]
+        cols += [i.column for i in self.measure.kernel().inputs]
+        return tuple(dict.fromkeys(cols))
+
+
+@dataclass(frozen=True)
+class CogIndicator:
+    """An indicator as a COG uses it: its number in the COG, wording and yearly targets."""
+
+    code: str
+    targets: Mapping[int, Target]
+    numero: str = ""
+    libelle: str = ""
+    fiche: str = ""
+    source: tuple[Source, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cog:
+    """A convention d'objectifs et de gestion and the indicators it follows."""
+
+    code: str
+    libelle: str
+    years: tuple[int, ...]
+    indicators: tuple[CogIndicator, ...]
+    source: tuple[Source, ...] = ()
+
+    def entry(self, code: str) -> CogIndicator | None:
+        for ci in self.indicators:
+            if ci.code == code:
+                return ci
+        return None
+
+    def target(self, code: str, year: int) -> Target | None:
+        ci = self.entry(code)
+        return None if ci is None else ci.targets.get(year)
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """An input table as declared in ``schemas/`` (Table Schema JSON)."""
+
+    name: str
+    title: str
+    fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    path: str = ""
+
+    def field_type(self, column: str) -> str | None:
+        f = self.fields.get(column)
+        return None if f is None else f.get("type")

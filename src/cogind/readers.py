@@ -1,0 +1,220 @@
+"""Inputs in: files, folders, in-memory Arrow objects, checked against the table schemas.
+
+Errors name the table, the file and the column; they never quote a value from the data.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.dataset as ds
+
+from cogind.errors import InputError, SchemaError
+from cogind.model import TableSchema
+
+EXTENSIONS = {".parquet": "parquet", ".pq": "parquet", ".arrow": "ipc", ".feather": "ipc",
+              ".ipc": "ipc", ".csv": "csv"}
+DEFAULT_BATCH = 1 << 20
+
+ARROW_TYPES = {"date": pa.date32(), "datetime": pa.timestamp("s"), "integer": pa.int64(),
+               "number": pa.float64(), "string": pa.string(), "boolean": pa.bool_()}
+
+
+def _accepts(expected: str, t: pa.DataType) -> bool:
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    if expected in ("date", "datetime"):
+        return pa.types.is_date(t) or pa.types.is_timestamp(t)
+    if expected == "integer":
+        return pa.types.is_integer(t) or pa.types.is_boolean(t)
+    if expected == "number":
+        return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
+    if expected == "string":
+        return pa.types.is_string(t) or pa.types.is_large_string(t) or (
+            hasattr(pa.types, "is_string_view") and pa.types.is_string_view(t))
+    if expected == "boolean":
+        return pa.types.is_boolean(t) or pa.types.is_integer(t)
+    return True
+
+
+@dataclass
+class TableInput:
+    """One input table: where it comes from and how to stream its batches."""
+
+    name: str
+    origin: str  # a path or a description, for messages
+    schema: pa.Schema
+    _source: Any  # ds.Dataset | pa.Table | pa.RecordBatchReader
+    num_rows: int | None = None
+
+    def check(self, spec: TableSchema, needed: Mapping[str, list[str]]) -> None:
+        """``needed``: column → indicator codes that need it."""
+        for col, users in needed.items():
+            idx = self.schema.get_field_index(col)
+            expected = spec.field_type(col) or "?"
+            if idx < 0:
+                raise SchemaError(f"table '{self.name}' ({self.origin}): missing column '{col}'"
+                                  f" ({expected}) needed by {', '.join(sorted(users)[:3])}")
+            found = self.schema.field(idx).type
+            if not _accepts(expected, found):
+                raise SchemaError(f"table '{self.name}', column '{col}': expected {expected}, "
+                                  f"found {found} ({self.origin})")
+
+    def batches(self, columns: list[str], batch_size: int = DEFAULT_BATCH) -> Iterator[pa.RecordBatch]:
+        src = self._source
+        try:
+            if isinstance(src, ds.Dataset):
+                yield from src.to_batches(columns=columns, batch_size=batch_size,
+                                          use_threads=True)
+            elif isinstance(src, pa.Table):
+                yield from src.select(columns).to_batches(max_chunksize=batch_size)
+            else:  # a RecordBatchReader: one pass only
+                for b in src:
+                    yield b.select(columns) if hasattr(b, "select") else pa.RecordBatch.from_arrays(
+                        [b.column(c) for c in columns], names=columns)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+            raise InputError(f"table '{self.name}': cannot read {self.origin}: "
+                             f"{_safe(str(exc), self.schema)}") from None
+
+
+_CSV_COLUMN = re.compile(r"In CSV column #(\d+)")
+
+
+def _safe(message: str, schema: pa.Schema | None = None) -> str:
+    """An Arrow error message with any quoted data value removed."""
+    m = _CSV_COLUMN.search(message)
+    if m and schema is not None and int(m.group(1)) < len(schema):
+        field = schema.field(int(m.group(1)))
+        return f"column '{field.name}': value not parsable as {field.type}"
+    message = re.sub(r"'[^']*'", "'…'", message.splitlines()[0])
+    return message[:200]
+
+
+def _csv_format(spec: TableSchema | None, path: Path) -> ds.CsvFileFormat:
+    types = {}
+    if spec is not None:
+        for name, f in spec.fields.items():
+            t = ARROW_TYPES.get(f.get("type"))
+            if t is not None:
+                types[name] = t
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline().decode("utf-8-sig", errors="replace")
+    except OSError as exc:
+        raise InputError(f"cannot open {path}: {exc.strerror}") from None
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    return ds.CsvFileFormat(
+        parse_options=pacsv.ParseOptions(delimiter=delimiter),
+        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
+                                             timestamp_parsers=["%Y-%m-%d", "%d/%m/%Y",
+                                                                "%Y-%m-%dT%H:%M:%S",
+                                                                "%Y-%m-%d %H:%M:%S"]))
+
+
+def _open_path(name: str, path: Path, spec: TableSchema | None) -> TableInput:
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in EXTENSIONS)
+        if not files:
+            raise InputError(f"table '{name}': folder {path} holds no .parquet, .arrow or .csv file")
+        fmt = EXTENSIONS[files[0].suffix.lower()]
+        sample = files[0]
+    else:
+        fmt = EXTENSIONS.get(path.suffix.lower())
+        if fmt is None:
+            raise InputError(f"table '{name}': unknown file type {path.name} "
+                             f"(expected {', '.join(sorted(EXTENSIONS))})")
+        sample = path
+    fileformat = _csv_format(spec, sample) if fmt == "csv" else fmt
+    try:
+        dataset = ds.dataset(str(path), format=fileformat,
+                             partitioning="hive" if path.is_dir() else None)
+        schema = dataset.schema
+        if fmt == "csv":  # CSV types come from the header line and the schema
+            schema = dataset.head(0).schema
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+        kind = {"parquet": "Parquet", "ipc": "Arrow IPC", "csv": "CSV"}[fmt]
+        raise InputError(f"table '{name}': cannot read {path} as {kind}: "
+                         f"{_safe(str(exc))}") from None
+    return TableInput(name, str(path), schema, dataset)
+
+
+def _open_object(name: str, obj: Any) -> TableInput:
+    if isinstance(obj, pa.Table):
+        return TableInput(name, "table en mémoire", obj.schema, obj, obj.num_rows)
+    if isinstance(obj, pa.RecordBatch):
+        t = pa.Table.from_batches([obj])
+        return TableInput(name, "batch en mémoire", t.schema, t, t.num_rows)
+    if isinstance(obj, ds.Dataset):
+        return TableInput(name, "dataset", obj.schema, obj)
+    if isinstance(obj, pa.RecordBatchReader):
+        return TableInput(name, "flux Arrow", obj.schema, obj)
+    if hasattr(obj, "__arrow_c_stream__"):
+        reader = pa.RecordBatchReader.from_stream(obj)
+        return TableInput(name, f"flux Arrow ({type(obj).__name__})", reader.schema, reader)
+    if isinstance(obj, (str, Path)):
+        return _open_path(name, Path(obj), None)
+    raise InputError(f"table '{name}': cannot read an object of type {type(obj).__name__}")
+
+
+def _find_in_folder(folder: Path, name: str) -> Path | None:
+    for ext in EXTENSIONS:
+        p = folder / f"{name}{ext}"
+        if p.is_file():
+            return p
+    p = folder / name
+    return p if p.is_dir() else None
+
+
+def open_inputs(source: Any, tables: Mapping[str, TableSchema],
+                wanted: list[str] | None = None) -> dict[str, TableInput]:
+    """Open every table of ``tables`` present in ``source`` (folder, file or mapping).
+
+    Tables are looked for by name: ``ij.parquet``, ``ij.arrow``, ``ij.csv`` or a folder ``ij/``.
+    """
+    wanted = list(wanted or tables)
+    if isinstance(source, Mapping):
+        out = {}
+        for name, obj in source.items():
+            if name not in tables:
+                raise InputError(f"unknown table '{name}' (known: {', '.join(sorted(tables))})")
+            out[name] = (_open_path(name, Path(obj), tables[name])
+                         if isinstance(obj, (str, Path)) else _open_object(name, obj))
+        return out
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"no such file or folder: {path}")
+    if path.is_file():
+        name = path.name.split(".")[0]
+        if name not in tables:
+            raise InputError(f"cannot tell which table {path.name} holds: name it after one of "
+                             f"{', '.join(sorted(tables))}")
+        return {name: _open_path(name, path, tables[name])}
+    out = {}
+    for name in wanted:
+        found = _find_in_folder(path, name)
+        if found is not None:
+            out[name] = _open_path(name, found, tables[name])
+    if not out:
+        raise InputError(f"folder {path} holds none of the tables "
+                         f"{', '.join(sorted(wanted))} (e.g. ij.parquet, contacts.csv)")
+    return out
+
+
+def count_rows(table: TableInput) -> int:
+    if table.num_rows is not None:
+        return table.num_rows
+    if isinstance(table._source, ds.Dataset):
+        return table._source.count_rows()
+    return -1
+
+
+def is_null_count(array: pa.ChunkedArray | pa.Array) -> int:
+    return array.null_count
+
+
+__all__ = ["TableInput", "open_inputs", "count_rows", "pc"]

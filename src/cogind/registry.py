@@ -1,0 +1,120 @@
+"""The object hooks fill: tables, indicators and COGs, validated in one place."""
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from cogind.errors import ConfigError, PluginError
+from cogind.model import Cog, Indicator, TableSchema, as_target
+
+if TYPE_CHECKING:
+    from cogind.plugins import PluginInfo
+
+
+class Registry:
+    """Everything the loaded plugins declared, keyed by code, with who declared it."""
+
+    def __init__(self, plugins: list[PluginInfo] | None = None) -> None:
+        self.plugins = list(plugins or [])
+        self.tables: dict[str, TableSchema] = {}
+        self.indicators: dict[str, Indicator] = {}
+        self.cogs: dict[str, Cog] = {}
+        self.owner: dict[tuple[str, str], PluginInfo | None] = {}
+        self._current: PluginInfo | None = None
+
+    # ------------------------------------------------------------------ filling
+    @contextlib.contextmanager
+    def registering(self, info: PluginInfo | None) -> Iterator[None]:
+        self._current = info
+        try:
+            yield
+        finally:
+            self._current = None
+
+    def _who(self, info: PluginInfo | None = None) -> str:
+        from cogind.plugins import describe_plugin
+
+        info = info or self._current
+        return describe_plugin(info) if info else "plugin"
+
+    def _claim(self, kind: str, code: str, store: dict) -> None:
+        if code in store:
+            first = self.owner.get((kind, code))
+            raise PluginError(f"{self._who()}: {kind} code '{code}' already declared by "
+                              f"{self._who(first) if first else 'another plugin'}")
+        self.owner[(kind, code)] = self._current
+        if self._current is not None:
+            self._current.registered.append(f"{kind} {code}")
+
+    def add_table(self, schema: TableSchema) -> None:
+        self._claim("table", schema.name, self.tables)
+        self.tables[schema.name] = schema
+
+    def add_table_file(self, path: str | Path) -> None:
+        """Declare a table from a Table Schema JSON file."""
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        fields = {f["name"]: f for f in doc["fields"]}
+        self.add_table(TableSchema(doc["name"], doc.get("title", ""), fields, str(path)))
+
+    def add_indicator(self, indicator: Indicator) -> None:
+        if not isinstance(indicator, Indicator):
+            raise PluginError(f"{self._who()}: add_indicator expects an Indicator, "
+                              f"got {type(indicator).__name__}")
+        self._claim("indicateur", indicator.code, self.indicators)
+        self.indicators[indicator.code] = indicator
+
+    def add_cog(self, cog: Cog) -> None:
+        self._claim("cog", cog.code, self.cogs)
+        self.cogs[cog.code] = cog
+
+    # ------------------------------------------------------------------ checks
+    def validate(self) -> None:
+        """Check cross-references once every plugin has run; errors name the plugin."""
+        for code, ind in self.indicators.items():
+            who = self._who(self.owner.get(("indicateur", code)))
+            schema = self.tables.get(ind.table)
+            if schema is None:
+                raise PluginError(f"{who}: indicator '{code}' reads unknown table '{ind.table}'")
+            for col in ind.required_columns:
+                if col not in schema.fields:
+                    raise PluginError(f"{who}: indicator '{code}' needs column '{col}' "
+                                      f"that table '{ind.table}' does not declare")
+            try:
+                ind.measure.validate(ind, self)
+            except ValueError as exc:
+                raise PluginError(f"{who}: indicator '{code}': {exc}") from exc
+        for code, cog in self.cogs.items():
+            who = self._who(self.owner.get(("cog", code)))
+            for entry in cog.indicators:
+                if entry.code not in self.indicators:
+                    raise PluginError(f"{who}: COG {code} names unknown indicator '{entry.code}'")
+                for year, target in entry.targets.items():
+                    if year not in cog.years:
+                        raise PluginError(f"{who}: COG {code}: target for {entry.code} in {year},"
+                                          f" outside the COG years {cog.years[0]}-{cog.years[-1]}")
+                    as_target(target)
+
+    # ------------------------------------------------------------------ lookups
+    def indicator(self, code: str) -> Indicator:
+        try:
+            return self.indicators[code]
+        except KeyError:
+            raise ConfigError(f"unknown indicator '{code}' (see 'cogind list')") from None
+
+    def cog(self, code: str) -> Cog:
+        try:
+            return self.cogs[code]
+        except KeyError:
+            known = ", ".join(sorted(self.cogs)) or "none"
+            raise ConfigError(f"unknown COG '{code}' (known: {known})") from None
+
+    def table(self, name: str) -> TableSchema:
+        try:
+            return self.tables[name]
+        except KeyError:
+            raise ConfigError(f"unknown table '{name}'") from None
+
+    def cogs_using(self, code: str) -> list[Cog]:
+        return [c for c in self.cogs.values() if c.entry(code) is not None]
