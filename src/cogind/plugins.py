@@ -69,13 +69,14 @@ def make_plugin_manager(
                 info.error = f"{type(exc).__name__}: {exc}"
     for obj in extra:
         name = getattr(obj, "__name__", None) or type(obj).__name__
-        info = PluginInfo(name, "(en mémoire)", "", getattr(obj, "__module__", "") or "")
+        info = PluginInfo(name, "en mémoire", "", getattr(obj, "__module__", "") or "")
         infos.append(info)
         pm.register(obj, name=name if pm.get_plugin(name) is None else None)
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin '{exc.plugin_name}': {exc}") from exc
+        name = pm.get_name(exc.plugin) or "?"
+        raise PluginError(f"plugin '{name}': {str(exc).splitlines()[0]}") from exc
     for info in infos:
         plugin = pm.get_plugin(info.name)
         if plugin is not None:
@@ -103,7 +104,7 @@ def build_registry(
         raise PluginError(f"{describe_plugin(i)}: {i.error}")
     registry = Registry(infos)
     for hook in ("cogind_register_tables", "cogind_register_indicators", "cogind_register_cogs"):
-        for impl in reversed(getattr(pm.hook, hook).get_hookimpls()):
+        for impl in getattr(pm.hook, hook).get_hookimpls():  # registration order
             info = _info_for(infos, impl.plugin_name)
             with registry.registering(info):
                 try:

@@ -21,7 +21,7 @@ EXTENSIONS = {".parquet": "parquet", ".pq": "parquet", ".arrow": "ipc", ".feathe
               ".ipc": "ipc", ".csv": "csv"}
 DEFAULT_BATCH = 1 << 20
 
-ARROW_TYPES = {"date": pa.date32(), "datetime": pa.timestamp("s"), "integer": pa.int64(),
+ARROW_TYPES = {"date": pa.date32(), "datetime": pa.timestamp("us"), "integer": pa.int64(),
                "number": pa.float64(), "string": pa.string(), "boolean": pa.bool_()}
 
 
@@ -51,6 +51,7 @@ class TableInput:
     schema: pa.Schema
     _source: Any  # ds.Dataset | pa.Table | pa.RecordBatchReader
     num_rows: int | None = None
+    csv_columns: list[str] | None = None
 
     def check(self, spec: TableSchema, needed: Mapping[str, list[str]]) -> None:
         """``needed``: column → indicator codes that need it."""
@@ -79,20 +80,32 @@ class TableInput:
                         [b.column(c) for c in columns], names=columns)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
             raise InputError(f"table '{self.name}': cannot read {self.origin}: "
-                             f"{_safe(str(exc), self.schema)}") from None
+                             f"{_safe(str(exc), self.csv_columns)}") from None
 
 
-_CSV_COLUMN = re.compile(r"In CSV column #(\d+)")
+_CSV_COLUMN = re.compile(r"In CSV column #(\d+).*conversion error to ([^:]+)")
 
 
-def _safe(message: str, schema: pa.Schema | None = None) -> str:
-    """An Arrow error message with any quoted data value removed."""
+def _safe(message: str, columns: list[str] | None = None) -> str:
+    """An Arrow error message with no data value in it (CSV errors: the column only)."""
     m = _CSV_COLUMN.search(message)
-    if m and schema is not None and int(m.group(1)) < len(schema):
-        field = schema.field(int(m.group(1)))
-        return f"column '{field.name}': value not parsable as {field.type}"
+    if m and columns is not None and int(m.group(1)) < len(columns):
+        return (f"column '{columns[int(m.group(1))]}': a value is not a valid "
+                f"{m.group(2).strip()} (dates as YYYY-MM-DD, times as YYYY-MM-DD HH:MM:SS)")
     message = re.sub(r"'[^']*'", "'…'", message.splitlines()[0])
+    message = re.sub(r"invalid value.*$", "invalid value", message)
     return message[:200]
+
+
+def _csv_header(path: Path) -> tuple[str, list[str]]:
+    """(delimiter, column names) from a CSV file's first line."""
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline().decode("utf-8-sig", errors="replace").strip()
+    except OSError as exc:
+        raise InputError(f"cannot open {path}: {exc.strerror}") from None
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    return delimiter, [c.strip().strip('"') for c in first.split(delimiter)]
 
 
 def _csv_format(spec: TableSchema | None, path: Path) -> ds.CsvFileFormat:
@@ -102,16 +115,11 @@ def _csv_format(spec: TableSchema | None, path: Path) -> ds.CsvFileFormat:
             t = ARROW_TYPES.get(f.get("type"))
             if t is not None:
                 types[name] = t
-    try:
-        with open(path, "rb") as fh:
-            first = fh.readline().decode("utf-8-sig", errors="replace")
-    except OSError as exc:
-        raise InputError(f"cannot open {path}: {exc.strerror}") from None
-    delimiter = ";" if first.count(";") > first.count(",") else ","
+    delimiter, _ = _csv_header(path)
     return ds.CsvFileFormat(
         parse_options=pacsv.ParseOptions(delimiter=delimiter),
         convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
-                                             timestamp_parsers=["%Y-%m-%d", "%d/%m/%Y",
+                                             timestamp_parsers=[pacsv.ISO8601, "%Y-%m-%d", "%d/%m/%Y",
                                                                 "%Y-%m-%dT%H:%M:%S",
                                                                 "%Y-%m-%d %H:%M:%S"]))
 
@@ -130,6 +138,7 @@ def _open_path(name: str, path: Path, spec: TableSchema | None) -> TableInput:
                              f"(expected {', '.join(sorted(EXTENSIONS))})")
         sample = path
     fileformat = _csv_format(spec, sample) if fmt == "csv" else fmt
+    header = _csv_header(sample)[1] if fmt == "csv" else None
     try:
         dataset = ds.dataset(str(path), format=fileformat,
                              partitioning="hive" if path.is_dir() else None)
@@ -139,8 +148,8 @@ def _open_path(name: str, path: Path, spec: TableSchema | None) -> TableInput:
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         kind = {"parquet": "Parquet", "ipc": "Arrow IPC", "csv": "CSV"}[fmt]
         raise InputError(f"table '{name}': cannot read {path} as {kind}: "
-                         f"{_safe(str(exc))}") from None
-    return TableInput(name, str(path), schema, dataset)
+                         f"{_safe(str(exc), header)}") from None
+    return TableInput(name, str(path), schema, dataset, csv_columns=header)
 
 
 def _open_object(name: str, obj: Any) -> TableInput:

@@ -1,0 +1,199 @@
+"""The ``cogind`` command line. Only this module prints and exits."""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from cogind.errors import CogindError, ExitCode, PluginError
+
+PERIODS = {"month": "month", "mois": "month", "quarter": "quarter", "trimestre": "quarter",
+           "year": "year", "annee": "year"}
+
+
+def _debug(ctx: click.Context | None) -> bool:
+    flag = bool(ctx and ctx.find_root().params.get("debug"))
+    return flag or os.environ.get("COGIND_DEBUG") == "1"
+
+
+def handle_errors(fn):
+    """One line on stderr and exit 1 for any error; the traceback only with --debug."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context(silent=True)
+        try:
+            return fn(*args, **kwargs)
+        except CogindError as exc:
+            if _debug(ctx):
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except Exception as exc:  # an internal error still gets one line, not a traceback
+            if _debug(ctx):
+                raise
+            click.echo(f"Internal error: {type(exc).__name__}: {exc} (rerun with --debug)",
+                       err=True)
+            sys.exit(ExitCode.ERROR)
+
+    return wrapper
+
+
+def _registry(ctx: click.Context, allow_broken: bool = False):
+    from cogind.plugins import build_registry
+
+    return build_registry(disabled=ctx.find_root().params.get("disable_plugin") or (),
+                          allow_broken=allow_broken)
+
+
+def sample_path() -> Path:
+    return Path(str(resources.files("cogind.sample")))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks (or set COGIND_DEBUG=1).")
+@click.option("--disable-plugin", multiple=True, metavar="NAME",
+              help="Do not load this plugin (repeatable; or COGIND_DISABLE_PLUGINS=a,b).")
+@click.version_option(package_name="cogind")
+def cli(debug: bool, disable_plugin: tuple[str, ...]) -> None:
+    """Indicateurs des COG État–Cnam, calculés par caisse et par période."""
+
+
+@cli.command()
+@click.argument("source", required=False, type=click.Path(path_type=Path))
+@click.option("--sample", is_flag=True, help="Compute on the sample dataset bundled with cogind.")
+@click.option("--cog", default="2023-2027", show_default=True, help="COG whose indicators and "
+              "targets to use ('none': no COG, all indicators).")
+@click.option("--year", "years", type=int, multiple=True,
+              help="Year to report (repeatable; default: the COG's years present in the data).")
+@click.option("--period", type=click.Choice(sorted(PERIODS)), default="month",
+              show_default=True, help="Period of each figure.")
+@click.option("--indicator", "indicators", multiple=True, metavar="CODE",
+              help="Only this indicator (repeatable).")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write the results to a .arrow, .parquet, .csv or .json file (atomically).")
+@click.option("--caisses/--national-only", default=False,
+              help="On the terminal, also show every caisse (files always hold every row).")
+@click.option("--strict", is_flag=True, help="Fail if any row is excluded, instead of counting it.")
+@click.option("--threads", type=click.IntRange(1, 256), default=None,
+              help="Worker threads (default: up to 4).")
+@click.pass_context
+@handle_errors
+def compute(ctx, source, sample, cog, years, period, indicators, output, caisses, strict, threads):
+    """Compute the indicators of a COG on SOURCE (a folder or a file of Arrow, Parquet or CSV
+    tables named prestations, ij, contacts, dossiers)."""
+    from cogind.api import compute as run, provenance
+    from cogind.output import render, write_table
+
+    if sample == (source is not None):
+        raise click.UsageError("give a SOURCE folder or file, or --sample (not both)")
+    registry = _registry(ctx)
+    table = run(sample_path() if sample else source, None if cog == "none" else cog,
+                indicators=indicators or None, period=PERIODS[period], years=years or None,
+                strict=strict, registry=registry, threads=threads)
+    meta = provenance(table)
+    for code, why in meta.get("non_calcules", {}).items():
+        click.echo(f"Attention : {code} non calculé ({why})", err=True)
+    for code, counts in meta.get("exclusions_hors_periode", {}).items():
+        n = sum(counts.values())
+        click.echo(f"Attention : {code} : {n} lignes sans date de période, exclues", err=True)
+    if output:
+        write_table(table, output)
+        click.echo(f"{table.num_rows} lignes écrites dans {output}", err=True)
+        return
+    import pyarrow.compute as pc
+
+    shown = table if caisses else table.filter(pc.equal(table["niveau"], "national"))
+    click.echo(render(shown))
+
+
+@cli.command("list")
+@click.option("--cog", default=None, help="Only the indicators of this COG, with its targets.")
+@click.pass_context
+@handle_errors
+def list_(ctx, cog):
+    """Every indicator: code, unit, direction, table and the COGs that use it."""
+    from cogind.describe import list_text
+
+    click.echo(list_text(_registry(ctx), cog))
+
+
+@cli.command()
+@click.argument("code")
+@click.pass_context
+@handle_errors
+def describe(ctx, code):
+    """Definition of indicator CODE: computation, exclusions, sources, targets."""
+    from cogind.describe import indicator_text
+
+    click.echo(indicator_text(_registry(ctx), code.upper()))
+
+
+@cli.command()
+@click.pass_context
+@handle_errors
+def cogs(ctx):
+    """The COGs known, their years and number of indicators."""
+    from cogind.describe import cogs_text
+
+    click.echo(cogs_text(_registry(ctx)))
+
+
+@cli.command()
+@click.pass_context
+@handle_errors
+def plugins(ctx):
+    """The plugins loaded, their distribution and version, and what they declared."""
+    from cogind.describe import plugins_text
+    from cogind.plugins import make_plugin_manager
+    from cogind.registry import Registry
+
+    try:
+        registry = _registry(ctx, allow_broken=True)
+    except PluginError as exc:
+        _, infos = make_plugin_manager(disabled=ctx.find_root().params.get("disable_plugin"))
+        click.echo(plugins_text(Registry(infos)))
+        raise exc
+    click.echo(plugins_text(registry))
+    broken = [i for i in registry.plugins if i.error]
+    if broken:
+        from cogind.plugins import describe_plugin
+
+        raise PluginError(f"{describe_plugin(broken[0])}: {broken[0].error}")
+
+
+@cli.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--cog", default=None, help="Check only the columns this COG's indicators need.")
+@click.pass_context
+@handle_errors
+def validate(ctx, source, cog):
+    """Check the tables in SOURCE against the schemas: columns and types, with precise messages."""
+    from cogind.validate import validate_source
+
+    registry = _registry(ctx)
+    report, ok = validate_source(source, registry, cog)
+    click.echo(report)
+    if not ok:
+        sys.exit(ExitCode.ERROR)
+
+
+def _add_generate() -> None:
+    try:
+        from cogind.synth import generate_command
+    except ImportError:  # the generator is optional in a stripped install
+        return
+    cli.add_command(generate_command, "generate")
+
+
+_add_generate()
+
+
+def main() -> None:
+    cli(prog_name="cogind")

@@ -1,0 +1,91 @@
+"""Text renderings of the registry for ``cogind list``, ``describe``, ``cogs`` and ``plugins``.
+
+Everything is rendered from the declarations, never from docstrings.
+"""
+from __future__ import annotations
+
+import textwrap
+
+from cogind.model import Indicator
+from cogind.plugins import describe_plugin
+from cogind.registry import Registry
+
+SENS = {"hausse": "plus haut = mieux", "baisse": "plus bas = mieux"}
+
+
+def _wrap(text: str, indent: str = "  ") -> str:
+    return textwrap.fill(text, 96, initial_indent=indent, subsequent_indent=indent)
+
+
+def indicator_text(registry: Registry, code: str) -> str:
+    ind: Indicator = registry.indicator(code)
+    out = [f"{ind.code} — {ind.libelle}", "", "Définition :", _wrap(ind.definition), "",
+           "Calcul :"]
+    out += [_wrap(line) for line in ind.measure.describe(ind)]
+    out += ["", f"Table : {ind.table}   Unité : {ind.unit}   Sens : {SENS[ind.direction]}",
+            f"Période : mois de {ind.period_column} (trimestres et années : sommes des mois)",
+            f"Caisse : {ind.caisse_column} ; national = calcul sur l'ensemble des lignes, "
+            "jamais une moyenne des caisses",
+            "Champ : " + (" et ".join(str(c) for c in ind.where) or "toutes les lignes"),
+            "Colonnes requises : " + ", ".join(ind.required_columns),
+            "Exclusions comptées par motif : " + ", ".join(
+                list(ind.measure.kernel().reasons) + ["champ_indetermine", "caisse_manquante",
+                                                      "date_periode_manquante"])]
+    if ind.notes:
+        out += ["", "Conventions :", _wrap(ind.notes)]
+    out += ["", "Sources :"]
+    for s in ind.source:
+        out.append(f"  {s}" + (f" : « {s.quote} »" if s.quote else ""))
+    cogs = registry.cogs_using(code)
+    if cogs:
+        out += ["", "Cibles :"]
+        for cog in cogs:
+            entry = cog.entry(code)
+            targets = ", ".join(f"{y} : {entry.targets[y].label}" for y in sorted(entry.targets))
+            num = f" n° {entry.numero}" if entry.numero else ""
+            fiche = f" ({entry.fiche})" if entry.fiche else ""
+            out.append(_wrap(f"COG {cog.code}{num}{fiche} — {targets}"))
+            if entry.source:
+                out.append("    source : " + "; ".join(str(s) for s in entry.source))
+    owner = registry.owner.get(("indicateur", code))
+    if owner:
+        out += ["", f"Déclaré par : {describe_plugin(owner)}"]
+    return "\n".join(out)
+
+
+def list_text(registry: Registry, cog_code: str | None) -> str:
+    if cog_code:
+        cog = registry.cog(cog_code)
+        out = [f"COG {cog.code} — {cog.libelle} ({len(cog.indicators)} indicateurs)", ""]
+        for e in cog.indicators:
+            ind = registry.indicator(e.code)
+            out.append(f"{('n° ' + e.numero) if e.numero else '':6} {e.code:28} "
+                       f"{ind.unit:7} {SENS[ind.direction]}")
+            out.append(_wrap(e.libelle or ind.libelle, "         "))
+            out.append(_wrap("cibles : " + ", ".join(
+                f"{y} {e.targets[y].label}" for y in sorted(e.targets)), "         "))
+        return "\n".join(out)
+    out = []
+    for code, ind in sorted(registry.indicators.items()):
+        cogs = ", ".join(c.code for c in registry.cogs_using(code)) or "aucune COG"
+        out.append(f"{code:28} {ind.unit:7} {SENS[ind.direction]:18} {ind.table:12} {cogs}")
+        out.append(_wrap(ind.libelle, "    "))
+    return "\n".join(out)
+
+
+def cogs_text(registry: Registry) -> str:
+    out = []
+    for code, cog in sorted(registry.cogs.items()):
+        out.append(f"{code}  {cog.libelle}  années {cog.years[0]}-{cog.years[-1]}  "
+                   f"{len(cog.indicators)} indicateurs")
+    return "\n".join(out)
+
+
+def plugins_text(registry: Registry) -> str:
+    out = []
+    for info in registry.plugins:
+        state = f"CASSÉ : {info.error}" if info.error else ", ".join(info.hooks)
+        out.append(f"{info.name:26} {info.distribution} {info.version:8} {state}")
+        if info.registered:
+            out.append(_wrap(", ".join(info.registered), "    "))
+    return "\n".join(out)

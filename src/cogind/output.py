@@ -1,0 +1,86 @@
+"""Result tables out: files chosen by extension, written atomically, or a terminal table."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.feather as feather
+import pyarrow.parquet as pq
+
+from cogind.errors import ConfigError, InputError
+
+FORMATS = {".arrow": "ipc", ".feather": "ipc", ".ipc": "ipc", ".parquet": "parquet",
+           ".csv": "csv", ".json": "json"}
+
+
+def _write(table: pa.Table, path: Path, fmt: str) -> None:
+    if fmt == "ipc":
+        feather.write_feather(table, str(path), compression="uncompressed")
+    elif fmt == "parquet":
+        pq.write_table(table, str(path), compression="zstd")
+    elif fmt == "csv":
+        pacsv.write_csv(table, str(path))
+    else:
+        meta = (table.schema.metadata or {}).get(b"cogind")
+        doc = {"provenance": json.loads(meta) if meta else None,
+               "resultats": table.to_pylist()}
+        path.write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str),
+                        encoding="utf-8")
+
+
+def write_table(table: pa.Table, path: str | Path) -> Path:
+    """Write ``table`` to ``path`` (format from the extension) through a temporary file.
+
+    The file appears whole or not at all: a failure leaves no partial output.
+    """
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ConfigError(f"cannot tell the output format of {path.name} "
+                          f"(use {', '.join(sorted(FORMATS))})")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"output folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        _write(table, Path(tmp), fmt)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def fmt_number(value, unit: str = "") -> str:
+    """French formatting: decimal comma, thin grouping, unit suffix (j, h, %, €)."""
+    if value is None:
+        return "–"
+    digits = 0 if unit in ("nombre", "euros") else 1
+    text = f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+    suffix = {"jours": " j", "heures": " h", "%": " %", "euros": " €"}.get(unit, "")
+    return text + suffix
+
+
+def render(table: pa.Table, max_rows: int = 200) -> str:
+    """A readable fixed-width table of results for the terminal."""
+    rows = table.to_pylist()
+    header = ("indicateur", "niveau", "période", "valeur", "cible", "statut")
+    lines = []
+    for r in rows[:max_rows]:
+        where = r["caisse"] or "national"
+        cible = r["cible_libelle"] or "–"
+        statut = r["statut"] + (f" ({r['motif']})" if r["motif"] else "")
+        lines.append((r["indicateur"], where, r["periode"],
+                      fmt_number(r["valeur"], r["unite"]), cible, statut))
+    widths = [max([len(h)] + [len(x[i]) for x in lines]) for i, h in enumerate(header)]
+    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths)),
+           "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(line, widths)) for line in lines]
+    if len(rows) > max_rows:
+        out.append(f"… {len(rows) - max_rows} lignes de plus (écrire dans un fichier avec -o)")
+    return "\n".join(out)
