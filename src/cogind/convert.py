@@ -107,7 +107,32 @@ def column_to_int64(column, inp: Input, cache: dict | None = None) -> np.ndarray
     return out
 
 
-def scope_mask(batch: pa.RecordBatch, conditions: tuple[Condition, ...]):
+def _condition(column, c: Condition) -> tuple[np.ndarray, np.ndarray | None]:
+    """(rows where ``c`` holds, rows where the column is null or None)."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if pa.types.is_dictionary(column.type):  # decide on the small dictionary, then index
+        hit = pc.is_in(column.dictionary, value_set=_value_set(c.values, column.dictionary.type))
+        on_dict = np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), bool)
+        if c.negate:
+            on_dict = ~on_dict
+        codes = column.indices
+        null = (np.asarray(codes.is_null().to_numpy(zero_copy_only=False), bool)
+                if codes.null_count else None)
+        idx = np.asarray(codes.fill_null(0).to_numpy(zero_copy_only=False), np.int64)
+        yes = on_dict[idx] if len(on_dict) else np.zeros(len(idx), bool)
+        return (yes if null is None else yes & ~null), null
+    hit = pc.is_in(column, value_set=_value_set(c.values, column.type))
+    if c.negate:
+        hit = pc.invert(hit)
+    yes = np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), bool)
+    if not column.null_count:
+        return yes, None
+    null = np.asarray(column.is_null().to_numpy(zero_copy_only=False), bool)
+    return yes & ~null, null
+
+
+def scope_mask(batch: pa.RecordBatch, conditions: tuple[Condition, ...], cache: dict | None = None):
     """(rows in scope, rows whose scope is undecided because of a null, or None)."""
     n = batch.num_rows
     scope = np.ones(n, bool)
@@ -116,14 +141,17 @@ def scope_mask(batch: pa.RecordBatch, conditions: tuple[Condition, ...]):
     ruled_out = np.zeros(n, bool)
     any_null = np.zeros(n, bool)
     for c in conditions:
-        arr = _plain(batch.column(c.column))
-        hit = pc.is_in(arr, value_set=_value_set(c.values, arr.type))
-        if c.negate:
-            hit = pc.invert(hit)
-        yes = np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), bool)
-        null = (np.asarray(arr.is_null().to_numpy(zero_copy_only=False), bool)
-                if arr.null_count else np.zeros(n, bool))
-        scope &= yes & ~null
-        ruled_out |= ~yes & ~null
-        any_null |= null
+        key = ("condition", c)
+        if cache is not None and key in cache:
+            yes, null = cache[key]
+        else:
+            yes, null = _condition(batch.column(c.column), c)
+            if cache is not None:
+                cache[key] = yes, null
+        scope &= yes
+        if null is None:
+            ruled_out |= ~yes
+        else:
+            ruled_out |= ~yes & ~null
+            any_null |= null
     return scope, any_null & ~ruled_out

@@ -208,11 +208,15 @@ class Accumulator:
         if key not in cache:
             cache[key] = self.caisse_slots(batch.column(g.caisse))
         slots = cache[key]
-        days = column_to_int64(batch.column(g.period), Input(g.period, "days"), cache)
-        scope, unknown = scope_mask(batch, g.where)
-        months = np.empty(len(days), np.int64)
+        scope, unknown = scope_mask(batch, g.where, cache)
+        key = ("months", g.period)
+        if key not in cache:  # months of every row, once per period column and batch
+            days = column_to_int64(batch.column(g.period), Input(g.period, "days"), cache)
+            months = np.empty(len(days), np.int64)
+            cache[key] = months, months_and_range(days, np.ones(len(days), np.bool_), months)
+        months, (lo, hi, _) = cache[key]
         span = scope if unknown is None else scope | unknown
-        lo, hi, n_null = months_and_range(days, span, months)
+        n_null = int(np.count_nonzero(span & (months == NULL)))
         return slots, months, scope, unknown, lo, hi, n_null
 
     def _groups(self, slots, months, scope, unknown, lo, hi, n_null):
