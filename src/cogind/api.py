@@ -1,6 +1,7 @@
 """``cogind.compute``: the one entry point the CLI and pipelines share."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from typing import Any, Iterable, Sequence
@@ -42,11 +43,23 @@ def _years(years, cog_obj) -> tuple[int, ...] | None:
     return ys
 
 
+def _as_of_day(as_of: str | None) -> int | None:
+    """Last day of month ``YYYY-MM`` in days since 1970-01-01."""
+    if as_of is None:
+        return None
+    try:
+        year, month = (int(x) for x in str(as_of).split("-"))
+        nxt = dt.date(year + month // 12, month % 12 + 1, 1)
+    except ValueError:
+        raise ConfigError(f"--as-of expects YYYY-MM, got '{as_of}'") from None
+    return (nxt - dt.date(1970, 1, 1)).days - 1
+
+
 def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[str] | None = None,
             period: str = "month", years: int | Iterable[int] | None = None,
             strict: bool = False, registry: Registry | None = None,
             plugins: Iterable[object] = (), batch_size: int = DEFAULT_BATCH,
-            threads: int | None = None) -> pa.Table:
+            threads: int | None = None, as_of: str | None = None) -> pa.Table:
     """Compute indicators per caisse and nationally, per period, with targets and statuses.
 
     :param tables: a folder or file path, or a mapping ``{table name: path | pyarrow.Table |
@@ -57,6 +70,8 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
     :param years: years to report (default: the COG's years); other years are still read,
         since evolutions and trends need them.
     :param strict: raise :class:`~cogind.errors.DataError` if any row is excluded.
+    :param as_of: ``YYYY-MM``: compute with only the rows available by the end of that month
+        (tables whose schema declares an availability column, e.g. FLX_DIS_DTD of claims).
     :param registry: a registry built beforehand (default: every installed plugin, plus
         ``plugins`` registered in memory).
     :returns: a table with the columns of ``schemas/resultats.json``; provenance in its
@@ -73,6 +88,7 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
         raise InputError(f"table '{missing[0]}' not found in the input (needed by "
                          f"{', '.join(users[:3])})")
     threads = threads or min(os.cpu_count() or 1, 4)
+    as_of_day = _as_of_day(as_of)
     rows, skipped, undated, read = Rows(), {}, {}, {}
     accs = {}
     for name, tplan in by_table.items():
@@ -86,12 +102,18 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
             for ind in sp.indicators:
                 for col in ind.required_columns:
                     needed.setdefault(col, []).append(ind.code)
-        inputs[name].check(registry.table(name), needed)
+        spec = registry.table(name)
+        if as_of_day is not None and spec.availability:
+            tplan.as_of = (spec.availability, as_of_day)
+            needed.setdefault(spec.availability, []).append(f"--as-of {as_of}")
+        inputs[name].check(spec, needed)
         acc = accumulate(inputs[name], tplan, batch_size, threads)
         if strict:
             check_strict(acc, name)
         accs[name] = acc
         read[name] = {"origine": inputs[name].origin, "lignes": acc.rows_read}
+        if tplan.as_of:
+            read[name]["lignes_non_disponibles"] = acc.rows_not_yet_available
     for ind in inds:
         acc = accs.get(ind.table)
         if acc is None:
@@ -102,6 +124,7 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
             undated[ind.code] = u
     meta = {"version": __version__, "cog": cog_obj.code if cog_obj else None,
             "periode": period, "annees": list(ys) if ys else None, "entrees": read,
+            "situation_au": as_of,
             "plugins": [{"nom": p.name, "distribution": p.distribution, "version": p.version}
                         for p in registry.plugins],
             "non_calcules": skipped, "exclusions_hors_periode": undated}

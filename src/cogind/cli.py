@@ -83,9 +83,12 @@ def cli(debug: bool, disable_plugin: tuple[str, ...]) -> None:
 @click.option("--strict", is_flag=True, help="Fail if any row is excluded, instead of counting it.")
 @click.option("--threads", type=click.IntRange(1, 256), default=None,
               help="Worker threads (default: up to 4).")
+@click.option("--as-of", "as_of", metavar="YYYY-MM", default=None,
+              help="Use only the rows available by the end of that month (claims: FLX_DIS_DTD).")
 @click.pass_context
 @handle_errors
-def compute(ctx, source, sample, cog, years, period, indicators, output, caisses, strict, threads):
+def compute(ctx, source, sample, cog, years, period, indicators, output, caisses, strict, threads,
+            as_of):
     """Compute the indicators of a COG on SOURCE (a folder or a file of Arrow, Parquet or CSV
     tables named prestations, ij, contacts, dossiers)."""
     from cogind.api import compute as run, provenance
@@ -96,7 +99,7 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
     registry = _registry(ctx)
     table = run(sample_path() if sample else source, None if cog == "none" else cog,
                 indicators=indicators or None, period=PERIODS[period], years=years or None,
-                strict=strict, registry=registry, threads=threads)
+                strict=strict, registry=registry, threads=threads, as_of=as_of)
     meta = provenance(table)
     for code, why in meta.get("non_calcules", {}).items():
         click.echo(f"Attention : {code} non calculé ({why})", err=True)
@@ -184,15 +187,22 @@ def validate(ctx, source, cog):
         sys.exit(ExitCode.ERROR)
 
 
-def _add_generate() -> None:
-    try:
-        from cogind.synth import generate_command
-    except ImportError:  # the generator is optional in a stripped install
-        return
-    cli.add_command(generate_command, "generate")
+# Commands living in their own modules ("module:attribute" of a click command), one per line.
+EXTRA_COMMANDS = (
+    "cogind.synth:generate_command",
+)
 
 
-_add_generate()
+def _add_extra_commands() -> None:
+    import importlib
+
+    for spec in EXTRA_COMMANDS:
+        module, attr = spec.split(":")
+        command = getattr(importlib.import_module(module), attr)
+        cli.add_command(command, command.name)
+
+
+_add_extra_commands()
 
 
 def main() -> None:

@@ -94,6 +94,7 @@ class StatePlan:
 class TablePlan:
     table: str
     states: list[StatePlan]
+    as_of: tuple[str, int] | None = None  # (availability column, last day known), days since 1970
 
     @property
     def groups(self) -> list[GroupKey]:
@@ -101,7 +102,7 @@ class TablePlan:
 
     @property
     def columns(self) -> list[str]:
-        cols: list[str] = []
+        cols: list[str] = [self.as_of[0]] if self.as_of else []
         for s in self.states:
             for ind in s.indicators:
                 cols += ind.required_columns
@@ -140,6 +141,7 @@ class Accumulator:
                        for s in tplan.states]
         self.undated = [np.zeros(1, np.int64) for _ in range(n)]
         self.rows_read = 0
+        self.rows_not_yet_available = 0
 
     # ------------------------------------------------------------------ shape
     def _ensure(self, n_slots: int, lo: int, hi: int) -> None:
@@ -184,6 +186,8 @@ class Accumulator:
     def update(self, batch: pa.RecordBatch) -> None:
         """Update every state from one batch: months first, then the window, then groups."""
         self.rows_read += batch.num_rows
+        if self.plan.as_of is not None:
+            batch = self._known_by(batch, *self.plan.as_of)
         cache: dict = {}
         prepared = {g: self._months(batch, g, cache) for g in self.plan.groups}
         spans = [(p[4], p[5]) for p in prepared.values() if p[4] <= p[5]]
@@ -202,6 +206,13 @@ class Accumulator:
             for r, counted in engine_counts.items():
                 flat[:, sp.kernel.width + r] += counted
             self._add_undated(i, n_undated_by_slot)
+
+    def _known_by(self, batch: pa.RecordBatch, column: str, last_day: int) -> pa.RecordBatch:
+        """Rows available on ``last_day`` (a row with no availability date is not)."""
+        days = column_to_int64(batch.column(column), Input(column, "days"))
+        keep = (days != NULL) & (days <= last_day)
+        self.rows_not_yet_available += int(len(keep) - np.count_nonzero(keep))
+        return batch if keep.all() else batch.filter(pa.array(keep))
 
     def _months(self, batch: pa.RecordBatch, g: GroupKey, cache: dict):
         key = ("slots", g.caisse)
@@ -260,6 +271,7 @@ class Accumulator:
         for i, und in enumerate(other.undated):
             self._add_undated(i, und)
         self.rows_read += other.rows_read
+        self.rows_not_yet_available += other.rows_not_yet_available
         return self
 
 

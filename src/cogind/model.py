@@ -254,6 +254,8 @@ class TableSchema:
     title: str
     fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     path: str = ""
+    availability: str | None = None
+    """Date a row became available (SNDS flow date): ``as_of`` keeps rows known by then."""
 
     def field_type(self, column: str) -> str | None:
         f = self.fields.get(column)

@@ -56,7 +56,8 @@ class Registry:
         """Declare a table from a Table Schema JSON file."""
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
         fields = {f["name"]: f for f in doc["fields"]}
-        self.add_table(TableSchema(doc["name"], doc.get("title", ""), fields, str(path)))
+        self.add_table(TableSchema(doc["name"], doc.get("title", ""), fields, str(path),
+                                   doc.get("cogind:disponibilite")))
 
     def add_indicator(self, indicator: Indicator) -> None:
         if not isinstance(indicator, Indicator):

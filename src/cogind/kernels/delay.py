@@ -1,14 +1,15 @@
 """Delay between two events: count, sum and an integer histogram with an overflow bin.
 
-State per group: [n, sum, open, hist(0..max_delay), overflow, debut_manquant, fin_manquante,
-fin_avant_debut]. ``n`` counts delays kept (open ones included when they count as late), ``sum``
-the finite delays, ``open`` rows with no end event. Exact means and quantiles follow.
+State per group: [n, sum, sum of squares, open, hist(0..max_delay), overflow, debut_manquant,
+fin_manquante, fin_avant_debut]. ``n`` counts delays kept (open ones included when they count as
+late), ``sum`` and ``sum of squares`` the finite delays, ``open`` rows with no end event. Exact
+means, variances and quantiles follow.
 """
 from numba import njit
 
 from cogind.kernels import NULL
 
-HEAD = 3  # n, sum, open
+HEAD = 4  # n, sum, sum of squares, open
 REASONS = ("debut_manquant", "fin_manquante", "fin_avant_debut")
 
 
@@ -28,7 +29,7 @@ def _delay(state, group, start, end, divisor, open_is_late):
         elif e == NULL:
             if open_is_late:
                 state[g, 0] += 1
-                state[g, 2] += 1
+                state[g, 3] += 1
                 state[g, overflow] += 1
             else:
                 state[g, width - 2] += 1
@@ -38,6 +39,7 @@ def _delay(state, group, start, end, divisor, open_is_late):
             d = (e - s + divisor - 1) // divisor  # ceiling: 48 h 00 min 01 s is 49 h
             state[g, 0] += 1
             state[g, 1] += d
+            state[g, 2] += d * d
             state[g, HEAD + (d if d < top else top)] += 1
 
 
