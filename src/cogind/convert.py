@@ -122,6 +122,17 @@ def _condition(column, c: Condition) -> tuple[np.ndarray, np.ndarray | None]:
         idx = np.asarray(codes.fill_null(0).to_numpy(zero_copy_only=False), np.int64)
         yes = on_dict[idx] if len(on_dict) else np.zeros(len(idx), bool)
         return (yes if null is None else yes & ~null), null
+    if pa.types.is_integer(column.type) and all(isinstance(v, int) for v in c.values):
+        view = column.to_numpy(zero_copy_only=False)
+        if column.null_count:
+            view = np.asarray(column.fill_null(0).to_numpy(zero_copy_only=False))
+        yes = (view == c.values[0]) if len(c.values) == 1 else np.isin(view, c.values)
+        if c.negate:
+            yes = ~yes
+        if not column.null_count:
+            return yes, None
+        null = np.asarray(column.is_null().to_numpy(zero_copy_only=False), bool)
+        return yes & ~null, null
     hit = pc.is_in(column, value_set=_value_set(c.values, column.type))
     if c.negate:
         hit = pc.invert(hit)

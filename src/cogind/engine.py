@@ -21,7 +21,7 @@ import pyarrow as pa
 from cogind.convert import column_to_int64, scope_mask
 from cogind.errors import ConfigError, DataError
 from cogind.kernels import NULL
-from cogind.kernels.groups import group_index, months_and_range
+from cogind.kernels.groups import MONTH_TABLE, group_index, months_and_range
 from cogind.model import Condition, Indicator, Input, Kernel
 from cogind.readers import DEFAULT_BATCH, TableInput
 
@@ -224,7 +224,7 @@ class Accumulator:
         if key not in cache:  # months of every row, once per period column and batch
             days = column_to_int64(batch.column(g.period), Input(g.period, "days"), cache)
             months = np.empty(len(days), np.int64)
-            cache[key] = months, months_and_range(days, np.ones(len(days), np.bool_), months)
+            cache[key] = months, months_and_range(days, MONTH_TABLE, months)
         months, (lo, hi, _) = cache[key]
         span = scope if unknown is None else scope | unknown
         n_null = int(np.count_nonzero(span & (months == NULL)))

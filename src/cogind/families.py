@@ -108,7 +108,12 @@ class Delay(Measure):
                   (True, False): delay.update_hours, (True, True): delay.update_hours_open_late}
         return Kernel(f"delai_{self.unit}{'_ouverts_hors_delai' if late else ''}",
                       (Input(self.start, kind), Input(self.end, kind)),
-                      delay.width(self.max_delay), update[(hours, late)], delay.REASONS)
+                      delay.width(self.histogram_top), update[(hours, late)], delay.REASONS)
+
+    @property
+    def histogram_top(self) -> int:
+        """Largest delay with its own histogram bin; a mean needs none (-1: overflow bin only)."""
+        return -1 if self.statistic == "moyenne" else self.max_delay
 
     def validate(self, indicator, registry) -> None:
         if self.statistic not in ("moyenne", "quantile", "part_sous_seuil"):
@@ -127,7 +132,7 @@ class Delay(Measure):
 
     def finalise(self, rows: np.ndarray) -> Finalised:
         n = rows[:, 0]
-        hist = rows[:, delay.HEAD:delay.HEAD + self.max_delay + 2]
+        hist = rows[:, delay.HEAD:delay.HEAD + self.histogram_top + 2]
         if self.statistic == "moyenne":
             value = _ratio(rows[:, 1], n)
             return Finalised.empty_reasons(value, rows[:, 1].astype(float), n.astype(float), n,

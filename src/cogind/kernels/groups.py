@@ -21,21 +21,36 @@ def month_of_day(days):
     return (y - 1970) * 12 + (m - 1)
 
 
+TABLE_FIRST_DAY = -25567  # 1900-01-01
+TABLE_DAYS = 109572  # to 2199-12-31
+
+
+def month_table() -> np.ndarray:
+    """Month of each day from 1900 to 2199: a lookup is cheaper than the calendar arithmetic."""
+    days = np.arange(TABLE_FIRST_DAY, TABLE_FIRST_DAY + TABLE_DAYS, dtype=np.int64)
+    ym = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return ym.astype(np.int32)
+
+
+MONTH_TABLE = month_table()
+
+
 @njit(cache=True, nogil=True)
-def months_and_range(days, scope, months):
-    """Fill ``months`` for rows in scope; return (min, max, rows in scope with a null date)."""
+def months_and_range(days, table, months):
+    """Fill ``months`` of every row (NULL for a null date); return (min, max, null count)."""
     lo = np.iinfo(np.int64).max
     hi = np.iinfo(np.int64).min
     n_null = 0
+    first = TABLE_FIRST_DAY
+    size = table.shape[0]
     for i in range(days.shape[0]):
-        if not scope[i]:
-            continue
         d = days[i]
         if d == NULL:
             months[i] = NULL
             n_null += 1
             continue
-        m = month_of_day(d)
+        k = d - first
+        m = table[k] if 0 <= k < size else month_of_day(d)
         months[i] = m
         if m < lo:
             lo = m
