@@ -3,7 +3,8 @@ from importlib import resources
 
 from cogind import hookimpl
 
-TABLES = ("prestations", "ij", "contacts", "dossiers", "tendanciel")
+TABLES = ("prestations", "ij", "contacts", "dossiers", "enquetes", "demarches", "controles",
+          "mesures", "tendanciel")
 
 
 @hookimpl

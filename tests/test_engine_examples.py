@@ -59,3 +59,35 @@ def test_quarter_and_year_sum_months(ij):
           for p in ("month", "quarter", "year")}
     assert by["quarter"][(None, "2024-T1")]["n"] == 3
     assert by["year"][(None, "2024")]["valeur"] == by["quarter"][(None, "2024-T1")]["valeur"]
+
+
+def test_stock_takes_the_last_month_and_national_rows():
+    import datetime as dt
+
+    import pyarrow as pa
+    from cogind import Indicator, hookimpl, where
+    from cogind.families import Stock
+
+    class P:
+        __name__ = "stock_local"
+
+        @hookimpl
+        def cogind_register_indicators(self, registry):
+            registry.add_indicator(Indicator(
+                code="COMPTES_ACTIFS", libelle="Comptes", definition="Stock.", table="mesures",
+                measure=Stock("MES_VAL"), unit="nombre", direction="hausse",
+                period_column="MES_MOI_DTD", where=where(MES_COD="COMPTES"),
+                caisse_missing="national"))
+
+    d = dt.date
+    mesures = pa.table({
+        "ORG_CLE_NUM": ["01C751", "01C751", "01C131", None, None],
+        "MES_MOI_DTD": [d(2024, 1, 1), d(2024, 3, 1), d(2024, 2, 1), d(2024, 1, 1), d(2024, 3, 1)],
+        "MES_COD": ["COMPTES"] * 5,
+        "MES_NUM": [None] * 5, "MES_DEN": [None] * 5,
+        "MES_VAL": [100.0, 130.0, 50.0, 7.0, 9.0]})
+    res = cogind.compute({"mesures": mesures}, cog=None, period="quarter",
+                         plugins=[P()], indicators=["COMPTES_ACTIFS"])
+    got = {r["caisse"]: r["valeur"] for r in res.to_pylist()}
+    # each caisse's last month with data, plus the national-only rows (no caisse) of March
+    assert got == {"01C131": 50.0, "01C751": 130.0, None: 130.0 + 50.0 + 9.0}

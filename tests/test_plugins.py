@@ -54,8 +54,8 @@ def test_every_hookspec_has_a_test_and_a_doc_entry():
 
 
 def test_hook_cogind_register_tables(tmp_path):
-    schema = tmp_path / "enquetes.json"
-    schema.write_text('{"name": "enquetes", "title": "Enquêtes", "fields": ['
+    schema = tmp_path / "sondages.json"
+    schema.write_text('{"name": "sondages", "title": "Sondages", "fields": ['
                       '{"name": "ORG_CLE_NUM", "type": "string"}]}', encoding="utf-8")
 
     class Tables:
@@ -66,7 +66,7 @@ def test_hook_cogind_register_tables(tmp_path):
             registry.add_table_file(schema)
 
     reg = build_registry(extra=[Tables()])
-    assert reg.table("enquetes").field_type("ORG_CLE_NUM") == "string"
+    assert reg.table("sondages").field_type("ORG_CLE_NUM") == "string"
     assert "prestations" in reg.tables  # built-ins still there
 
 

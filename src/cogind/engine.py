@@ -4,7 +4,8 @@ For each input table, every selected indicator becomes a *state* (its kernel's i
 caisse slot × month); indicators with the same scope and kernel share one state. One pass over
 the table's record batches updates every state; states of several passes merge by addition.
 Periods (month, quarter, year) and the national level are sums of the monthly states, never
-averages of caisse values. Caisse slot 0 only counts rows with no caisse: the kernels never see them.
+averages of caisse values. Caisse slot 0 counts rows with no caisse: the kernels never see them, except for indicators
+whose rows without a caisse are national measures (``caisse_missing="national"``).
 """
 from __future__ import annotations
 
@@ -30,47 +31,8 @@ ENGINE_REASONS = ("champ_indetermine", "caisse_manquante")
 column), rows with no caisse (counted in slot 0, so in the national row only)."""
 UNKNOWN_SCOPE, NO_CAISSE = range(len(ENGINE_REASONS))
 
-PERIOD_KINDS = ("month", "quarter", "year")
-
-
-# --------------------------------------------------------------------------- periods
-
-
-@dataclass(frozen=True)
-class Period:
-    label: str
-    first_month: int  # months since 1970-01
-    last_month: int
-
-    @property
-    def year(self) -> int:
-        return 1970 + self.first_month // 12
-
-    @property
-    def start(self) -> dt.date:
-        return month_start(self.first_month)
-
-    @property
-    def end(self) -> dt.date:
-        return month_start(self.last_month + 1) - dt.timedelta(days=1)
-
-
-def month_start(m: int) -> dt.date:
-    return dt.date(1970 + m // 12, m % 12 + 1, 1)
-
-
-def periods_between(first: int, last: int, kind: str) -> list[Period]:
-    """Calendar periods of ``kind`` that overlap months ``first``..``last``."""
-    if kind not in PERIOD_KINDS:
-        raise ConfigError(f"unknown period '{kind}' (expected {', '.join(PERIOD_KINDS)})")
-    size = {"month": 1, "quarter": 3, "year": 12}[kind]
-    out, m = [], first - first % size
-    while m <= last:
-        y, r = 1970 + m // 12, m % 12
-        label = {1: f"{y}-{r + 1:02d}", 3: f"{y}-T{r // 3 + 1}", 12: f"{y}"}[size]
-        out.append(Period(label, m, m + size - 1))
-        m += size
-    return out
+# Periods are month ranges defined in cogind.periods (issue 9), re-exported here.
+from cogind.periods import PERIOD_KINDS, Period, month_start, periods_between  # noqa: E402,F401
 
 
 # --------------------------------------------------------------------------- plan
@@ -81,6 +43,7 @@ class GroupKey:
     caisse: str
     period: str
     where: tuple[Condition, ...]
+    national_without_caisse: bool = False  # rows with no caisse count in the national figure
 
 
 @dataclass
@@ -114,7 +77,8 @@ def plan(indicators: Iterable[Indicator]) -> dict[str, TablePlan]:
     tables: dict[str, dict[tuple, StatePlan]] = {}
     for ind in indicators:
         g = GroupKey(ind.caisse_column, ind.period_column, tuple(sorted(
-            ind.where, key=lambda c: (c.column, c.negate, repr(c.values)))))
+            ind.where, key=lambda c: (c.column, c.negate, repr(c.values)))),
+            ind.caisse_missing == "national")
         k = ind.measure.kernel()
         key = (g, k)
         states = tables.setdefault(ind.table, {})
@@ -195,7 +159,8 @@ class Accumulator:
             self._ensure(len(self.slots) + 1, min(a for a, _ in spans), max(b for _, b in spans))
         elif len(self.slots) + 1 > self.n_slots and self.n_months:
             self._ensure(len(self.slots) + 1, self.month0, self.month0 + self.n_months - 1)
-        groups = {g: self._groups(*p) for g, p in prepared.items()}
+        groups = {g: self._groups(*p, keep_no_caisse=g.national_without_caisse)
+                  for g, p in prepared.items()}
         for i, sp in enumerate(self.plan.states):
             group, engine_counts, n_undated_by_slot = groups[sp.group]
             st = self.states[i]
@@ -230,13 +195,13 @@ class Accumulator:
         n_null = int(np.count_nonzero(span & (months == NULL)))
         return slots, months, scope, unknown, lo, hi, n_null
 
-    def _groups(self, slots, months, scope, unknown, lo, hi, n_null):
+    def _groups(self, slots, months, scope, unknown, lo, hi, n_null, keep_no_caisse=False):
         size = self.n_slots * self.n_months
         group = np.empty(len(months), np.int64)
         group_index(slots, months, scope, self.month0, self.n_months, group)
         engine_counts = {}
         no_caisse = (slots == 0) & (group >= 0)
-        if no_caisse.any():
+        if not keep_no_caisse and no_caisse.any():
             engine_counts[NO_CAISSE] = np.bincount(group[no_caisse], minlength=size)
             group[no_caisse] = -1
         n_undated = np.zeros(self.n_slots, np.int64)
@@ -302,9 +267,11 @@ class MonthGrid:
 
 
 def accumulate(table: TableInput, tplan: TablePlan, batch_size: int = DEFAULT_BATCH,
-               threads: int = 1) -> Accumulator:
+               threads: int = 1, on_batch=None) -> Accumulator:
     """One fused pass over ``table``: every state of the plan updated from each batch."""
     batches = table.batches(tplan.columns, batch_size)
+    if on_batch is not None:  # progress (cogind.progress), told of each batch as it is read
+        batches = (on_batch(b) or b for b in batches)
     if threads <= 1:
         acc = Accumulator(tplan)
         for b in batches:

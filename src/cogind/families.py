@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from cogind import intervals
 from cogind.kernels import counts, delay, sums
 from cogind.model import Condition, Input, Kernel
 
@@ -71,6 +72,21 @@ class Measure:
 
     def validate(self, indicator: Indicator, registry: Registry) -> None:
         """Raise ValueError when the declaration cannot be computed."""
+
+    def interval(self, rows: np.ndarray, level: float):
+        """(low, high) confidence bounds of each cell's value, or None: not available."""
+        return None
+
+    def cases(self, rows: np.ndarray, target: float, at_least: bool):
+        """(gap to ``target`` of each cell in cases, their unit), or None: not available.
+
+        ``at_least``: the value must be ≥ ``target`` (else ≤). 0 where the target is met.
+        """
+        return None
+
+    def gap_rules(self) -> list[str]:
+        """How :meth:`cases` and :meth:`interval` are computed, for ``cogind describe``."""
+        return ["Écart en cas et intervalle de confiance : non disponibles pour cette mesure."]
 
     def describe(self, indicator: Indicator) -> list[str]:
         raise NotImplementedError
@@ -144,6 +160,44 @@ class Delay(Measure):
                                            "aucune ligne dans le champ")
         return self._quantile(hist, n)
 
+    def _hist(self, rows: np.ndarray) -> np.ndarray:
+        return rows[:, delay.HEAD:delay.HEAD + self.max_delay + 2]
+
+    def interval(self, rows, level):
+        n = rows[:, 0]
+        if self.statistic == "moyenne":
+            return intervals.mean_normal(n, rows[:, 1], rows[:, 2], level)
+        if self.statistic == "part_sous_seuil":
+            low, high = intervals.wilson(self._hist(rows)[:, :self.threshold + 1].sum(axis=1),
+                                         n, level)
+            return 100 * low, 100 * high
+        return intervals.quantile_order(self._hist(rows), n, self.quantile, level)
+
+    def cases(self, rows, target, at_least):
+        n = rows[:, 0]
+        if self.statistic == "moyenne":
+            return intervals.excess_total(rows[:, 1], n, target, at_least), self.unit
+        if self.statistic == "part_sous_seuil":
+            within = self._hist(rows)[:, :self.threshold + 1].sum(axis=1)
+            return intervals.share_cases(within, n, target, at_least), "cas"
+        return intervals.quantile_cases(self._hist(rows), n, self.quantile, target,
+                                        at_least), "cas"
+
+    def gap_rules(self) -> list[str]:
+        if self.statistic == "moyenne":
+            return [f"Écart en cas : {self.unit} de délai en excès au total, Σ délais − cible × "
+                    "nombre de délais (arrondi au supérieur), 0 si la cible est atteinte.",
+                    "Intervalle de confiance : normal, moyenne ± z·s/√n, s² tiré de la somme "
+                    "des carrés des délais."]
+        if self.statistic == "part_sous_seuil":
+            return ["Écart en cas : lignes qui auraient dû être traitées dans le délai, "
+                    "⌈cible/100 × dénominateur − numérateur⌉, 0 si la cible est atteinte.",
+                    "Intervalle de confiance : Wilson."]
+        return ["Écart en cas : délais à ramener sous la cible, nombre de délais > cible − "
+                "⌊(1 − p)·n⌋ tolérés (soit ⌈p·n⌉ − nombre de délais ≤ cible), 0 si atteinte.",
+                "Intervalle de confiance : statistiques d'ordre [X(l) ; X(u)], rangs tirés de "
+                "la loi binomiale (n, p), valeurs lues dans l'histogramme des délais."]
+
     def _quantile(self, hist: np.ndarray, n: np.ndarray) -> Finalised:
         q = Fraction(str(self.quantile))
         value = np.full(n.shape, np.nan)
@@ -180,7 +234,7 @@ class Delay(Measure):
         lines.append(f"Exclus : {self.start} manquant (debut_manquant), fin avant début "
                      f"(fin_avant_debut). Délais > {self.max_delay} {self.unit} : comptés "
                      "exactement dans la moyenne, regroupés au-delà pour les quantiles.")
-        return lines
+        return lines + self.gap_rules()
 
 
 # --------------------------------------------------------------------------- proportions, counts
@@ -204,10 +258,23 @@ class Proportion(Measure):
         return Finalised.empty_reasons(value, rows[:, 1].astype(float), n.astype(float), n,
                                        "aucune ligne dans le champ")
 
+    def interval(self, rows, level):
+        low, high = intervals.wilson(rows[:, 1], rows[:, 0], level)
+        return 100 * low, 100 * high
+
+    def cases(self, rows, target, at_least):
+        return intervals.share_cases(rows[:, 1], rows[:, 0], target, at_least), "cas"
+
+    def gap_rules(self) -> list[str]:
+        return ["Écart en cas : lignes qui auraient dû entrer au numérateur (ou en sortir), "
+                "⌈cible/100 × dénominateur − numérateur⌉, 0 si la cible est atteinte.",
+                "Intervalle de confiance : Wilson."]
+
     def describe(self, indicator):
         return [f"Numérateur : lignes du champ où {self.numerator}.",
                 "Dénominateur : lignes du champ. Valeur : numérateur / dénominateur × 100.",
-                f"Exclus : {self.numerator.column} manquant (valeur_manquante)."]
+                f"Exclus : {self.numerator.column} manquant (valeur_manquante)."
+                ] + self.gap_rules()
 
 
 @dataclass(frozen=True)
@@ -221,8 +288,9 @@ class Count(Measure):
 
     def finalise(self, rows):
         n = rows[:, 0]
-        return Finalised(n.astype(float), n.astype(float), np.full(n.shape, np.nan), n,
-                         [None] * len(n))
+        value = np.where(n > 0, n, np.nan)  # no row: non calculable, never 0 (issue 9)
+        return Finalised.empty_reasons(value, n.astype(float), np.full(n.shape, np.nan), n,
+                                       "aucune ligne dans le champ")
 
     def describe(self, indicator):
         return ["Valeur : nombre de lignes du champ."]
@@ -243,11 +311,48 @@ class Sum(Measure):
 
     def finalise(self, rows):
         n = rows[:, 0]
-        total = rows[:, 1] / 100.0
-        return Finalised(total, total, np.full(n.shape, np.nan), n, [None] * len(n))
+        total = np.where(n > 0, rows[:, 1] / 100.0, np.nan)  # no row: never 0 (issue 9)
+        return Finalised.empty_reasons(total, total, np.full(n.shape, np.nan), n,
+                                       "aucune ligne dans le champ")
 
     def describe(self, indicator):
         return [f"Valeur : somme de {self.column} (euros) sur les lignes du champ.",
+                "Exclus : montant manquant, montant négatif."]
+
+
+@dataclass(frozen=True)
+class Stock(Measure):
+    """A level reported at month ends (a stock: accounts opened, beneficiaries): the value of a
+    period is that of its last month with data; the national level adds the caisses'."""
+
+    column: str
+    statistic: str = "stock"
+    multi_period = True
+
+    def kernel(self) -> Kernel:
+        return Sum(self.column).kernel()
+
+    def finalise(self, rows):
+        return Sum(self.column).finalise(rows)
+
+    def finalise_grid(self, grid, periods):
+        out = []
+        for p in periods:
+            months = [grid.rows(m, m) for m in range(p.first_month, p.last_month + 1)]
+            last = months[0].copy()
+            for rows in months[1:]:
+                has = rows[:, 0] > 0
+                last[has] = rows[has]
+            last[-1] = last[:-1].sum(axis=0)  # national: the caisses' own last months
+            fin = self.finalise(last)
+            fin.reason = [None if n else "aucune valeur sur la période" for n in last[:, 0]]
+            fin.value = np.where(last[:, 0] > 0, fin.value, np.nan)
+            out.append(fin)
+        return out
+
+    def describe(self, indicator):
+        return [f"Valeur : {self.column} du dernier mois de la période qui a une valeur "
+                "(niveau de fin de période, non cumulé) ; national = somme des caisses.",
                 "Exclus : montant manquant, montant négatif."]
 
 
@@ -270,10 +375,22 @@ class RatioOfSums(Measure):
         return Finalised.empty_reasons(value, rows[:, 1] / 100.0, rows[:, 2] / 100.0, n,
                                        "dénominateur nul")
 
+    def cases(self, rows, target, at_least):
+        gap = intervals.excess_total(rows[:, 1] / 100.0, rows[:, 2] / 100.0,
+                                     target / self.scale, at_least, decimals=2)
+        return np.where(rows[:, 2] > 0, gap, np.nan), "euros"
+
+    def gap_rules(self) -> list[str]:
+        return [f"Écart en cas : montant de {self.numerator} en excès (ou manquant), "
+                f"Σ {self.numerator} − cible/{self.scale:g} × Σ {self.denominator}, en euros, "
+                "0 si la cible est atteinte.",
+                "Intervalle de confiance : non disponible (un ratio de sommes demanderait la "
+                "variance de chaque ligne, absente de l'état)."]
+
     def describe(self, indicator):
         return [f"Valeur : Σ {self.numerator} / Σ {self.denominator} × {self.scale:g}, sur les "
                 "lignes du champ (sommes exactes en centimes).",
-                "Exclus : numérateur ou dénominateur manquant, montant négatif."]
+                "Exclus : numérateur ou dénominateur manquant, montant négatif."] + self.gap_rules()
 
 
 # --------------------------------------------------------------------------- comparisons

@@ -204,6 +204,9 @@ class Indicator:
     caisse_column: str = "ORG_CLE_NUM"
     source: tuple[Source, ...] = ()
     notes: str = ""
+    caisse_missing: Literal["exclure", "national"] = "exclure"
+    """A row with no caisse: excluded and counted (``exclure``), or a national measure that
+    counts in the national figure only (``national``, e.g. reported national measurements)."""
 
     @property
     def required_columns(self) -> tuple[str, ...]:
