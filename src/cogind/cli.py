@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from importlib import resources
 from pathlib import Path
@@ -26,6 +27,8 @@ def handle_errors(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         ctx = click.get_current_context(silent=True)
+        if ctx is None and args and isinstance(args[-1], click.Context):
+            ctx = args[-1]
         try:
             return fn(*args, **kwargs)
         except CogindError as exc:
@@ -48,15 +51,28 @@ def handle_errors(fn):
 def _registry(ctx: click.Context, allow_broken: bool = False):
     from cogind.plugins import build_registry
 
-    return build_registry(disabled=ctx.find_root().params.get("disable_plugin") or (),
-                          allow_broken=allow_broken)
+    try:
+        return build_registry(disabled=ctx.find_root().params.get("disable_plugin") or (),
+                              allow_broken=allow_broken)
+    except PluginError as exc:  # name the way out: the other plugins work without this one
+        culprit = re.match(r"plugin '([^']+)'", str(exc))
+        if culprit is None:
+            raise
+        raise PluginError(f"{exc} (--disable-plugin {culprit.group(1)} to run without it)") from exc
 
 
 def sample_path() -> Path:
     return Path(str(resources.files("cogind.sample")))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class CogindGroup(click.Group):
+    """Every subcommand, built-in or added by a module, runs under :func:`handle_errors`."""
+
+    def invoke(self, ctx: click.Context):
+        return handle_errors(super().invoke)(ctx)
+
+
+@click.group(cls=CogindGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show full tracebacks (or set COGIND_DEBUG=1).")
 @click.option("--disable-plugin", multiple=True, metavar="NAME",
               help="Do not load this plugin (repeatable; or COGIND_DISABLE_PLUGINS=a,b).")
@@ -85,10 +101,11 @@ def cli(debug: bool, disable_plugin: tuple[str, ...]) -> None:
               help="Worker threads (default: up to 4).")
 @click.option("--as-of", "as_of", metavar="YYYY-MM", default=None,
               help="Use only the rows available by the end of that month (claims: FLX_DIS_DTD).")
+@click.option("--progress/--quiet", "progress", default=None,
+              help="Show rows read, batches and elapsed time on stderr (default: on a terminal).")
 @click.pass_context
-@handle_errors
 def compute(ctx, source, sample, cog, years, period, indicators, output, caisses, strict, threads,
-            as_of):
+            as_of, progress):
     """Compute the indicators of a COG on SOURCE (a folder or a file of Arrow, Parquet or CSV
     tables named prestations, ij, contacts, dossiers)."""
     from cogind.api import compute as run, provenance
@@ -99,7 +116,8 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
     registry = _registry(ctx)
     table = run(sample_path() if sample else source, None if cog == "none" else cog,
                 indicators=indicators or None, period=PERIODS[period], years=years or None,
-                strict=strict, registry=registry, threads=threads, as_of=as_of)
+                strict=strict, registry=registry, threads=threads, as_of=as_of,
+                progress=progress)
     meta = provenance(table)
     for code, why in meta.get("non_calcules", {}).items():
         click.echo(f"Attention : {code} non calculé ({why})", err=True)
@@ -119,7 +137,6 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
 @cli.command("list")
 @click.option("--cog", default=None, help="Only the indicators of this COG, with its targets.")
 @click.pass_context
-@handle_errors
 def list_(ctx, cog):
     """Every indicator: code, unit, direction, table and the COGs that use it."""
     from cogind.describe import list_text
@@ -130,7 +147,6 @@ def list_(ctx, cog):
 @cli.command()
 @click.argument("code")
 @click.pass_context
-@handle_errors
 def describe(ctx, code):
     """Definition of indicator CODE: computation, exclusions, sources, targets."""
     from cogind.describe import indicator_text
@@ -140,7 +156,6 @@ def describe(ctx, code):
 
 @cli.command()
 @click.pass_context
-@handle_errors
 def cogs(ctx):
     """The COGs known, their years and number of indicators."""
     from cogind.describe import cogs_text
@@ -150,7 +165,6 @@ def cogs(ctx):
 
 @cli.command()
 @click.pass_context
-@handle_errors
 def plugins(ctx):
     """The plugins loaded, their distribution and version, and what they declared."""
     from cogind.describe import plugins_text
@@ -175,7 +189,6 @@ def plugins(ctx):
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--cog", default=None, help="Check only the columns this COG's indicators need.")
 @click.pass_context
-@handle_errors
 def validate(ctx, source, cog):
     """Check the tables in SOURCE against the schemas: columns and types, with precise messages."""
     from cogind.validate import validate_source

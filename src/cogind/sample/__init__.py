@@ -1,0 +1,1 @@
+"""The sample dataset bundled with cogind (see README.md here); read by ``cogind compute --sample``."""

@@ -1,0 +1,241 @@
+"""``generate``: plan blocks, make them on worker threads, stream them to disk, write a manifest."""
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pyarrow as pa
+
+from cogind.errors import ConfigError, InputError
+from cogind.synth import defects as defects_mod
+from cogind.synth.batches import to_batch
+from cogind.synth.calendar import split_rows, year_bounds
+from cogind.synth.levels import year_weights
+from cogind.synth.manifest import build_manifest
+from cogind.synth.network import Network
+from cogind.synth.reference import TABLES, arrow_schema
+from cogind.synth.tables import ROWS_PER_YEAR, SPECS
+from cogind.synth.writers import FileWriter, clear_partitions, table_path
+
+# Rows per generated block; each block has its own seed, so the data never depends on
+# batch_rows or on the number of threads.
+BLOCK_ROWS = 1 << 16
+MAX_DEFECTS = 0.2
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Options:
+    """Validated options of one ``generate`` run."""
+
+    years: tuple[int, int]
+    rows: dict[str, int]
+    seed: int
+    defects: float
+    fmt: str
+    partition: bool
+    tables: tuple[str, ...]
+    batch_rows: int
+    scale: float
+    threads: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
+
+    @property
+    def year_range(self) -> range:
+        return range(self.years[0], self.years[1] + 1)
+
+
+def _check_years(years) -> tuple[int, int]:
+    try:
+        first, last = (int(y) for y in years)
+    except (TypeError, ValueError):
+        raise ConfigError(f"years must be two years (first, last), got {years!r}") from None
+    if not 1990 <= first <= last <= 2100:
+        raise ConfigError(f"years must satisfy 1990 <= first <= last <= 2100, got {first}-{last}")
+    return first, last
+
+
+def _check_rows(rows, tables, scale: float, n_years: int) -> dict[str, int]:
+    rows = dict(rows or {})
+    for name, n in rows.items():
+        if name not in tables:
+            raise ConfigError(f"rows given for table '{name}', which is not generated")
+        if not isinstance(n, (int, np.integer)) or n < 0:
+            raise ConfigError(f"rows of table '{name}' must be a non-negative integer")
+    return {t: int(rows[t]) if t in rows else round(ROWS_PER_YEAR[t] * n_years * scale)
+            for t in tables}
+
+
+def check_options(years, scale, rows, seed, defects, fmt, partition, tables,
+                  batch_rows) -> Options:
+    """Validate ``generate`` arguments; raises ConfigError naming the faulty option."""
+    first, last = _check_years(years)
+    tables = tuple(dict.fromkeys((tables,) if isinstance(tables, str) else tables))
+    unknown = [t for t in tables if t not in TABLES]
+    if unknown or not tables:
+        raise ConfigError(f"tables must be among {', '.join(TABLES)}, got {list(tables)}")
+    if not (isinstance(scale, (int, float)) and 0 < scale <= 1e4):
+        raise ConfigError(f"scale must be a number in (0, 10000], got {scale!r}")
+    if not (isinstance(defects, (int, float)) and 0 <= defects <= MAX_DEFECTS):
+        raise ConfigError(f"defects must be a rate in [0, {MAX_DEFECTS}], got {defects!r}")
+    if fmt not in ("parquet", "arrow"):
+        raise ConfigError(f"format must be parquet or arrow, got {fmt!r}")
+    if not isinstance(batch_rows, int) or batch_rows < 1:
+        raise ConfigError(f"batch_rows must be a positive integer, got {batch_rows!r}")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
+    return Options((first, last), _check_rows(rows, tables, scale, last - first + 1), int(seed),
+                   float(defects), fmt, bool(partition), tables, batch_rows, float(scale))
+
+
+def _take(cols: dict, rows: np.ndarray) -> dict:
+    return {k: v.take(pa.array(rows)) if isinstance(v, pa.Array) else v[rows]
+            for k, v in cols.items()}
+
+
+def _make_censored(spec, rng, n: int, year: int, opts: Options, net: Network, first: int):
+    """``n`` rows whose last event falls by the end of the last year, as in an extraction."""
+    end = year_bounds(opts.years[1])[1] * (86400 if spec.name == "contacts" else 1)
+    drawn = n + n // 8 + 16 if year == opts.years[1] else n + n // 64 + 16
+    while True:
+        cols, nulls = spec.make(rng, drawn, year, net, first)
+        rows = np.flatnonzero(cols[spec.last] < end)[:n]
+        if len(rows) == n:
+            return _take(cols, rows), _take(nulls, rows)
+        drawn *= 2
+
+
+def make_block(table: str, year: int, block: int, n: int, opts: Options, net: Network):
+    """One block: its record batch and its defect counts; depends only on its own seed."""
+    spec = SPECS[table]
+    seq = np.random.SeedSequence([opts.seed, spec.ident, year, block])
+    data_rng, defect_rng = (np.random.default_rng(s) for s in seq.spawn(2))
+    cols, nulls = _make_censored(spec, data_rng, n, year, opts, net, block << 20)
+    counts = {}
+    if opts.defects > 0:
+        counts = defects_mod.apply(defect_rng, spec, cols, nulls, opts.defects)
+    return to_batch(table, cols, nulls, net.codes, opts.defects > 0), counts
+
+
+def _plan(table: str, opts: Options) -> list[tuple[int, int, int]]:
+    """(year, block, rows) of every block of a table, in output order."""
+    per_year = split_rows(opts.rows[table], year_weights(table, opts.year_range))
+    plan = []
+    for year, n in zip(opts.year_range, per_year):
+        for block, start in enumerate(range(0, n, BLOCK_ROWS)):
+            plan.append((year, block, min(BLOCK_ROWS, n - start)))
+    return plan
+
+
+def _blocks(table: str, opts: Options, net: Network):
+    """Yield (year, batch, counts) in order, made ahead on a small thread pool."""
+    plan = _plan(table, opts)
+    with concurrent.futures.ThreadPoolExecutor(opts.threads) as pool:
+        pending = collections.deque()
+        for year, block, n in plan:
+            pending.append((year, pool.submit(make_block, table, year, block, n, opts, net)))
+            if len(pending) > 2 * opts.threads:
+                year_done, fut = pending.popleft()
+                yield (year_done, *fut.result())
+        while pending:
+            year_done, fut = pending.popleft()
+            yield (year_done, *fut.result())
+
+
+class _Sink:
+    """Buffers blocks into slices of ``batch_rows`` rows and opens one writer per file."""
+
+    def __init__(self, out: Path, table: str, opts: Options):
+        self.out, self.table, self.opts = out, table, opts
+        self.schema = arrow_schema(table)
+        self.writer: FileWriter | None = None
+        self.year: int | None = None
+        self.buffer: list[pa.RecordBatch] = []
+        self.buffered = 0
+        self.files: list[str] = []
+
+    def add(self, year: int, batch: pa.RecordBatch) -> None:
+        if self.writer is None or (self.opts.partition and year != self.year):
+            self.flush(final=True)
+            self._open(year)
+        self.buffer.append(batch)
+        self.buffered += batch.num_rows
+        if self.buffered >= self.opts.batch_rows:
+            self.flush(final=False)
+
+    def _open(self, year: int) -> None:
+        path = table_path(self.out, self.table, self.opts.fmt, self.opts.partition, year)
+        self.writer, self.year = FileWriter(path, self.schema, self.opts.fmt), year
+        self.files.append(path.relative_to(self.out).as_posix())
+
+    def flush(self, final: bool) -> None:
+        if self.writer is None:
+            return
+        data = pa.Table.from_batches(self.buffer, schema=self.schema)
+        size = self.opts.batch_rows
+        full = data.num_rows if final else data.num_rows - data.num_rows % size
+        for start in range(0, full, size):
+            self.writer.write(data.slice(start, min(size, full - start)))
+        self.buffer = data.slice(full).to_batches()
+        self.buffered = data.num_rows - full
+        if final:
+            self.writer.close()
+            self.writer = None
+
+    def close(self) -> list[str]:
+        if self.writer is None and not self.files:
+            self._open(self.opts.years[0])  # zero rows: still write an empty, typed table
+        self.flush(final=True)
+        return self.files
+
+    def abort(self) -> None:
+        if self.writer is not None:
+            self.writer.abort()
+
+
+def write_table(out: Path, table: str, opts: Options, net: Network,
+                progress: Progress | None = None) -> dict:
+    """Generate and write one table; returns its manifest entry."""
+    if opts.partition:
+        clear_partitions(out, table)
+    sink = _Sink(out, table, opts)
+    counts = dict.fromkeys(defects_mod.applicable(SPECS[table]), 0) if opts.defects else {}
+    per_year: dict[int, int] = {}
+    done = 0
+    try:
+        for year, batch, block_counts in _blocks(table, opts, net):
+            sink.add(year, batch)
+            per_year[year] = per_year.get(year, 0) + batch.num_rows
+            for kind, c in block_counts.items():
+                counts[kind] += c
+            done += batch.num_rows
+            if progress is not None:
+                progress(table, done, opts.rows[table])
+        files = sink.close()
+    except BaseException:
+        sink.abort()
+        raise
+    return {"rows": done, "rows_per_year": {str(y): n for y, n in per_year.items()},
+            "files": files, "defects": counts}
+
+
+def run(out, opts: Options, progress: Progress | None = None, sample: bool = False) -> dict:
+    """Write every requested table and the manifest to ``out``; returns the manifest."""
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create output folder ({exc.strerror}: {out})") from None
+    if not os.access(out, os.W_OK):
+        raise InputError(f"output folder is not writable ({out})")
+    net = Network.build(opts.seed)
+    entries = {t: write_table(out, t, opts, net, progress) for t in opts.tables}
+    manifest = build_manifest(out, opts, entries, net, sample)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+                                       encoding="utf-8")
+    return manifest

@@ -1,0 +1,361 @@
+"""Invariants of the synthetic data generator (cogind.synth, issue 3)."""
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from click.testing import CliRunner
+from synth_helpers import NULL, cents, columns, read, year
+
+from cogind.errors import ConfigError
+from cogind.synth import TABLES, generate, generate_command, generate_sample, network
+from cogind.synth.reference import arrow_schema, caisses, nomenclature, table_schema
+
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "src" / "cogind" / "sample"
+SMALL = {"prestations": 60_000, "ij": 30_000, "contacts": 30_000, "dossiers": 10_000}
+MODERATE = {"prestations": 200_000, "ij": 200_000, "contacts": 200_000, "dossiers": 40_000}
+RATE = 0.05
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    out = tmp_path_factory.mktemp("clean")
+    manifest = generate(out, years=(2023, 2024), rows=SMALL, seed=7)
+    return out, manifest, {t: columns(out / f"{t}.parquet") for t in TABLES}
+
+
+@pytest.fixture(scope="module")
+def moderate(tmp_path_factory):
+    out = tmp_path_factory.mktemp("moderate")
+    generate(out, years=(2018, 2024), rows=MODERATE, seed=11)
+    return {t: columns(out / f"{t}.parquet") for t in TABLES}
+
+
+@pytest.fixture(scope="module")
+def defective(tmp_path_factory):
+    out = tmp_path_factory.mktemp("defective")
+    manifest = generate(out, years=(2023, 2024), rows=SMALL, seed=7, defects=RATE)
+    return manifest, {t: columns(out / f"{t}.parquet") for t in TABLES}
+
+
+def _days(c, end, start):
+    return c[end] - c[start]
+
+
+# ---------------------------------------------------------------- schema and codes
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "arrow"])
+def test_every_schema_column_in_order_with_its_type(tmp_path, fmt):
+    generate(tmp_path, years=(2024, 2024), rows=dict.fromkeys(TABLES, 500), fmt=fmt)
+    kinds = {"string": (pa.types.is_dictionary, pa.types.is_string),
+             "integer": (pa.types.is_integer,), "number": (pa.types.is_float64,),
+             "date": (pa.types.is_date32,), "datetime": (pa.types.is_timestamp,)}
+    for table in TABLES:
+        got = read(tmp_path / f"{table}.{fmt}").schema
+        fields = table_schema(table)["fields"]
+        assert got.names == [f["name"] for f in fields]
+        for f in fields:
+            assert any(check(got.field(f["name"]).type) for check in kinds[f["type"]]), f["name"]
+        if fmt == "arrow":  # IPC keeps the exact written types (Parquet has no seconds unit)
+            assert got == arrow_schema(table)
+
+
+def test_codes_come_from_the_shipped_nomenclatures(clean):
+    _, _, data = clean
+    nom = nomenclature()
+    p, ij = data["prestations"], data["ij"]
+    assert set(p["PRS_NAT_REF"]) <= set(nom["IR_NAT_V"])
+    assert set(p["PSE_SPE_COD"]) <= set(nom["IR_SPE_V"])
+    assert set(p["PSE_CNV_COD"]) <= set(nom["IR_CNV_V"]) == {1, 2, 3}
+    assert set(ij["PRS_NAT_REF"]) <= set(range(6111, 6119))
+    codes = {c["ORG_CLE_NUM"] for c in caisses()}
+    for table in TABLES:
+        found = set(data[table]["ORG_CLE_NUM"])
+        assert found <= codes and all(re.fullmatch(r"[0-9]{2}[A-Z][0-9]{3}", c) for c in found)
+    for table, col in [("ij", "IJ_RIS_COD"), ("ij", "ASS_REG_COD"), ("contacts", "CNT_CAN_COD"),
+                       ("dossiers", "DOS_TYP_COD"), ("dossiers", "DOS_CAN_COD")]:
+        enum = next(f for f in table_schema(table)["fields"] if f["name"] == col)
+        assert set(data[table][col]) <= set(enum["constraints"]["enum"]), col
+
+
+def test_network_is_skewed_and_covers_every_region():
+    net = network(0)
+    assert net.num_rows == 101 and len(set(net["ORG_CLE_NUM"].to_pylist())) == 101
+    assert all(c.startswith("01C") for c in net["ORG_CLE_NUM"].to_pylist())
+    ben = net["BEN_NBR"].to_numpy()
+    assert 59e6 < ben.sum() <= 60e6
+    order = np.argsort(-ben)
+    top = [net["ORG_CLE_NUM"][int(i)].as_py() for i in order[:3]]
+    assert set(top) == {"01C595", "01C751", "01C131"}  # Nord, Paris, Bouches-du-Rhône
+    assert ben[order[:10]].sum() / ben.sum() > 0.2
+    assert {int(r) for r in net["ORG_CLE_REG"].to_pylist()} == set(nomenclature()["ORG_CLE_REG"])
+    perf = net["PERF"].to_numpy()
+    assert (perf > 0.5).sum() > 10 and (perf < -0.5).sum() > 10
+    assert network(0).equals(net) and not network(1).equals(net)
+
+
+# ---------------------------------------------------------------- consistency
+
+
+def test_amounts_are_consistent(clean):
+    p = clean[2]["prestations"]
+    base, rem, dep, paid = (cents(p[c]) for c in
+                            ("BSE_REM_BSE", "BSE_REM_MNT", "PRS_DEP_MNT", "PRS_PAI_MNT"))
+    assert (base > 0).all() and (rem >= 0).all() and (rem <= base).all()
+    assert (dep >= 0).all() and (paid == base + dep).all()
+    assert (dep[p["PSE_CNV_COD"] == 1] == 0).all()
+    assert (dep[p["PSE_CNV_COD"] > 1] > 0).mean() > 0.5
+    assert (p["PRS_ACT_QTE"] >= 1).all()
+    ij = clean[2]["ij"]
+    assert (ij["IJ_PAI_MNT"] > 0).all() and (ij["IJ_NBR"] >= 1).all()
+
+
+def test_dates_are_ordered(clean):
+    _, _, data = clean
+    pairs = {"prestations": [("EXE_SOI_DTD", "FLX_TRT_DTD"), ("FLX_TRT_DTD", "FLX_DIS_DTD"),
+                             ("EXE_SOI_DTD", "FSE_REC_DTD"), ("FSE_REC_DTD", "PRS_PAI_DTD")],
+             "ij": [("ARR_DEB_DTD", "ATT_REC_DTD"), ("ATT_REC_DTD", "IJ_PAI_DTD")],
+             "dossiers": [("DOS_REC_DTD", "DOS_DEC_DTD")]}
+    for table, checks in pairs.items():
+        for start, end in checks:
+            assert (_days(data[table], end, start) >= 0).all(), (table, start, end)
+    c = data["contacts"]
+    handled = c["CNT_TRT_DTH"] != NULL
+    assert (c["CNT_TRT_DTH"][handled] >= c["CNT_ARR_DTH"][handled]).all()
+    lag = _days(data["prestations"], "FLX_TRT_DTD", "EXE_SOI_DTD")
+    assert np.quantile(lag, 0.8) <= 31 and lag.max() > 90  # most within a month, long tail
+
+
+def test_ij_payments_form_arrets(clean):
+    ij = clean[2]["ij"]
+    ids, first = ij["ARR_NUM"], ij["SIN_1IJ_IND"]
+    uniq, counts = np.unique(ids, return_counts=True)
+    assert len(uniq) == first.sum()  # exactly one first payment per arrêt
+    assert counts.mean() > 1.5
+    firsts = first == 1
+    assert 0.6 < ij["IJ_SUB_TOP"][firsts].mean() < 0.72
+    assert 0.12 < (ij["IJ_RIS_COD"][firsts] == "ATMP").mean() < 0.18
+    assert 0.03 < (ij["ASS_REG_COD"][firsts] == "TI").mean() < 0.15
+    first_pay = dict(zip(ids[firsts], ij["IJ_PAI_DTD"][firsts]))
+    assert all(d >= first_pay[a] for a, d in zip(ids, ij["IJ_PAI_DTD"]))
+
+
+def test_zero_defects_by_default(clean):
+    _, manifest, data = clean
+    assert all(not t["defects"] for t in manifest["tables"].values())
+    for table, cols in data.items():
+        for name, values in cols.items():
+            if table == "contacts" and name in ("CNT_TRT_DTH", "CNT_ABO_TOP", "CNT_NIV_COD"):
+                continue  # empty by design: unanswered calls, non-call or non-e-mail channels
+            assert not np.any(values == NULL) and not np.any(values == None), (table, name)  # noqa: E711
+    c = data["contacts"]
+    assert (c["CNT_ABO_TOP"][c["CNT_CAN_COD"] == "TEL"] != NULL).all()
+    assert (c["CNT_NIV_COD"][c["CNT_CAN_COD"] == "MEL"] != NULL).all()
+
+
+# ---------------------------------------------------------------- defects
+
+
+def _observed(table: str, c: dict) -> dict[str, float]:
+    n = len(c["ORG_CLE_NUM"])
+    dates = {"prestations": ["EXE_SOI_DTD", "FLX_TRT_DTD", "FLX_DIS_DTD", "FSE_REC_DTD",
+                             "PRS_PAI_DTD"], "ij": ["ARR_DEB_DTD", "ATT_REC_DTD", "IJ_PAI_DTD"],
+             "contacts": ["CNT_ARR_DTH"], "dossiers": ["DOS_REC_DTD", "DOS_DEC_DTD"]}[table]
+    rows = np.array([tuple(map(str, r)) for r in zip(*c.values())])
+    out = {"null_date": np.any([c[d] == NULL for d in dates], axis=0).mean(),
+           "null_caisse": (c["ORG_CLE_NUM"] == None).mean(),  # noqa: E711
+           "duplicate": np.all(rows[1:] == rows[:-1], axis=1).sum() / n}
+    amounts = [k for k in ("PRS_PAI_MNT", "BSE_REM_BSE", "BSE_REM_MNT", "PRS_DEP_MNT",
+                           "IJ_PAI_MNT") if k in c]
+    if amounts:
+        out["negative_amount"] = np.any([c[a] < 0 for a in amounts], axis=0).mean()
+    return out
+
+
+def test_defect_rates_within_tolerance(defective):
+    manifest, data = defective
+    for table in TABLES:
+        n = manifest["tables"][table]["rows"]
+        counts = manifest["tables"][table]["defects"]
+        expected = {"null_date", "end_before_start", "duplicate", "unknown_code", "null_caisse"}
+        assert expected <= set(counts)
+        for kind, count in counts.items():
+            assert abs(count / n - RATE) < 0.01, (table, kind, count / n)
+        for kind, rate in _observed(table, data[table]).items():
+            assert abs(rate - RATE) < 0.012, (table, kind, rate)
+    p = data["prestations"]
+    assert abs((~np.isin(p["PRS_NAT_REF"], list(nomenclature()["IR_NAT_V"]))).mean() - RATE) < .01
+    c = data["contacts"]
+    assert abs((c["CNT_CAN_COD"] == "FAX").mean() - RATE) < 0.01
+    d = data["dossiers"]
+    ok = (d["DOS_REC_DTD"] != NULL) & (d["DOS_DEC_DTD"] != NULL)
+    assert abs((d["DOS_DEC_DTD"][ok] < d["DOS_REC_DTD"][ok]).mean() - RATE) < 0.01
+
+
+# ---------------------------------------------------------------- determinism
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"}
+
+
+def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
+    rows = dict.fromkeys(TABLES, 3_000)
+    for name, seed in [("a", 3), ("b", 3), ("c", 4)]:
+        generate(tmp_path / name, years=(2022, 2024), rows=rows, seed=seed, defects=0.02)
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+    a, c = _files(tmp_path / "a"), _files(tmp_path / "c")
+    assert all(a[k] != c[k] for k in a)
+
+
+def test_batch_rows_and_partitioning_do_not_change_the_data(tmp_path):
+    rows = {"prestations": 150_000, "ij": 70_000}
+    kw = dict(years=(2023, 2024), rows=rows, seed=5, tables=("prestations", "ij"))
+    generate(tmp_path / "big", batch_rows=1_000_000, **kw)
+    generate(tmp_path / "small", batch_rows=7_777, **kw)
+    generate(tmp_path / "part", batch_rows=50_000, partition=True, fmt="arrow", **kw)
+    for table in rows:
+        big = read(tmp_path / "big" / f"{table}.parquet")
+        assert read(tmp_path / "small" / f"{table}.parquet").equals(big)
+        parts = [read(p) for p in sorted((tmp_path / "part" / table).glob("year=*/part-0.arrow"))]
+        assert len(parts) == 2
+        assert pa.concat_tables(parts).cast(big.schema).equals(big)
+
+
+def test_sample_regenerates_to_the_same_bytes(tmp_path):
+    shipped = json.loads((SAMPLE_DIR / "manifest.json").read_text())
+    manifest = generate_sample(tmp_path)
+    assert manifest["options"] == shipped["options"]
+    assert manifest["tables"] == shipped["tables"]
+    got, want = _files(tmp_path), _files(SAMPLE_DIR)
+    want.pop("README.md"), got.pop("README.md"), want.pop("__init__.py", None)
+    assert set(got) == {f"{t}.parquet" for t in TABLES}
+    libs = ("numpy", "pyarrow")
+    if all(manifest["versions"][k] == shipped["versions"][k] for k in libs):
+        assert got == want
+    else:  # other numpy/pyarrow: same data, bytes may differ
+        for name in got:
+            assert read(tmp_path / name).equals(read(SAMPLE_DIR / name))
+
+
+# ---------------------------------------------------------------- realism
+
+
+def _ij_first_mean(ij: dict, risk: str, y: int, caisse: str | None = None) -> float:
+    m = (ij["SIN_1IJ_IND"] == 1) & (ij["IJ_SUB_TOP"] == 0) & (ij["IJ_RIS_COD"] == risk)
+    m &= year(ij["IJ_PAI_DTD"]) == y
+    if caisse is not None:
+        m &= ij["ORG_CLE_NUM"] == caisse
+    return float(_days(ij, "IJ_PAI_DTD", "ATT_REC_DTD")[m].mean())
+
+
+def _p90(values: np.ndarray) -> float:
+    return float(np.quantile(values, 0.9, method="inverted_cdf"))
+
+
+def test_national_levels_near_published_figures(moderate):
+    p, ij, c, d = (moderate[t] for t in TABLES)
+    assert 28 <= _ij_first_mean(ij, "MAL", 2019) <= 30
+    assert 24 <= _ij_first_mean(ij, "MAL", 2024) <= 26
+    assert _ij_first_mean(ij, "MAL", 2024) < _ij_first_mean(ij, "MAL", 2021)
+    for y in (2019, 2024):
+        assert 33.5 <= _ij_first_mean(ij, "ATMP", y) <= 39.5
+    fse = (p["FSE_TOP"] == 1) & (p["DRG_ASS_TOP"] == 1)
+    assert 5 <= _p90(_days(p, "PRS_PAI_DTD", "FSE_REC_DTD")[fse]) <= 8
+    c2s = (d["DOS_TYP_COD"] == "C2S") & (year(d["DOS_REC_DTD"]) == 2024)
+    assert 20 <= _p90(_days(d, "DOS_DEC_DTD", "DOS_REC_DTD")[c2s]) <= 25
+    tel = c["CNT_CAN_COD"] == "TEL"
+    assert 0.85 <= (c["CNT_ABO_TOP"][tel] == 1).mean() <= 0.90
+    handled = c["CNT_TRT_DTH"] != NULL
+    wait = c["CNT_TRT_DTH"] - c["CNT_ARR_DTH"]
+    mel, rec = c["CNT_CAN_COD"] == "MEL", c["CNT_CAN_COD"] == "REC"
+    assert 0.77 <= (handled & (wait <= 48 * 3600))[mel].mean() <= 0.86
+    assert 0 < (~handled[mel]).mean() < 0.02
+    assert 0.92 <= (handled & (wait <= 10 * 86400))[rec].mean() <= 0.98
+    doctors = (p["PSE_CNV_COD"] > 1) & (p["PSE_SPE_COD"] > 0)
+    assert 0.45 <= p["PRS_DEP_MNT"][doctors].sum() / p["BSE_REM_BSE"][doctors].sum() <= 0.55
+
+
+def test_some_caisses_meet_targets_and_some_miss(moderate):
+    ij = moderate["ij"]
+    big = [code for code, n in zip(*np.unique(ij["ORG_CLE_NUM"], return_counts=True))
+           if n > 3_000]
+    means = np.array([_ij_first_mean(ij, "MAL", 2024, code) for code in big])
+    assert len(big) >= 10
+    assert (means < 25).sum() >= 3 and (means > 27).sum() >= 3  # COG 2023-2027 target: 26 days
+
+
+def test_seasonality_and_growth(moderate):
+    for table, date in [("ij", "ARR_DEB_DTD"), ("contacts", "CNT_ARR_DTH")]:
+        days = moderate[table][date]
+        if table == "contacts":
+            days = days // 86400
+        months = days.astype("datetime64[D]").astype("datetime64[M]").astype(int) % 12
+        per_month = np.bincount(months, minlength=12)
+        assert per_month[0] > 1.4 * per_month[7], table  # January vs August
+    p_years = np.bincount(year(moderate["prestations"]["EXE_SOI_DTD"]))
+    assert p_years[2024] > p_years[2021] > p_years[2019]
+
+
+# ---------------------------------------------------------------- options and CLI
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"years": (2024, 2020)}, {"years": "2024"}, {"scale": 0}, {"tables": ("claims",)},
+    {"rows": {"claims": 5}}, {"rows": {"ij": -1}}, {"defects": 0.5}, {"fmt": "csv"},
+    {"batch_rows": 0}, {"seed": -1},
+])
+def test_invalid_options_raise_config_error(tmp_path, kwargs):
+    with pytest.raises(ConfigError):
+        generate(tmp_path, **kwargs)
+
+
+def test_scale_sets_default_rows(tmp_path):
+    m = generate(tmp_path, years=(2024, 2024), scale=0.002, tables=("dossiers", "ij"))
+    assert m["tables"]["dossiers"]["rows"] == 60 and m["tables"]["ij"]["rows"] == 400
+
+
+def test_manifest_and_progress(tmp_path):
+    calls = []
+    m = generate(tmp_path, years=(2024, 2024), rows={"ij": 70_000}, tables="ij",
+                 progress=lambda *a: calls.append(a))
+    assert json.loads((tmp_path / "manifest.json").read_text()) == m
+    assert m["tables"]["ij"]["files"] == ["ij.parquet"] and m["total_rows"] == 70_000
+    assert calls[-1] == ("ij", 70_000, 70_000) and len(calls) == 2
+
+
+def test_cli_help_documents_every_option():
+    result = CliRunner().invoke(generate_command, ["--help"])
+    assert result.exit_code == 0
+    for param in generate_command.params:
+        assert param.help, param.name
+        assert param.opts[0] in result.output
+
+
+def test_cli_writes_and_records_its_command(tmp_path):
+    first, again = tmp_path / "first", tmp_path / "again"
+    args = ["--out", str(first), "--years", "2024", "--rows", "prestations=2_000",
+            "--tables", "prestations", "--defects", "0.01", "--format", "arrow"]
+    result = CliRunner().invoke(generate_command, args)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((first / "manifest.json").read_text())
+    assert manifest["tables"]["prestations"]["rows"] == 2_000
+    recorded = shlex.split(manifest["command"])[2:]
+    assert recorded[:2] == ["--out", str(first)]
+    result = CliRunner().invoke(generate_command, ["--out", str(again)] + recorded[2:])
+    assert result.exit_code == 0, result.output
+    assert _files(again) == _files(first)
+
+
+@pytest.mark.parametrize("args", [["--rows", "prestations=ten"], ["--years", "20x4"],
+                                  ["--tables", "claims"], ["--sample", "--seed", "1"]])
+def test_cli_bad_values_raise_config_error(tmp_path, args):
+    result = CliRunner().invoke(generate_command, ["--out", str(tmp_path)] + args)
+    assert isinstance(result.exception, ConfigError)
