@@ -214,6 +214,25 @@ class Accumulator:
                                                        minlength=size)
         return group, engine_counts, n_undated
 
+    def _aligned(self, other: Accumulator) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """``other``'s states with its caisse slots renumbered as this accumulator's."""
+        if other.slots is self.slots:
+            return other.states, other.undated
+        used = len(other.slots) + 1
+        where = np.zeros(used, np.int64)
+        for code, j in other.slots.items():
+            if code not in self.slots:
+                self.slots[code] = len(self.slots) + 1
+            where[j] = self.slots[code]
+        n = len(self.slots) + 1
+
+        def move(a: np.ndarray) -> np.ndarray:
+            out = np.zeros((n,) + a.shape[1:], a.dtype)
+            out[where] = a[:used]
+            return out
+
+        return [move(st) for st in other.states], [move(u) for u in other.undated]
+
     def _add_undated(self, i: int, counts: np.ndarray) -> None:
         if len(self.undated[i]) < len(counts):
             grown = np.zeros(len(counts), np.int64)
@@ -223,17 +242,18 @@ class Accumulator:
 
     # ------------------------------------------------------------------ merge
     def merge(self, other: Accumulator) -> Accumulator:
-        """Merge ``other``'s states into this one (same plan, same caisse slot mapping)."""
+        """Merge ``other``'s states into this one (same plan; caisse slots matched by code)."""
+        states, undated = self._aligned(other)
         if other.n_months:
-            self._ensure(max(self.n_slots, other.n_slots), other.month0,
-                         other.month0 + other.n_months - 1)
+            n_slots = max(self.n_slots, len(self.slots) + 1)
+            self._ensure(n_slots, other.month0, other.month0 + other.n_months - 1)
             off = other.month0 - self.month0
-            for i, st in enumerate(other.states):
+            for i, st in enumerate(states):
                 w = self.plan.states[i].kernel.width
                 mine = self.states[i][:st.shape[0], off:off + st.shape[1]]
                 mine[..., :w] = self.plan.states[i].kernel.merged(mine[..., :w], st[..., :w])
                 mine[..., w:] += st[..., w:]
-        for i, und in enumerate(other.undated):
+        for i, und in enumerate(undated):
             self._add_undated(i, und)
         self.rows_read += other.rows_read
         self.rows_not_yet_available += other.rows_not_yet_available
