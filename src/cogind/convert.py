@@ -30,9 +30,18 @@ def _ints(arr: pa.Array) -> np.ndarray:
 def _seconds(arr: pa.Array) -> np.ndarray:
     t = arr.type
     if pa.types.is_timestamp(t):
-        raw = _ints(arr.view(pa.int64()) if arr.null_count == 0 else pc.cast(arr, pa.int64()))
-        return _scale_floor(raw, _PER_SECOND[t.unit])
+        return _scale_floor(_ints(pc.cast(arr, pa.int64())), _PER_SECOND[t.unit])
     return _scale_mul(_days(arr), 86400)
+
+
+def _microseconds(arr: pa.Array) -> np.ndarray:
+    t = arr.type
+    if pa.types.is_timestamp(t):
+        raw = _ints(pc.cast(arr, pa.int64()))
+        return raw if t.unit == "us" else (
+            _scale_mul(raw, 1_000_000 // _PER_SECOND[t.unit]) if t.unit in ("s", "ms")
+            else _scale_floor(raw, 1000))
+    return _scale_mul(_days(arr), 86_400_000_000)
 
 
 def _days(arr: pa.Array) -> np.ndarray:
@@ -65,7 +74,8 @@ def _cents(arr: pa.Array) -> np.ndarray:
     f = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
     bad = ~np.isfinite(f)
     out = np.empty(len(f), np.int64)
-    np.rint(f * 100.0, out=out, casting="unsafe")
+    with np.errstate(invalid="ignore"):  # NaN (null) amounts are marked NULL just below
+        np.rint(f * 100.0, out=out, casting="unsafe")
     out[bad] = NULL
     return out
 
@@ -95,6 +105,8 @@ def column_to_int64(column, inp: Input, cache: dict | None = None) -> np.ndarray
         out = _days(arr)
     elif inp.kind == "seconds":
         out = _seconds(arr)
+    elif inp.kind == "microseconds":
+        out = _microseconds(arr)
     elif inp.kind == "cents":
         out = _cents(arr)
     elif inp.kind == "flag":

@@ -205,8 +205,9 @@ class Accumulator:
             engine_counts[NO_CAISSE] = np.bincount(group[no_caisse], minlength=size)
             group[no_caisse] = -1
         n_undated = np.zeros(self.n_slots, np.int64)
-        if n_null:
-            n_undated = np.bincount(slots[scope & (months == NULL)], minlength=self.n_slots)
+        if n_null:  # in scope or of undecided scope: either way the row has no period
+            span = scope if unknown is None else scope | unknown
+            n_undated = np.bincount(slots[span & (months == NULL)], minlength=self.n_slots)
         if unknown is not None and unknown.any():
             undetermined = np.empty(len(months), np.int64)
             group_index(slots, months, unknown, self.month0, self.n_months, undetermined)

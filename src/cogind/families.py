@@ -118,7 +118,7 @@ class Delay(Measure):
 
     def kernel(self) -> Kernel:
         hours = self.unit == "heures"
-        kind = "seconds" if hours else "days"
+        kind = "microseconds" if hours else "days"
         late = self.missing_end == "hors_delai"
         update = {(False, False): delay.update_days, (False, True): delay.update_days_open_late,
                   (True, False): delay.update_hours, (True, True): delay.update_hours_open_late}

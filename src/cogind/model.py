@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 Direction = Literal["hausse", "baisse"]
 """``hausse``: a higher value is better (a rate of answered calls); ``baisse``: lower is better."""
 
-INPUT_KINDS = ("days", "seconds", "cents", "int", "flag")
+INPUT_KINDS = ("days", "seconds", "microseconds", "cents", "int", "flag")
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,8 @@ def where(**columns: Any) -> tuple[Condition, ...]:
 class Input:
     """A column a kernel reads, and how the engine turns it into an int64 array.
 
-    ``days``: date or timestamp → days since 1970-01-01; ``seconds``: timestamp → seconds;
+    ``days``: date or timestamp → days since 1970-01-01; ``seconds``: timestamp → seconds
+    (floored); ``microseconds``: timestamp → microseconds (nanoseconds floored);
     ``cents``: amount in euros → integer cents; ``int``: integer code; ``flag``: 1 when the
     value is in ``values``, else 0. Nulls become :data:`cogind.kernels.NULL`.
     """

@@ -53,14 +53,17 @@ def update_days_open_late(state, group, start, end):
     _delay(state, group, start, end, 1, True)
 
 
+HOUR = 3_600_000_000  # hours are measured on microsecond timestamps: 48 h 0.5 s is 49 h
+
+
 @njit(cache=True, nogil=True)
 def update_hours(state, group, start, end):
-    _delay(state, group, start, end, 3600, False)
+    _delay(state, group, start, end, HOUR, False)
 
 
 @njit(cache=True, nogil=True)
 def update_hours_open_late(state, group, start, end):
-    _delay(state, group, start, end, 3600, True)
+    _delay(state, group, start, end, HOUR, True)
 
 
 def width(max_delay: int) -> int:
