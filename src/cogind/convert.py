@@ -44,9 +44,17 @@ def _microseconds(arr: pa.Array) -> np.ndarray:
     return _scale_mul(_days(arr), 86_400_000_000)
 
 
+def _int32_view(arr: pa.Array) -> np.ndarray:
+    """The values buffer of a 32-bit array without nulls, as NumPy, without a copy."""
+    buf = arr.buffers()[1]
+    return np.frombuffer(buf, dtype=np.int32, count=arr.offset + len(arr))[arr.offset:]
+
+
 def _days(arr: pa.Array) -> np.ndarray:
     t = arr.type
     if pa.types.is_date32(t):
+        if not arr.null_count:  # kernels read int32 days as they are: no conversion pass
+            return _int32_view(arr)
         return _ints(pc.cast(arr, pa.int32()))
     if pa.types.is_date64(t):
         return _scale_floor(_ints(pc.cast(arr, pa.int64())), 86_400_000)
@@ -96,7 +104,8 @@ def _flag(arr: pa.Array, values: tuple) -> np.ndarray:
 
 
 def column_to_int64(column, inp: Input, cache: dict | None = None) -> np.ndarray:
-    """The int64 array a kernel reads for ``inp`` (computed once per batch via ``cache``)."""
+    """The integer array a kernel reads for ``inp``: int64 with nulls as NULL, or a zero-copy
+    int32 view of a date column without nulls (computed once per batch via ``cache``)."""
     key = (inp.column, inp.kind, inp.values)
     if cache is not None and key in cache:
         return cache[key]
@@ -113,7 +122,8 @@ def column_to_int64(column, inp: Input, cache: dict | None = None) -> np.ndarray
         out = _flag(arr, inp.values)
     else:
         out = _ints(arr)
-    out = np.ascontiguousarray(out, dtype=np.int64)
+    if out.dtype not in (np.int32, np.int64) or not out.flags.c_contiguous:
+        out = np.ascontiguousarray(out, dtype=np.int64)
     if cache is not None:
         cache[key] = out
     return out

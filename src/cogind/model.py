@@ -78,7 +78,8 @@ class Kernel:
 
     ``update(state, group, *arrays)`` is a numba function: ``state`` is an int64 array of shape
     (groups, width) updated in place, ``group`` the int64 group of each row (-1: row out of
-    scope), ``arrays`` one int64 array per input. The last ``len(reasons)`` slots of a group's
+    scope), ``arrays`` one integer array per input: int64 with nulls as ``NULL``, or int32
+    (a date column without nulls, read in place) — write kernels that accept either. The last ``len(reasons)`` slots of a group's
     state count the rows excluded for each reason. ``merge`` must be associative and
     commutative with zeros as identity; the default adds states.
     """
