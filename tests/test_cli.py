@@ -52,7 +52,7 @@ def test_compute_writes_every_format(data, tmp_path, ext):
     elif ext == ".parquet":
         t = pq.read_table(out)
         assert set(t["statut"].to_pylist()) <= {"atteint", "non atteint", "non calculable",
-                                                 "sans cible"}
+                                                 "sans cible", "masqué"}
 
 
 def test_compute_single_file_and_indicator(data):

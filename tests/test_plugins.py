@@ -85,7 +85,7 @@ def test_hook_cogind_register_cogs(contacts):
 
 
 def test_builtins_come_from_entry_points():
-    names = {ep.name for ep in md.entry_points(group="cogind")}
+    names = {ep.name for ep in md.entry_points(group="cogind") if ep.dist.name == "cogind"}
     assert {"tables", "indicateurs_ij", "cog_2023_2027"} <= names
     _, infos = make_plugin_manager()
     assert all(i.distribution == "cogind" for i in infos if i.name in names)

@@ -8,11 +8,12 @@ from cogind.errors import (CogindError, ConfigError, DataError, ExitCode, InputE
                            PluginError, SchemaError)
 from cogind.hookspecs import hookimpl
 from cogind.model import Cog, CogIndicator, Condition, Indicator, Input, Kernel, Source, Target, where
+from cogind.pivot import pivot_wide
 from cogind.plugins import build_registry, make_plugin_manager
 
 __all__ = [
     "__version__", "compute", "provenance", "hookimpl", "build_registry", "make_plugin_manager",
     "Cog", "CogIndicator", "Condition", "Indicator", "Input", "Kernel", "Source", "Target",
     "where", "CogindError", "ConfigError", "DataError", "ExitCode", "InputError",
-    "PluginError", "SchemaError",
+    "PluginError", "SchemaError", "pivot_wide",
 ]

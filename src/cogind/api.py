@@ -8,12 +8,17 @@ from typing import Any, Iterable, Sequence
 
 import pyarrow as pa
 
-from cogind.engine import accumulate, check_strict, plan
+from cogind.engine import check_strict, plan
+from cogind.dask import engine_pass
 from cogind.errors import ConfigError, InputError
+from cogind.fingerprint import input_fingerprint
 from cogind.plugins import build_registry
+from cogind.progress import Progress, make_progress
 from cogind.readers import DEFAULT_BATCH, open_inputs
 from cogind.registry import Registry
-from cogind.results import Rows, add_indicator_rows, select_periods
+from cogind.periods import month_label, month_number, month_start
+from cogind.results import Options, Rows, add_indicator_rows, select_periods
+from cogind.secret import apply_secret
 
 __version__ = "0.1.0"
 
@@ -48,9 +53,8 @@ def _as_of_day(as_of: str | None) -> int | None:
     if as_of is None:
         return None
     try:
-        year, month = (int(x) for x in str(as_of).split("-"))
-        nxt = dt.date(year + month // 12, month % 12 + 1, 1)
-    except ValueError:
+        nxt = month_start(month_number(as_of) + 1)
+    except ValueError:  # 2024-13 too, not only malformed text
         raise ConfigError(f"--as-of expects YYYY-MM, got '{as_of}'") from None
     return (nxt - dt.date(1970, 1, 1)).days - 1
 
@@ -59,25 +63,44 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
             period: str = "month", years: int | Iterable[int] | None = None,
             strict: bool = False, registry: Registry | None = None,
             plugins: Iterable[object] = (), batch_size: int = DEFAULT_BATCH,
-            threads: int | None = None, as_of: str | None = None) -> pa.Table:
+            threads: int | None = None, as_of: str | None = None,
+            progress: bool | None | Progress = False, confidence: float = 0.95,
+            consolidation: int = 3, secret: int | None = None, engine: str = "local",
+            scheduler: str | None = None) -> pa.Table:
     """Compute indicators per caisse and nationally, per period, with targets and statuses.
 
     :param tables: a folder or file path, or a mapping ``{table name: path | pyarrow.Table |
         RecordBatchReader | dataset | object with __arrow_c_stream__}``.
     :param cog: COG code whose indicators and targets to use (``None``: no targets).
     :param indicators: restrict to these indicator codes.
-    :param period: ``month``, ``quarter`` or ``year``.
+    :param period: ``month``, ``quarter``, ``year``, ``rolling12`` (the 12 months ending with
+        each month) or ``ytd`` (January to each month); all sums of the monthly states.
     :param years: years to report (default: the COG's years); other years are still read,
         since evolutions and trends need them.
     :param strict: raise :class:`~cogind.errors.DataError` if any row is excluded.
     :param as_of: ``YYYY-MM``: compute with only the rows available by the end of that month
         (tables whose schema declares an availability column, e.g. FLX_DIS_DTD of claims).
+    :param confidence: level of the confidence intervals (``ic_bas``, ``ic_haut``) that say
+        whether a miss is significant.
+    :param consolidation: months after a month's end before its figures are consolidated,
+        for tables with an availability column (others: 0); until then ``provisoire`` is true.
+        Counted up to ``as_of``, or to the last month of the data.
+    :param secret: secret statistique threshold: caisse figures computed on fewer individuals
+        are masked, with complementary masking (:mod:`cogind.secret`); ``None``: no masking.
+    :param engine: ``local`` (threads here) or ``dask`` (partitions read and reduced on a Dask
+        cluster, finalised here; extra ``cogind[dask]``, see docs/dask.md).
+    :param scheduler: with ``dask``, the scheduler address (``tcp://host:8786``); ``None``:
+        the current Dask client, else a LocalCluster started for the call.
+    :param progress: ``False`` (default): nothing drawn, details on the ``cogind`` logger;
+        ``True``: rows read, batches and elapsed time on stderr; ``None``: only if stderr is a
+        terminal; or a :class:`cogind.progress.Progress`.
     :param registry: a registry built beforehand (default: every installed plugin, plus
         ``plugins`` registered in memory).
     :returns: a table with the columns of ``schemas/resultats.json``; provenance in its
         schema metadata under ``cogind``.
     """
     registry = registry or build_registry(extra=plugins)
+    bar = make_progress(progress)
     cog_obj, inds, explicit = _selected(registry, cog, indicators)
     ys = _years(years, cog_obj)
     by_table = plan(inds)
@@ -89,8 +112,10 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
                          f"{', '.join(users[:3])})")
     threads = threads or min(os.cpu_count() or 1, 4)
     as_of_day = _as_of_day(as_of)
-    rows, skipped, undated, read = Rows(), {}, {}, {}
+    _check_options(confidence, consolidation)
+    rows, skipped, undated, read, consolidated = Rows(), {}, {}, {}, {}
     accs = {}
+    run_pass = engine_pass(engine, scheduler, registry)
     for name, tplan in by_table.items():
         if name not in inputs:
             for sp in tplan.states:
@@ -107,29 +132,55 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
             tplan.as_of = (spec.availability, as_of_day)
             needed.setdefault(spec.availability, []).append(f"--as-of {as_of}")
         inputs[name].check(spec, needed)
-        acc = accumulate(inputs[name], tplan, batch_size, threads)
+        with bar.reading(name, inputs[name]):
+            acc = run_pass(inputs[name], tplan, batch_size, threads, on_batch=bar.batch)
         if strict:
             check_strict(acc, name)
         accs[name] = acc
-        read[name] = {"origine": inputs[name].origin, "lignes": acc.rows_read}
+        read[name] = {"origine": inputs[name].origin, "lignes": acc.rows_read,
+                      **input_fingerprint(inputs[name])}
         if tplan.as_of:
             read[name]["lignes_non_disponibles"] = acc.rows_not_yet_available
+    run_pass.close()  # on error, the Dask client and cluster close when it is collected
     for ind in inds:
         acc = accs.get(ind.table)
         if acc is None:
             continue
         i = next(k for k, sp in enumerate(acc.plan.states) if ind in sp.indicators)
-        u = add_indicator_rows(rows, acc, i, ind, cog_obj, select_periods(acc, period, ys))
+        opts = _options(acc, registry.table(ind.table).availability, as_of, confidence,
+                        consolidation)
+        u = add_indicator_rows(rows, acc, i, ind, cog_obj, select_periods(acc, period, ys), opts)
+        consolidated[ind.table] = {"delai_mois": opts.consolidation,
+                                   "reference": month_label(opts.reference_month)}
         if u:
             undated[ind.code] = u
     meta = {"version": __version__, "cog": cog_obj.code if cog_obj else None,
             "periode": period, "annees": list(ys) if ys else None, "entrees": read,
-            "situation_au": as_of,
+            "situation_au": as_of, "niveau_confiance": confidence,
+            "consolidation": consolidated,
             "plugins": [{"nom": p.name, "distribution": p.distribution, "version": p.version}
                         for p in registry.plugins],
-            "non_calcules": skipped, "exclusions_hors_periode": undated}
+            "non_calcules": skipped, "exclusions_hors_periode": undated,
+            "options": {"indicateurs": list(indicators) if indicators else None,
+                        "consolidation": consolidation, "strict": strict}}
     table = rows.table()
-    return table.replace_schema_metadata({"cogind": json.dumps(meta, ensure_ascii=False)})
+    table = table.replace_schema_metadata({"cogind": json.dumps(meta, ensure_ascii=False)})
+    return table if secret is None else apply_secret(table, secret)
+
+
+def _check_options(confidence: float, consolidation: int) -> None:
+    if not 0 < confidence < 1:
+        raise ConfigError(f"confidence level must be between 0 and 1, got {confidence}")
+    if consolidation < 0:
+        raise ConfigError(f"consolidation delay must be ≥ 0 months, got {consolidation}")
+
+
+def _options(acc, availability: str | None, as_of: str | None, confidence: float,
+             consolidation: int) -> Options:
+    """Provisional months of a table: only tables with late rows (an availability column)."""
+    last = acc.month0 + acc.n_months - 1
+    ref = month_number(as_of) if as_of else last
+    return Options(confidence, as_of, ref, consolidation if availability else 0)
 
 
 def provenance(table: pa.Table) -> dict:

@@ -13,7 +13,8 @@ import click
 from cogind.errors import CogindError, ExitCode, PluginError
 
 PERIODS = {"month": "month", "mois": "month", "quarter": "quarter", "trimestre": "quarter",
-           "year": "year", "annee": "year"}
+           "year": "year", "annee": "year", "rolling12": "rolling12", "glissant12": "rolling12",
+           "ytd": "ytd", "cumul": "ytd"}
 
 
 def _debug(ctx: click.Context | None) -> bool:
@@ -101,11 +102,30 @@ def cli(debug: bool, disable_plugin: tuple[str, ...]) -> None:
               help="Worker threads (default: up to 4).")
 @click.option("--as-of", "as_of", metavar="YYYY-MM", default=None,
               help="Use only the rows available by the end of that month (claims: FLX_DIS_DTD).")
+@click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=0.95, show_default=True,
+              help="Level of the confidence intervals that tell a significant miss.")
+@click.option("--consolidation", type=click.IntRange(0, 120), default=3, show_default=True,
+              metavar="MONTHS", help="Months after a month's end before its claims figures are "
+              "consolidated (column provisoire).")
+@click.option("--spread", is_flag=True, help="Also the dispersion between caisses: written "
+              "next to the output as NAME.dispersion.EXT, or shown.")
+@click.option("--secret", type=click.IntRange(2, 10_000), default=11, show_default=True,
+              metavar="N", help="Secret statistique: mask caisse figures computed on fewer "
+              "than N individuals (and one more where needed).")
+@click.option("--no-secret", is_flag=True, help="Do not mask small caisse figures.")
 @click.option("--progress/--quiet", "progress", default=None,
               help="Show rows read, batches and elapsed time on stderr (default: on a terminal).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="Where the tables are read and reduced: here, or on a "
+              "Dask cluster (extra cogind[dask], docs/dask.md).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="With --engine dask: the scheduler, e.g. tcp://host:8786 (default: a local "
+              "cluster started for the run).")
 @click.pass_context
 def compute(ctx, source, sample, cog, years, period, indicators, output, caisses, strict, threads,
-            as_of, progress):
+            as_of, confidence, consolidation, progress, spread, secret, no_secret, engine,
+            scheduler):
     """Compute the indicators of a COG on SOURCE (a folder or a file of Arrow, Parquet or CSV
     tables named prestations, ij, contacts, dossiers)."""
     from cogind.api import compute as run, provenance
@@ -117,7 +137,8 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
     table = run(sample_path() if sample else source, None if cog == "none" else cog,
                 indicators=indicators or None, period=PERIODS[period], years=years or None,
                 strict=strict, registry=registry, threads=threads, as_of=as_of,
-                progress=progress)
+                progress=progress, confidence=confidence, consolidation=consolidation,
+                secret=None if no_secret else secret, engine=engine, scheduler=scheduler)
     meta = provenance(table)
     for code, why in meta.get("non_calcules", {}).items():
         click.echo(f"Attention : {code} non calculé ({why})", err=True)
@@ -127,11 +148,20 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
     if output:
         write_table(table, output)
         click.echo(f"{table.num_rows} lignes écrites dans {output}", err=True)
+        if spread:
+            from cogind.spread import dispersion, spread_path
+
+            written = write_table(dispersion(table), spread_path(output))
+            click.echo(f"dispersion écrite dans {written}", err=True)
         return
     import pyarrow.compute as pc
 
     shown = table if caisses else table.filter(pc.equal(table["niveau"], "national"))
     click.echo(render(shown))
+    if spread:
+        from cogind.spread import dispersion, render_spread
+
+        click.echo(render_spread(dispersion(table)))
 
 
 @cli.command("list")
@@ -203,6 +233,11 @@ def validate(ctx, source, cog):
 # Commands living in their own modules ("module:attribute" of a click command), one per line.
 EXTRA_COMMANDS = (
     "cogind.synth:generate_command",
+    "cogind.diff:diff_command",
+    "cogind.docgen:docs_command",
+    "cogind.alerts:alerts_command",
+    "cogind.report:report_command",
+    "cogind.verify:verify_command",
 )
 
 

@@ -86,7 +86,7 @@ class Measure:
 
     def gap_rules(self) -> list[str]:
         """How :meth:`cases` and :meth:`interval` are computed, for ``cogind describe``."""
-        return ["Écart en cas et intervalle de confiance : non disponibles pour cette mesure."]
+        return intervals.rules(self.statistic)
 
     def describe(self, indicator: Indicator) -> list[str]:
         raise NotImplementedError
@@ -161,7 +161,7 @@ class Delay(Measure):
         return self._quantile(hist, n)
 
     def _hist(self, rows: np.ndarray) -> np.ndarray:
-        return rows[:, delay.HEAD:delay.HEAD + self.max_delay + 2]
+        return rows[:, delay.HEAD:delay.HEAD + self.histogram_top + 2]
 
     def interval(self, rows, level):
         n = rows[:, 0]
@@ -184,19 +184,7 @@ class Delay(Measure):
                                         at_least), "cas"
 
     def gap_rules(self) -> list[str]:
-        if self.statistic == "moyenne":
-            return [f"Écart en cas : {self.unit} de délai en excès au total, Σ délais − cible × "
-                    "nombre de délais (arrondi au supérieur), 0 si la cible est atteinte.",
-                    "Intervalle de confiance : normal, moyenne ± z·s/√n, s² tiré de la somme "
-                    "des carrés des délais."]
-        if self.statistic == "part_sous_seuil":
-            return ["Écart en cas : lignes qui auraient dû être traitées dans le délai, "
-                    "⌈cible/100 × dénominateur − numérateur⌉, 0 si la cible est atteinte.",
-                    "Intervalle de confiance : Wilson."]
-        return ["Écart en cas : délais à ramener sous la cible, nombre de délais > cible − "
-                "⌊(1 − p)·n⌋ tolérés (soit ⌈p·n⌉ − nombre de délais ≤ cible), 0 si atteinte.",
-                "Intervalle de confiance : statistiques d'ordre [X(l) ; X(u)], rangs tirés de "
-                "la loi binomiale (n, p), valeurs lues dans l'histogramme des délais."]
+        return intervals.rules(self.statistic, unit=self.unit)
 
     def _quantile(self, hist: np.ndarray, n: np.ndarray) -> Finalised:
         q = Fraction(str(self.quantile))
@@ -266,9 +254,7 @@ class Proportion(Measure):
         return intervals.share_cases(rows[:, 1], rows[:, 0], target, at_least), "cas"
 
     def gap_rules(self) -> list[str]:
-        return ["Écart en cas : lignes qui auraient dû entrer au numérateur (ou en sortir), "
-                "⌈cible/100 × dénominateur − numérateur⌉, 0 si la cible est atteinte.",
-                "Intervalle de confiance : Wilson."]
+        return intervals.rules("proportion")
 
     def describe(self, indicator):
         return [f"Numérateur : lignes du champ où {self.numerator}.",
@@ -381,11 +367,8 @@ class RatioOfSums(Measure):
         return np.where(rows[:, 2] > 0, gap, np.nan), "euros"
 
     def gap_rules(self) -> list[str]:
-        return [f"Écart en cas : montant de {self.numerator} en excès (ou manquant), "
-                f"Σ {self.numerator} − cible/{self.scale:g} × Σ {self.denominator}, en euros, "
-                "0 si la cible est atteinte.",
-                "Intervalle de confiance : non disponible (un ratio de sommes demanderait la "
-                "variance de chaque ligne, absente de l'état)."]
+        return intervals.rules("ratio", num=self.numerator, den=self.denominator,
+                               scale=f"{self.scale:g}")
 
     def describe(self, indicator):
         return [f"Valeur : Σ {self.numerator} / Σ {self.denominator} × {self.scale:g}, sur les "
@@ -425,7 +408,9 @@ class Evolution(Measure):
                 "valeur de la période non calculable" if not np.isfinite(cur.value[i])
                 else f"valeur de base {base_year} non calculable ou nulle")
                 for i in range(len(value))]
-            details = [json.dumps({"annee_base": base_year}, ensure_ascii=False)] * len(value)
+            base_months = p.shifted(shift)
+            details = [json.dumps({"annee_base": base_year, "periode_base": base_months.label},
+                                  ensure_ascii=False)] * len(value)
             out.append(Finalised(value, cur.value, ref.value, cur.n, reason, details))
         return out
 
@@ -437,7 +422,9 @@ class Evolution(Measure):
                 else f"la même période de {self.base}")
         return (["Valeur : évolution en % de la mesure suivante par rapport à " + base +
                  " : (valeur / valeur de base − 1) × 100 ; numérateur = valeur de la période, "
-                 "dénominateur = valeur de base."] + ["  " + x for x in self.of.describe(indicator)])
+                 "dénominateur = valeur de base."] + ["  " + x for x in self.of.describe(indicator)
+                                                      if x not in self.of.gap_rules()]
+                + self.gap_rules())
 
 
 @dataclass(frozen=True)

@@ -69,14 +69,16 @@ def fmt_number(value, unit: str = "") -> str:
 def render(table: pa.Table, max_rows: int = 200) -> str:
     """A readable fixed-width table of results for the terminal."""
     rows = table.to_pylist()
-    header = ("indicateur", "niveau", "période", "valeur", "cible", "statut")
+    header = ("indicateur", "niveau", "période", "valeur", "IC", "cible", "écart (cas)",
+              "statut")
     lines = []
     for r in rows[:max_rows]:
         where = r["caisse"] or "national"
         cible = r["cible_libelle"] or "–"
         statut = r["statut"] + (f" ({r['motif']})" if r["motif"] else "")
-        lines.append((r["indicateur"], where, r["periode"],
-                      fmt_number(r["valeur"], r["unite"]), cible, statut))
+        periode = r["periode"] + (" (provisoire)" if r.get("provisoire") else "")
+        lines.append((r["indicateur"], where, periode, fmt_number(r["valeur"], r["unite"]),
+                      _interval(r), cible, _cases(r), statut))
     widths = [max([len(h)] + [len(x[i]) for x in lines]) for i, h in enumerate(header)]
     out = ["  ".join(h.ljust(w) for h, w in zip(header, widths)),
            "  ".join("-" * w for w in widths)]
@@ -84,3 +86,20 @@ def render(table: pa.Table, max_rows: int = 200) -> str:
     if len(rows) > max_rows:
         out.append(f"… {len(rows) - max_rows} lignes de plus (écrire dans un fichier avec -o)")
     return "\n".join(out)
+
+
+def _interval(r: dict) -> str:
+    low, high = r.get("ic_bas"), r.get("ic_haut")
+    if low is None and high is None:
+        return "–"
+    unit = r["unite"]
+    return f"[{fmt_number(low, unit)} ; {'…' if high is None else fmt_number(high, unit)}]"
+
+
+def _cases(r: dict) -> str:
+    cases, unit = r.get("ecart_cas"), r.get("ecart_cas_unite")
+    if cases is None:
+        return "–"
+    if unit == "cas":
+        return fmt_number(cases, "nombre") + " cas"
+    return fmt_number(cases, unit)

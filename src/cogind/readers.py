@@ -4,6 +4,7 @@ Errors name the table, the file and the column; they never quote a value from th
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,17 +71,42 @@ class TableInput:
         src = self._source
         try:
             if isinstance(src, ds.Dataset):
-                yield from src.to_batches(columns=columns, batch_size=batch_size,
-                                          use_threads=True)
+                yield from map(without_views, src.to_batches(
+                    columns=columns, batch_size=batch_size, use_threads=True))
             elif isinstance(src, pa.Table):
-                yield from src.select(columns).to_batches(max_chunksize=batch_size)
+                yield from map(without_views, src.select(columns).to_batches(
+                    max_chunksize=batch_size))
             else:  # a RecordBatchReader: one pass only
                 for b in src:
-                    yield b.select(columns) if hasattr(b, "select") else pa.RecordBatch.from_arrays(
-                        [b.column(c) for c in columns], names=columns)
+                    yield without_views(b.select(columns) if hasattr(b, "select") else
+                                        pa.RecordBatch.from_arrays([b.column(c) for c in columns],
+                                                                   names=columns))
         except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
             raise InputError(f"table '{self.name}': cannot read {self.origin}: "
                              f"{_safe(str(exc), self.csv_columns)}") from None
+
+
+def _plain_type(t: pa.DataType) -> pa.DataType:
+    """``t`` with view types replaced: Arrow compute has no kernels for string_view yet."""
+    if pa.types.is_dictionary(t):
+        value = _plain_type(t.value_type)
+        return t if value == t.value_type else pa.dictionary(t.index_type, value, t.ordered)
+    if hasattr(pa, "string_view") and t == pa.string_view():  # Polars' default export
+        return pa.string()
+    if hasattr(pa, "binary_view") and t == pa.binary_view():
+        return pa.binary()
+    return t
+
+
+def without_views(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """``batch`` with its view columns cast to plain ones (only those copy)."""
+    types = [_plain_type(f.type) for f in batch.schema]
+    if all(t == f.type for t, f in zip(types, batch.schema)):
+        return batch
+    schema = pa.schema([f.with_type(t) for f, t in zip(batch.schema, types)],
+                       metadata=batch.schema.metadata)
+    return pa.RecordBatch.from_arrays([c if c.type == t else pc.cast(c, t)
+                                       for c, t in zip(batch.columns, types)], schema=schema)
 
 
 _CSV_COLUMN = re.compile(r"In CSV column #(\d+).*conversion error to ([^:]+)")
@@ -152,6 +178,31 @@ def _open_path(name: str, path: Path, spec: TableSchema | None) -> TableInput:
     return TableInput(name, str(path), schema, dataset, csv_columns=header)
 
 
+def _stream_schema(obj: Any) -> pa.Schema:
+    reader = pa.RecordBatchReader.from_stream(obj)
+    try:
+        return reader.schema
+    finally:
+        reader.close()
+
+
+class _Stream:
+    """An object exporting ``__arrow_c_stream__``, streamed only when read: DuckDB allows a
+    single open result per connection, so the relations of one connection are read in turn."""
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        try:
+            reader = pa.RecordBatchReader.from_stream(self.obj)
+        except Exception as exc:  # the producer's own error type
+            raise InputError(f"cannot stream the {type(self.obj).__name__} object a second time "
+                             f"({type(exc).__name__}): pass pyarrow.RecordBatchReader."
+                             "from_stream(obj) instead") from None
+        return iter(reader)
+
+
 def _open_object(name: str, obj: Any) -> TableInput:
     if isinstance(obj, pa.Table):
         return TableInput(name, "table en mémoire", obj.schema, obj, obj.num_rows)
@@ -162,9 +213,9 @@ def _open_object(name: str, obj: Any) -> TableInput:
         return TableInput(name, "dataset", obj.schema, obj)
     if isinstance(obj, pa.RecordBatchReader):
         return TableInput(name, "flux Arrow", obj.schema, obj)
-    if hasattr(obj, "__arrow_c_stream__"):
-        reader = pa.RecordBatchReader.from_stream(obj)
-        return TableInput(name, f"flux Arrow ({type(obj).__name__})", reader.schema, reader)
+    if hasattr(obj, "__arrow_c_stream__"):  # Polars, DuckDB, pandas…: zero copy through C
+        return TableInput(name, f"flux Arrow ({type(obj).__name__})", _stream_schema(obj),
+                          _Stream(obj))
     if isinstance(obj, (str, Path)):
         return _open_path(name, Path(obj), None)
     raise InputError(f"table '{name}': cannot read an object of type {type(obj).__name__}")
@@ -194,6 +245,9 @@ def open_inputs(source: Any, tables: Mapping[str, TableSchema],
             out[name] = (_open_path(name, Path(obj), tables[name])
                          if isinstance(obj, (str, Path)) else _open_object(name, obj))
         return out
+    if not isinstance(source, (str, os.PathLike)):
+        raise InputError(f"cannot read an object of type {type(source).__name__}: pass a path "
+                         f"or a mapping {{table name: object}} (tables: {', '.join(sorted(tables))})")
     path = Path(source)
     if not path.exists():
         raise InputError(f"no such file or folder: {path}")
@@ -222,8 +276,30 @@ def count_rows(table: TableInput) -> int:
     return -1
 
 
+def file_parts(table: TableInput) -> list[TableInput] | None:
+    """``table`` split into parts each read on its own from its path (the Dask engine ships
+    them to workers, never their data): one per Parquet row group, one per Arrow IPC or CSV
+    file. None when the table is not read from files (in-memory tables, streams)."""
+    src = table._source
+    if not isinstance(src, ds.FileSystemDataset):
+        return None
+    parts = []
+    for fragment in src.get_fragments():  # Parquet footers are read here, on the caller
+        pieces = (fragment.split_by_row_group() if isinstance(fragment, ds.ParquetFileFragment)
+                  else [fragment])
+        for piece in pieces:
+            rows, origin = None, piece.path
+            if isinstance(piece, ds.ParquetFileFragment):
+                rows = sum(rg.num_rows for rg in piece.row_groups)
+                origin = f"{piece.path}, groupe de lignes {piece.row_groups[0].id}"
+            one = ds.FileSystemDataset([piece], src.schema, src.format, src.filesystem)
+            parts.append(TableInput(table.name, origin, table.schema, one, rows,
+                                    table.csv_columns))
+    return parts
+
+
 def is_null_count(array: pa.ChunkedArray | pa.Array) -> int:
     return array.null_count
 
 
-__all__ = ["TableInput", "open_inputs", "count_rows", "pc"]
+__all__ = ["TableInput", "open_inputs", "count_rows", "file_parts", "pc"]

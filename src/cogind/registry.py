@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
+from cogind.checks import check_kernel
 from cogind.errors import ConfigError, PluginError
 from cogind.model import Cog, Indicator, TableSchema, as_target
 
@@ -84,6 +85,7 @@ class Registry:
                                       f"that table '{ind.table}' does not declare")
             try:
                 ind.measure.validate(ind, self)
+                check_kernel(ind.measure.kernel())
             except ValueError as exc:
                 raise PluginError(f"{who}: indicator '{code}': {exc}") from exc
         for code, cog in self.cogs.items():

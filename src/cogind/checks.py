@@ -1,0 +1,59 @@
+"""Registration-time checks of a kernel: its state must merge the way the engine merges states.
+
+The engine merges the states of threads with ``Kernel.merge`` but sums monthly states into
+quarters, years and the national level (``engine.MonthGrid``), so a custom merge must also be
+addition until the grid merges with it.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from cogind.model import Kernel
+
+SHAPE = (2, 3)
+"""Caisse slots × months of the random states a merge is tried on (the engine's layout)."""
+
+
+def check_kernel(kernel: Kernel) -> None:
+    """Raise ValueError unless ``kernel.merge`` has the zero state as identity, is associative,
+    commutative and agrees with the sums the engine does over months and caisses."""
+    if kernel.merge is None:
+        return
+    rng = np.random.default_rng(20240101)
+    a, b, c = (rng.integers(0, 50, (*SHAPE, kernel.width), dtype=np.int64) for _ in range(3))
+    zero = np.zeros_like(a)
+    merge = _safe_merge(kernel)
+    if not (_same(merge(zero, a), a) and _same(merge(a, zero), a)):
+        raise ValueError(f"kernel '{kernel.name}': merge(init, x) != x (init is the zero state)")
+    if not _same(merge(merge(a, b), c), merge(a, merge(b, c))):
+        raise ValueError(f"kernel '{kernel.name}': merge is not associative")
+    if not _same(merge(a, b), merge(b, a)):
+        raise ValueError(f"kernel '{kernel.name}': merge is not commutative")
+    if not _same(merge(a, b), a + b):
+        raise ValueError(f"kernel '{kernel.name}': merge is not addition, but cogind sums states "
+                         "over months and caisses (quarters, years, national level): only "
+                         "additive states are supported")
+
+
+def _safe_merge(kernel: Kernel) -> Callable:
+    """``kernel.merge`` on copies, its failures turned into one-line ValueErrors."""
+
+    def merge(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        try:
+            return np.asarray(kernel.merge(x.copy(), y.copy()))
+        except Exception as exc:  # the plugin's merge, whatever it raises
+            raise ValueError(f"kernel '{kernel.name}': merge fails on int64 states of shape "
+                             f"{(*SHAPE, kernel.width)}: {type(exc).__name__}: {_first_line(exc)}") from exc
+
+    return merge
+
+
+def _same(x: np.ndarray, y: np.ndarray) -> bool:
+    return x.shape == y.shape and x.dtype == np.int64 and bool(np.array_equal(x, y))
+
+
+def _first_line(exc: Exception) -> str:
+    lines = str(exc).splitlines()
+    return lines[0] if lines else ""
