@@ -106,6 +106,7 @@ class Accumulator:
         self.undated = [np.zeros(1, np.int64) for _ in range(n)]
         self.rows_read = 0
         self.rows_not_yet_available = 0
+        self._grids: dict[int, MonthGrid] = {}  # finalisation views; cleared by any update
 
     # ------------------------------------------------------------------ shape
     def _ensure(self, n_slots: int, lo: int, hi: int) -> None:
@@ -150,6 +151,7 @@ class Accumulator:
     def update(self, batch: pa.RecordBatch) -> None:
         """Update every state from one batch: months first, then the window, then groups."""
         self.rows_read += batch.num_rows
+        self._grids.clear()
         if self.plan.as_of is not None:
             batch = self._known_by(batch, *self.plan.as_of)
         cache: dict = {}
@@ -215,6 +217,13 @@ class Accumulator:
                                                        minlength=size)
         return group, engine_counts, n_undated
 
+    def grid(self, i: int) -> MonthGrid:
+        """State ``i`` as a :class:`MonthGrid`, built once (indicators may share a state)."""
+        cache = self._grids
+        if i not in cache:
+            cache[i] = MonthGrid(self.states[i], self.month0, self.plan.states[i].kernel.width)
+        return cache[i]
+
     def _aligned(self, other: Accumulator) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """``other``'s states with its caisse slots renumbered as this accumulator's."""
         if other.slots is self.slots:
@@ -244,6 +253,7 @@ class Accumulator:
     # ------------------------------------------------------------------ merge
     def merge(self, other: Accumulator) -> Accumulator:
         """Merge ``other``'s states into this one (same plan; caisse slots matched by code)."""
+        self._grids.clear()
         states, undated = self._aligned(other)
         if other.n_months:
             n_slots = max(self.n_slots, len(self.slots) + 1)

@@ -123,13 +123,13 @@ def share_cases(num: np.ndarray, den: np.ndarray, target_pct: float,
 
     ⌈t/100·den − num⌉ or ⌈num − t/100·den⌉, never below 0; NaN where den = 0. Exact.
     """
-    t = _exact(target_pct) / 100
-    out = np.full(len(num), np.nan)
-    for i, (a, b) in enumerate(zip(np.asarray(num), np.asarray(den))):
-        if b > 0:
-            need = t * int(b) - int(a) if at_least else int(a) - t * int(b)
-            out[i] = max(math.ceil(need), 0)
-    return out
+    t = _exact(target_pct)
+    p, q = t.numerator, t.denominator * 100  # the target as the exact fraction p / q
+    a = np.asarray(num).astype(np.int64)
+    b = np.asarray(den).astype(np.int64)
+    need = p * b - q * a if at_least else q * a - p * b  # in units of 1/q
+    cases = np.maximum(-((-need) // q), 0).astype(float)  # ⌈need / q⌉, never below 0
+    return np.where(b > 0, cases, np.nan)
 
 
 def excess_total(total: np.ndarray, n: np.ndarray, target: float, at_least: bool,

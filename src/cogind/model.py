@@ -8,6 +8,8 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
 
+import numpy as np
+
 if TYPE_CHECKING:
     from cogind.families import Measure
 
@@ -141,28 +143,35 @@ class Target:
     def undetermined(cls, label: str = "à déterminer") -> Target:
         return cls("a_determiner", label=label)
 
+    def met_array(self, values: np.ndarray, direction: Direction) -> np.ndarray:
+        """Whether each value meets the target (meaningless where a value is NaN)."""
+        v = np.asarray(values, dtype=float)
+        if self.kind == "intervalle":
+            return (v >= self.low) & (v <= self.high)
+        if self.kind == "minimum" or (self.kind != "maximum" and direction == "hausse"):
+            return v >= self.value
+        return v <= self.value
+
+    def gap_array(self, values: np.ndarray, direction: Direction) -> np.ndarray:
+        """Signed distance of each value to the target, > 0 when better than it."""
+        v = np.asarray(values, dtype=float)
+        if self.kind == "intervalle":
+            return np.where(v < self.low, v - self.low, np.where(v > self.high, self.high - v, 0.0))
+        sign = 1.0 if (self.kind == "minimum" or (self.kind in ("niveau", "evolution")
+                                                   and direction == "hausse")) else -1.0
+        return sign * (v - self.value)
+
     def is_met(self, value: float | None, direction: Direction) -> bool | None:
         """Whether ``value`` meets the target; None when either is missing."""
         if value is None or math.isnan(value) or self.kind == "a_determiner":
             return None
-        if self.kind == "intervalle":
-            return self.low <= value <= self.high
-        if self.kind == "minimum":
-            return value >= self.value
-        if self.kind == "maximum":
-            return value <= self.value
-        return value >= self.value if direction == "hausse" else value <= self.value
+        return bool(self.met_array(np.array([value]), direction)[0])
 
     def gap(self, value: float | None, direction: Direction) -> float | None:
         """Signed distance to the target in the indicator's unit, > 0 when better than it."""
         if value is None or math.isnan(value) or self.kind == "a_determiner":
             return None
-        if self.kind == "intervalle":
-            return 0.0 if self.low <= value <= self.high else (
-                value - self.low if value < self.low else self.high - value)
-        sign = 1.0 if (self.kind == "minimum" or (self.kind in ("niveau", "evolution")
-                                                   and direction == "hausse")) else -1.0
-        return sign * (value - self.value)
+        return float(self.gap_array(np.array([value]), direction)[0])
 
     @property
     def reference(self) -> float | None:

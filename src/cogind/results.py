@@ -6,6 +6,7 @@ and whether a miss is significant, and whether its months are still provisional.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import dataclass, field
@@ -57,19 +58,39 @@ class Options:
     consolidation: int = 0
 
 
-@dataclass
 class Rows:
-    """Column-wise result rows being built."""
+    """Result rows built a block at a time (one indicator × period, every caisse at once)."""
 
-    cols: dict[str, list] = field(default_factory=lambda: {f.name: [] for f in RESULT_SCHEMA})
+    def __init__(self) -> None:
+        self.chunks: dict[str, list] = {f.name: [] for f in RESULT_SCHEMA}
+        self.n = 0
+
+    def add_block(self, size: int, /, **columns) -> None:
+        """Columns given as sequences of ``size`` values, or one value for the whole block."""
+        for name, chunk in self.chunks.items():
+            value = columns.get(name)
+            is_seq = isinstance(value, (list, np.ndarray))
+            chunk.append(value if is_seq else [value] * size)
+        self.n += size
 
     def add(self, **values) -> None:
-        for name, col in self.cols.items():
-            col.append(values.get(name))
+        self.add_block(1, **{k: [v] for k, v in values.items()})
 
     def table(self) -> pa.Table:
-        return pa.table({f.name: pa.array(self.cols[f.name], f.type) for f in RESULT_SCHEMA},
+        return pa.table({f.name: _column(self.chunks[f.name], f.type) for f in RESULT_SCHEMA},
                         schema=RESULT_SCHEMA)
+
+
+def _column(chunks: list, typ: pa.DataType) -> pa.Array:
+    """One Arrow column from blocks; NaN in float blocks is null (never a figure)."""
+    if chunks and all(isinstance(c, np.ndarray) and c.dtype.kind == "f" for c in chunks):
+        values = np.concatenate(chunks)
+        return pa.array(values, typ, mask=~np.isfinite(values))
+    flat = list(itertools.chain.from_iterable(
+        c.tolist() if isinstance(c, np.ndarray) else c for c in chunks))
+    if pa.types.is_floating(typ):
+        flat = [None if x is None or not math.isfinite(x) else x for x in flat]
+    return pa.array(flat, typ)
 
 
 def _num(x) -> float | None:
@@ -143,14 +164,15 @@ def add_indicator_rows(rows: Rows, acc: Accumulator, state_index: int, ind: Indi
     """Append the rows of one indicator; return its rows excluded for want of a period date."""
     options = options or Options()
     sp = acc.plan.states[state_index]
-    grid = MonthGrid(acc.states[state_index], acc.month0, sp.kernel.width)
+    grid = acc.grid(state_index)
     fins = ind.measure.finalise_grid(grid, periods)
     caisses = sorted(acc.slots.items())
+    codes = [c for c, _ in caisses] + [None]
+    levels = ["caisse"] * len(caisses) + ["national"]
     for p, fin in zip(periods, fins):
         cell = _cell(ind, cog, grid, p, fin, options)
-        for code, slot in caisses:
-            _add_row(rows, ind, cog, cell, slot, "caisse", code, options)
-        _add_row(rows, ind, cog, cell, len(fin.value) - 1, "national", None, options)
+        index = np.array([slot for _, slot in caisses] + [len(fin.value) - 1], np.int64)
+        _add_block(rows, ind, cog, cell, index, levels, codes, options)
     undated = int(acc.undated[state_index].sum())
     return {"date_periode_manquante": undated} if undated else {}
 
@@ -173,40 +195,106 @@ def _exclusions(ind: Indicator, grid: MonthGrid, p: Period) -> dict[str, np.ndar
     return out
 
 
-def _add_row(rows: Rows, ind: Indicator, cog: Cog | None, cell: Cell, i: int, level: str,
-             caisse: str | None, options: Options) -> None:
+def _add_block(rows: Rows, ind: Indicator, cog: Cog | None, cell: Cell, index: np.ndarray,
+               levels: list[str], codes: list, options: Options) -> None:
+    """The rows of one indicator × period, every caisse and the national level at once."""
     fin, p, target = cell.fin, cell.period, cell.target
-    value, n, reason = _num(fin.value[i]), int(fin.n[i]), fin.reason[i]
-    if value is not None and n == 0:  # no row is never a figure (issue 9), whatever the family
-        value, reason = None, "aucune ligne dans le champ"
-    statut, motif, met, gap = status_of(value, target, ind, p.year, reason)
-    low = high = None
-    if cell.interval is not None and value is not None:
-        low, high = float(cell.interval[0][i]), float(cell.interval[1][i])
-    sig, cases, unit = None, None, None
-    if met is not None:
-        threshold, at_least = target_side(target, ind.direction, value)
+    n = np.asarray(fin.n, np.int64)[index]
+    value = np.asarray(fin.value, float)[index].copy()
+    reason = [fin.reason[i] for i in index]
+    empty = np.isfinite(value) & (n == 0)  # no row is never a figure (issue 9), any family
+    value[empty] = np.nan
+    na = ~np.isfinite(value)
+    reason = ["aucune ligne dans le champ" if e else r for e, r in zip(empty, reason)]
+    statut, motif, met, gap = _statuses(value, na, reason, target, ind, p.year)
+    low, high = _bounds(cell, index, na)
+    cases, unit, sig = _cases_and_significance(cell, ind, index, value, met, low, high)
+    if target is not None and target.kind != "a_determiner":
+        motif = [_miss_reason(s, options.level) if m is False else r
+                 for m, s, r in zip(met, sig, motif)]
+    counts, n_excl = _exclusion_counts(cell.excl, index)
+    rows.add_block(
+        len(index), indicateur=ind.code, libelle=ind.libelle, cog=cog.code if cog else None,
+        niveau=levels, caisse=codes, periode=p.label, debut=p.start, fin=p.end, valeur=value,
+        numerateur=np.asarray(fin.numerator, float)[index],
+        denominateur=np.asarray(fin.denominator, float)[index], n=n, unite=ind.unit,
+        sens=ind.direction, cible=target.reference if target else None,
+        cible_libelle=target.label if target else None,
+        cible_type=target.kind if target else None, atteint=met, ecart=gap, ecart_cas=cases,
+        ecart_cas_unite=unit, ic_bas=low, ic_haut=high, significatif=sig, statut=statut,
+        motif=motif, masque=False, provisoire=cell.provisional, situation_au=options.as_of,
+        n_exclus=n_excl, exclusions=counts,
+        details=[fin.details[i] for i in index] if fin.details else None)
+
+
+def _statuses(value, na, reason, target, ind: Indicator, year: int):
+    """(statut, motif, atteint, écart) lists for a block of values."""
+    k = len(value)
+    if target is None or target.kind == "a_determiner":
+        why = f"pas de cible pour {year}" if target is None else f"cible {target.label}"
+        statut = [STATUS_NA if x else STATUS_NO_TARGET for x in na]
+        motif = [(r or "non calculable") if x else why for x, r in zip(na, reason)]
+        return statut, motif, [None] * k, np.full(k, np.nan)
+    met_arr = target.met_array(value, ind.direction)
+    gap = np.where(na, np.nan, target.gap_array(value, ind.direction))
+    met = [None if x else bool(m) for x, m in zip(na, met_arr)]
+    statut = [STATUS_NA if x else (STATUS_MET if m else STATUS_MISSED) for x, m in zip(na, met)]
+    motif = [(r or "non calculable") if x else None for x, r in zip(na, reason)]
+    return statut, motif, met, gap
+
+
+def _bounds(cell: Cell, index: np.ndarray, na: np.ndarray):
+    if cell.interval is None:
+        return np.full(len(index), np.nan), np.full(len(index), np.nan)
+    low = np.asarray(cell.interval[0], float)[index].copy()
+    high = np.asarray(cell.interval[1], float)[index].copy()
+    low[na], high[na] = np.nan, np.nan
+    return low, high
+
+
+def _cases_and_significance(cell: Cell, ind: Indicator, index, value, met, low, high):
+    """Gap in cases (0 when met) and significance of misses, for a block."""
+    k = len(index)
+    cases, unit, sig = np.full(k, np.nan), [None] * k, [None] * k
+    target = cell.target
+    if target is None or target.kind == "a_determiner":
+        return cases, unit, sig
+    rows = [j for j in range(k) if met[j] is not None]
+    sides: dict[tuple, list[int]] = {}
+    for j in rows:  # one side for every row but with an interval target
+        sides.setdefault(target_side(target, ind.direction, value[j]), []).append(j)
+    for (threshold, at_least), js in sides.items():
+        js = np.array(js)
+        missed = np.array([met[j] is False for j in js])
         if target.kind != "evolution":
             found = cell.cases_for(ind.measure, threshold, at_least)
             if found is not None:
-                cases, unit = (0.0 if met else _num(found[0][i])), found[1]
-        if not met:
-            sig = significance(target, ind.direction, value, low, high)
-            motif = _miss_reason(sig, options.level)
-    counts = {r: int(c[i]) for r, c in cell.excl.items() if c[i]}
-    rows.add(indicateur=ind.code, libelle=ind.libelle, cog=cog.code if cog else None,
-             niveau=level, caisse=caisse, periode=p.label, debut=p.start, fin=p.end,
-             valeur=value, numerateur=_num(fin.numerator[i]),
-             denominateur=_num(fin.denominator[i]), n=n, unite=ind.unit,
-             sens=ind.direction, cible=target.reference if target else None,
-             cible_libelle=target.label if target else None,
-             cible_type=target.kind if target else None, atteint=met, ecart=gap,
-             ecart_cas=cases, ecart_cas_unite=unit if cases is not None else None,
-             ic_bas=_num(low), ic_haut=_num(high), significatif=sig, statut=statut, motif=motif,
-             masque=False, provisoire=cell.provisional, situation_au=options.as_of,
-             n_exclus=sum(counts.values()),
-             exclusions=json.dumps(counts, ensure_ascii=False, sort_keys=True),
-             details=fin.details[i] if fin.details else None)
+                cases[js] = np.where(missed, found[0][index[js]], 0.0)
+                for j in js:
+                    unit[j] = found[1]
+        ok = np.isfinite(low[js]) & np.isfinite(high[js])
+        wrong = high[js] < threshold if at_least else low[js] > threshold
+        for j, m, o, w in zip(js, missed, ok, wrong):
+            if m:
+                sig[j] = bool(w) if o else None
+    return cases, unit, sig
+
+
+def _opt(x: float) -> float | None:
+    return None if not math.isfinite(x) else float(x)
+
+
+def _exclusion_counts(excl: dict[str, np.ndarray], index: np.ndarray):
+    """(JSON of the non-zero reasons, total) per row of the block."""
+    names = sorted(excl)
+    if not names:
+        return ["{}"] * len(index), np.zeros(len(index), np.int64)
+    table = np.stack([np.asarray(excl[r])[index] for r in names], axis=1)
+    total = table.sum(axis=1)
+    text = ["{}" if not t else json.dumps({r: int(c) for r, c in zip(names, row) if c},
+                                          ensure_ascii=False, sort_keys=True)
+            for t, row in zip(total, table)]
+    return text, total
 
 
 def _miss_reason(significant: bool | None, level: float) -> str:
