@@ -221,7 +221,8 @@ class Accumulator:
         """State ``i`` as a :class:`MonthGrid`, built once (indicators may share a state)."""
         cache = self._grids
         if i not in cache:
-            cache[i] = MonthGrid(self.states[i], self.month0, self.plan.states[i].kernel.width)
+            kernel = self.plan.states[i].kernel
+            cache[i] = MonthGrid(self.states[i], self.month0, kernel.width, kernel.merge)
         return cache[i]
 
     def _aligned(self, other: Accumulator) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -272,27 +273,44 @@ class Accumulator:
 
 
 class MonthGrid:
-    """One state's monthly grid, summed on demand over months; national appended last."""
+    """One state's monthly grid, combined on demand over months; national appended last.
 
-    def __init__(self, states: np.ndarray, month0: int, width: int) -> None:
+    States combine by addition (through cumulative sums), or with the kernel's own ``merge``
+    when it declares one: the same merge then combines months, caisses and threads.
+    """
+
+    def __init__(self, states: np.ndarray, month0: int, width: int, merge=None) -> None:
         self.states = states
         self.month0 = month0
         self.width = width
+        self.merge = merge
         self._cum = np.concatenate([np.zeros((states.shape[0], 1, states.shape[2]), np.int64),
                                     np.cumsum(states, axis=1)], axis=1)
 
-    def rows(self, first: int, last: int) -> np.ndarray:
-        """Kernel state summed over months ``first``..``last`` (clipped), per slot + national."""
+    def _span(self, first: int, last: int) -> tuple[int, int]:
         n = self.states.shape[1]
-        a = min(max(first - self.month0, 0), n)
-        b = min(max(last - self.month0 + 1, 0), n)
+        return min(max(first - self.month0, 0), n), min(max(last - self.month0 + 1, 0), n)
+
+    def rows(self, first: int, last: int) -> np.ndarray:
+        """Kernel state over months ``first``..``last`` (clipped), per slot + national."""
+        a, b = self._span(first, last)
+        if self.merge is not None:
+            return self._merged(a, b)
         per_slot = self._cum[:, b, :self.width] - self._cum[:, a, :self.width]
         return np.vstack([per_slot, per_slot.sum(axis=0, keepdims=True)])
 
+    def _merged(self, a: int, b: int) -> np.ndarray:
+        per_slot = np.zeros((self.states.shape[0], self.width), np.int64)
+        for m in range(a, b):
+            per_slot = np.asarray(self.merge(per_slot, self.states[:, m, :self.width]))
+        national = np.zeros((1, self.width), np.int64)
+        for slot in range(per_slot.shape[0]):
+            national = np.asarray(self.merge(national, per_slot[slot:slot + 1]))
+        return np.vstack([per_slot, national])
+
     def extra(self, first: int, last: int) -> np.ndarray:
-        n = self.states.shape[1]
-        a = min(max(first - self.month0, 0), n)
-        b = min(max(last - self.month0 + 1, 0), n)
+        """Engine exclusion counts over the months (always additive), per slot + national."""
+        a, b = self._span(first, last)
         per_slot = self._cum[:, b, self.width:] - self._cum[:, a, self.width:]
         return np.vstack([per_slot, per_slot.sum(axis=0, keepdims=True)])
 
