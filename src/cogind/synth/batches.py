@@ -25,7 +25,8 @@ def _array(values, field: pa.Field, mask, dict_values) -> pa.Array:
     if mask is not None and not mask.any():
         mask = None
     if pa.types.is_dictionary(field.type):
-        indices = pa.array(values.astype(np.int8, copy=False), pa.int8(), mask=mask)
+        itype = field.type.index_type
+        indices = pa.array(values.astype(itype.to_pandas_dtype(), copy=False), itype, mask=mask)
         return pa.DictionaryArray.from_arrays(indices, dict_values)
     dtype = field.type.to_pandas_dtype() if pa.types.is_integer(field.type) else None
     if pa.types.is_date32(field.type):
@@ -38,13 +39,12 @@ def _array(values, field: pa.Field, mask, dict_values) -> pa.Array:
 
 
 def to_batch(table: str, cols: dict, nulls: dict, codes: tuple[str, ...],
-             with_unknown: bool) -> pa.RecordBatch:
-    """Record batch of ``table`` from column arrays (dictionary columns as int8 indices)."""
+             with_unknown: bool, dicts: dict[str, tuple[str, ...]]) -> pa.RecordBatch:
+    """Record batch of ``table`` from column arrays (dictionary columns as integer indices)."""
     schema = arrow_schema(table)
-    spec = SPECS[table]
     arrays = []
     for field in schema:
-        col_codes = codes if field.name == "ORG_CLE_NUM" else spec.dictionaries.get(field.name)
+        col_codes = codes if field.name == "ORG_CLE_NUM" else dicts.get(field.name)
         dict_values = (dictionary(table, field.name, tuple(col_codes), with_unknown)
                        if col_codes is not None else None)
         arrays.append(_array(cols[field.name], field, nulls.get(field.name), dict_values))

@@ -51,14 +51,28 @@ def day_weights(table: str, year: int) -> np.ndarray:
     return w
 
 
+def first_day_of_month(year: int, month: int) -> int:
+    """Day count of the first day of ``month`` (0-11) of ``year``."""
+    return day_number(f"{year}-{month + 1:02d}-01")
+
+
 @functools.cache
-def _day_alias(table: str, year: int) -> Alias:
-    return Alias(day_weights(table, year))
+def _day_alias(table: str, year: int, since: int) -> Alias:
+    skip = first_day_of_month(year, since) - year_bounds(year)[0]
+    return Alias(day_weights(table, year)[skip:])
 
 
-def draw_days(rng: np.random.Generator, table: str, year: int, n: int) -> np.ndarray:
-    """``n`` days of ``year`` drawn with the table's seasonality."""
-    return year_bounds(year)[0] + _day_alias(table, year).draw(rng, n).astype(np.int32)
+def draw_days(rng: np.random.Generator, table: str, year: int, n: int,
+              since: int = 0) -> np.ndarray:
+    """``n`` days of ``year`` from month ``since`` (0-11) on, with the table's seasonality."""
+    first = first_day_of_month(year, since)
+    return first + _day_alias(table, year, since).draw(rng, n).astype(np.int32)
+
+
+def window_share(table: str, year: int, since: int) -> float:
+    """Share of a year's volume that falls from month ``since`` on."""
+    w = day_weights(table, year)
+    return float(w[first_day_of_month(year, since) - year_bounds(year)[0]:].sum() / w.sum())
 
 
 def lognormal_days(rng: np.random.Generator, n: int, median, sigma: float) -> np.ndarray:

@@ -70,7 +70,8 @@ def _check_sample_alone(ctx: click.Context) -> None:
               help="Years of activity, YYYY-YYYY or YYYY.")
 @click.option("--scale", type=float, default=1.0, show_default=True,
               help="Multiplies the default row counts (per year: 1 M prestations, 200 k ij, "
-                   "300 k contacts, 30 k dossiers).")
+                   "300 k contacts, 30 k dossiers, 50 k enquetes, 200 k demarches, 30 k "
+                   "controles; mesures: one row per measure, caisse and month).")
 @click.option("--rows", multiple=True, metavar="TABLE=N",
               help="Exact row count of a table, overriding --scale (repeatable), "
                    "e.g. --rows prestations=10000000.")
@@ -93,11 +94,13 @@ def _check_sample_alone(ctx: click.Context) -> None:
 @click.pass_context
 def generate_command(ctx: click.Context, out, years, scale, rows, seed, defects, fmt, partition,
                      tables, batch_rows, sample) -> None:
-    """Generate realistic synthetic input tables (prestations, ij, contacts, dossiers).
+    """Generate realistic synthetic input tables (prestations, ij, contacts, dossiers,
+    enquetes, demarches, controles, mesures).
 
     The data follow the cogind table schemas: 101 caisses with skewed sizes, seasonality,
     growth, caisse performance differences and national levels near the published COG
-    figures. Nothing in them is real. Details: docs/generate.md.
+    figures; codes and measures cover every installed indicator. Nothing in them is real.
+    Details: docs/generate.md.
     """
     from cogind.synth import generate, generate_sample
 

@@ -22,9 +22,9 @@ LEVEL2_SHARE = 0.2  # e-mails escalated to level 2 take about twice as long
 HOUR = 3600
 
 
-def _arrivals(rng, n: int, year: int, channel: np.ndarray) -> np.ndarray:
+def _arrivals(rng, n: int, year: int, channel: np.ndarray, since: int = 0) -> np.ndarray:
     """Arrival timestamps (s): office hours for calls and visits, any hour for e-mails."""
-    days = draw_days(rng, "contacts", year, n).astype(np.int64)
+    days = draw_days(rng, "contacts", year, n, since).astype(np.int64)
     office = 8 * HOUR + rng.integers(0, 9 * HOUR, n)
     anytime = rng.integers(0, 24 * HOUR, n)
     return days * 86400 + np.where(channel == 1, anytime, office)
@@ -73,12 +73,13 @@ def _handling(rng, caisse, share, limit, sigma, family, net, slow=0.0):
     return np.round(median * np.exp(sigma * z)).astype(np.int64)
 
 
-def make(rng: np.random.Generator, n: int, year: int, net: Network, first: int = 0):
+def make(rng: np.random.Generator, n: int, year: int, net: Network, first: int = 0,
+         since: int = 0, ctx=None):
     """``n`` contacts of ``year``: a dict of column arrays and a dict of null masks."""
     caisse = net.draw(rng, n)
     channel = np.searchsorted(CHANNEL_CDF, rng.random(n) * CHANNEL_CDF[-1], side="right")
     channel = channel.astype(np.int8)
-    arr = _arrivals(rng, n, year, channel)
+    arr = _arrivals(rng, n, year, channel, since)
     month = month_index((arr // 86400).astype(np.int32))
     answered = _answered(rng, caisse, month, year, net)
     wait = np.round(rng.exponential(150.0, n)).astype(np.int64)  # calls and visits

@@ -15,12 +15,14 @@ import pyarrow as pa
 from cogind.errors import ConfigError, InputError
 from cogind.synth import defects as defects_mod
 from cogind.synth.batches import to_batch
-from cogind.synth.calendar import split_rows, year_bounds
+from cogind.synth.calendar import split_rows, window_share, year_bounds
 from cogind.synth.levels import year_weights
 from cogind.synth.manifest import build_manifest
+from cogind.synth.mesures import cells_per_year
 from cogind.synth.network import Network
-from cogind.synth.reference import TABLES, arrow_schema
-from cogind.synth.tables import ROWS_PER_YEAR, SPECS
+from cogind.synth.reference import SERVED, TABLES, arrow_schema
+from cogind.synth.served import Catalogue, catalogue
+from cogind.synth.tables import ROWS_PER_YEAR, SPECS, dictionaries
 from cogind.synth.writers import FileWriter, clear_partitions, table_path
 
 # Rows per generated block; each block has its own seed, so the data never depends on
@@ -43,6 +45,7 @@ class Options:
     tables: tuple[str, ...]
     batch_rows: int
     scale: float
+    catalogue: Catalogue = field(default_factory=Catalogue)
     threads: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
 
     @property
@@ -60,20 +63,34 @@ def _check_years(years) -> tuple[int, int]:
     return first, last
 
 
-def _check_rows(rows, tables, scale: float, n_years: int) -> dict[str, int]:
+def _check_rows(rows, tables, scale: float, n_years: int, cat: Catalogue,
+                seed: int) -> dict[str, int]:
     rows = dict(rows or {})
     for name, n in rows.items():
         if name not in tables:
             raise ConfigError(f"rows given for table '{name}', which is not generated")
         if not isinstance(n, (int, np.integer)) or n < 0:
             raise ConfigError(f"rows of table '{name}' must be a non-negative integer")
-    return {t: int(rows[t]) if t in rows else round(ROWS_PER_YEAR[t] * n_years * scale)
-            for t in tables}
+    out = {t: int(rows[t]) if t in rows else round(ROWS_PER_YEAR[t] * n_years * scale)
+           for t in tables if t != "mesures"}
+    if "mesures" in tables:
+        # one row per measure, caisse (or nation) and month; more rows split them in lines
+        cells = n_years * cells_per_year(cat.measures, Network.build(seed))
+        n = int(rows.get("mesures", cells))
+        if n < cells or (n and not cells):
+            raise ConfigError(f"rows of table 'mesures' must be at least {cells:,} (one per "
+                              f"measure read by an indicator, caisse and month), got {n:,}")
+        out["mesures"] = n
+    return {t: out[t] for t in tables}
 
 
 def check_options(years, scale, rows, seed, defects, fmt, partition, tables,
-                  batch_rows) -> Options:
-    """Validate ``generate`` arguments; raises ConfigError naming the faulty option."""
+                  batch_rows, registry=None, builtin: bool = False) -> Options:
+    """Validate ``generate`` arguments; raises ConfigError naming the faulty option.
+
+    ``registry``: the indicators to serve (default: every installed plugin, or cogind's own
+    when ``builtin``); only built when a table whose codes it defines is generated.
+    """
     first, last = _check_years(years)
     tables = tuple(dict.fromkeys((tables,) if isinstance(tables, str) else tables))
     unknown = [t for t in tables if t not in TABLES]
@@ -89,8 +106,19 @@ def check_options(years, scale, rows, seed, defects, fmt, partition, tables,
         raise ConfigError(f"batch_rows must be a positive integer, got {batch_rows!r}")
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
-    return Options((first, last), _check_rows(rows, tables, scale, last - first + 1), int(seed),
-                   float(defects), fmt, bool(partition), tables, batch_rows, float(scale))
+    if registry is None and any(t in SERVED for t in tables):
+        from cogind.synth.served import builtin_registry
+
+        if builtin:
+            registry = builtin_registry()
+        else:
+            from cogind import build_registry
+
+            registry = build_registry()
+    cat = catalogue(registry, tables)
+    return Options((first, last), _check_rows(rows, tables, scale, last - first + 1, cat, seed),
+                   int(seed), float(defects), fmt, bool(partition), tables, batch_rows,
+                   float(scale), cat)
 
 
 def _take(cols: dict, rows: np.ndarray) -> dict:
@@ -98,37 +126,100 @@ def _take(cols: dict, rows: np.ndarray) -> dict:
             for k, v in cols.items()}
 
 
-def _make_censored(spec, rng, n: int, year: int, opts: Options, net: Network, first: int):
-    """``n`` rows whose last event falls by the end of the last year, as in an extraction."""
-    end = year_bounds(opts.years[1])[1] * (86400 if spec.name == "contacts" else 1)
-    drawn = n + n // 8 + 16 if year == opts.years[1] else n + n // 64 + 16
+@dataclass(frozen=True)
+class BlockContext:
+    """What a block's maker may need beyond its rows: the run's codes, its year's row count."""
+
+    catalogue: Catalogue
+    year_rows: int | None = None
+    offset: int = 0  # first row of the block within its year
+
+    def dictionaries(self, table: str) -> dict[str, tuple[str, ...]]:
+        return dictionaries(table, self.catalogue)
+
+
+WARMUP_ID = 1 << 36  # keeps warm-up arrêt numbers apart from the earlier years' own (x k)
+
+
+def _concat(parts: list[dict], n_rows: list[int]) -> dict:
+    out = {}
+    for key in dict.fromkeys(k for p in parts for k in p):
+        vals = [p.get(key) for p in parts]
+        if any(isinstance(v, pa.Array) for v in vals):
+            out[key] = pa.concat_arrays(vals)
+        else:
+            out[key] = np.concatenate([v if v is not None else np.zeros(n, bool)
+                                       for v, n in zip(vals, n_rows)])
+    return out
+
+
+def _windows(table: str, year: int, months: int) -> list[tuple[int, int, float]]:
+    """(year, first month, relative volume) of the draw window: the year, then warm-up."""
+    out = [(year, 0, 1.0)]
+    k = 1
+    while months > 0:
+        since = 12 - min(months, 12)
+        out.append((year - k, since, window_share(table, year - k, since)))
+        months -= 12 - since
+        k += 1
+    return out
+
+
+def _candidates(spec, rng, m: int, year: int, net: Network, first: int, ctx: BlockContext):
+    """``m`` rows drawn by driving date over the warm-up months and ``year``."""
+    if not spec.warmup:
+        return spec.make(rng, m, year, net, first, 0, ctx)
+    windows = _windows(spec.name, year, spec.warmup)
+    sizes = split_rows(m, [w for _, _, w in windows])
+    parts = [spec.make(rng, size, y, net, first + k * WARMUP_ID, since, ctx)
+             for k, ((y, since, _), size) in enumerate(zip(windows, sizes))]
+    return (_concat([c for c, _ in parts], sizes), _concat([nl for _, nl in parts], sizes))
+
+
+def _make_rows(spec, rng, n: int, year: int, opts: Options, net: Network, first: int,
+               ctx: BlockContext):
+    """``n`` rows whose period date falls in ``year`` and whose last event falls by the end
+    of the last year, as in an extraction made that day."""
+    if spec.name == "mesures":
+        return spec.make(rng, n, year, net, first, 0, ctx)
+    unit = 86400 if spec.name == "contacts" else 1
+    end = year_bounds(opts.years[1])[1] * unit
+    lo, hi = (b * unit for b in year_bounds(year))
+    drawn = int(n * (1.1 + spec.warmup / 12)) + 64 if spec.warmup else (
+        n + n // 8 + 16 if year == opts.years[1] else n + n // 64 + 16)
     while True:
-        cols, nulls = spec.make(rng, drawn, year, net, first)
-        rows = np.flatnonzero(cols[spec.last] < end)[:n]
-        if len(rows) == n:
-            return _take(cols, rows), _take(nulls, rows)
+        cols, nulls = _candidates(spec, rng, drawn, year, net, first, ctx)
+        period = cols[spec.period]
+        keep = np.flatnonzero((period >= lo) & (period < hi) & (cols[spec.last] < end))
+        if len(keep) >= n:
+            if len(keep) > n:  # a uniform subset, in drawing order
+                keep = keep[np.sort(rng.choice(len(keep), n, replace=False))]
+            return _take(cols, keep), _take(nulls, keep)
         drawn *= 2
 
 
-def make_block(table: str, year: int, block: int, n: int, opts: Options, net: Network):
+def make_block(table: str, year: int, block: int, n: int, opts: Options, net: Network,
+               year_rows: int | None = None):
     """One block: its record batch and its defect counts; depends only on its own seed."""
     spec = SPECS[table]
     seq = np.random.SeedSequence([opts.seed, spec.ident, year, block])
     data_rng, defect_rng = (np.random.default_rng(s) for s in seq.spawn(2))
-    cols, nulls = _make_censored(spec, data_rng, n, year, opts, net, block << 20)
+    ctx = BlockContext(opts.catalogue, year_rows, block * BLOCK_ROWS)
+    cols, nulls = _make_rows(spec, data_rng, n, year, opts, net, block << 20, ctx)
+    dicts = dictionaries(table, opts.catalogue)
     counts = {}
     if opts.defects > 0:
-        counts = defects_mod.apply(defect_rng, spec, cols, nulls, opts.defects)
-    return to_batch(table, cols, nulls, net.codes, opts.defects > 0), counts
+        counts = defects_mod.apply(defect_rng, spec, cols, nulls, opts.defects, dicts)
+    return to_batch(table, cols, nulls, net.codes, opts.defects > 0, dicts), counts
 
 
-def _plan(table: str, opts: Options) -> list[tuple[int, int, int]]:
-    """(year, block, rows) of every block of a table, in output order."""
+def _plan(table: str, opts: Options) -> list[tuple[int, int, int, int]]:
+    """(year, block, rows, rows of the year) of every block of a table, in output order."""
     per_year = split_rows(opts.rows[table], year_weights(table, opts.year_range))
     plan = []
     for year, n in zip(opts.year_range, per_year):
         for block, start in enumerate(range(0, n, BLOCK_ROWS)):
-            plan.append((year, block, min(BLOCK_ROWS, n - start)))
+            plan.append((year, block, min(BLOCK_ROWS, n - start), n))
     return plan
 
 
@@ -137,8 +228,9 @@ def _blocks(table: str, opts: Options, net: Network):
     plan = _plan(table, opts)
     with concurrent.futures.ThreadPoolExecutor(opts.threads) as pool:
         pending = collections.deque()
-        for year, block, n in plan:
-            pending.append((year, pool.submit(make_block, table, year, block, n, opts, net)))
+        for year, block, n, year_rows in plan:
+            pending.append((year, pool.submit(make_block, table, year, block, n, opts, net,
+                                              year_rows)))
             if len(pending) > 2 * opts.threads:
                 year_done, fut = pending.popleft()
                 yield (year_done, *fut.result())

@@ -11,8 +11,9 @@ KINDS = ("null_date", "end_before_start", "negative_amount", "duplicate", "unkno
 
 
 def applicable(spec: TableSpec) -> tuple[str, ...]:
-    """Defect kinds that a table can carry (no amount column, no negative amount)."""
-    return tuple(k for k in KINDS if k != "negative_amount" or spec.amounts)
+    """Defect kinds that a table can carry (no amount column, no negative amount...)."""
+    return tuple(k for k in KINDS if (k != "negative_amount" or spec.amounts)
+                 and (k != "end_before_start" or spec.pairs))
 
 
 def _pick(rng, mask: np.ndarray, choices: tuple) -> list[tuple[object, np.ndarray]]:
@@ -39,11 +40,19 @@ def _end_before_start(rng, cols, nulls, pairs, mask) -> None:
             nulls[end][rows] = False
 
 
-def _negative(rng, cols, amounts, mask) -> None:
-    for col, rows in _pick(rng, mask, amounts):
+def _negative(rng, cols, nulls, amounts, mask) -> None:
+    """One of the row's non-empty amounts made negative (empty by design ones are skipped)."""
+    filled = np.stack([~nulls[a] if a in nulls else np.ones(len(mask), bool) for a in amounts])
+    rows = np.flatnonzero(mask & filled.any(axis=0))
+    # a random filled column per row: the first filled one after a random rotation
+    shift = rng.integers(0, len(amounts), len(rows))
+    order = (shift[:, None] + np.arange(len(amounts))[None, :]) % len(amounts)
+    pick = order[np.arange(len(rows)), np.argmax(filled[order, rows[:, None]], axis=1)]
+    for i, col in enumerate(amounts):
+        sel = rows[pick == i]
         cols[col] = cols[col].copy()
-        v = np.abs(cols[col][rows])
-        cols[col][rows] = -np.where(v > 0, v, 1.0)
+        v = np.abs(cols[col][sel])
+        cols[col][sel] = -np.where(v > 0, v, 1.0)
 
 
 def _duplicate(cols, nulls, masks, dup) -> None:
@@ -62,19 +71,20 @@ def _duplicate(cols, nulls, masks, dup) -> None:
 
 
 def apply(rng: np.random.Generator, spec: TableSpec, cols: dict, nulls: dict,
-          rate: float) -> dict[str, int]:
+          rate: float, dicts: dict[str, tuple[str, ...]]) -> dict[str, int]:
     """Put each applicable defect kind on about ``rate`` of the rows; returns counts per kind."""
     n = len(cols["ORG_CLE_NUM"])
     masks = {k: rng.random(n) < rate for k in applicable(spec)}
-    _end_before_start(rng, cols, nulls, spec.pairs, masks["end_before_start"])
+    if spec.pairs:
+        _end_before_start(rng, cols, nulls, spec.pairs, masks["end_before_start"])
     for col, rows in _pick(rng, masks["null_date"], spec.dates):
         _set_null(nulls, n, col, rows)
     if spec.amounts:
-        _negative(rng, cols, spec.amounts, masks["negative_amount"])
+        _negative(rng, cols, nulls, spec.amounts, masks["negative_amount"])
     code_col, code = spec.unknown
     cols[code_col] = cols[code_col].copy()
     # a string code is appended to its column's dictionary (see batches.dictionary)
-    unknown = len(spec.dictionaries[code_col]) if isinstance(code, str) else code
+    unknown = len(dicts[code_col]) if isinstance(code, str) else code
     cols[code_col][masks["unknown_code"]] = unknown
     _set_null(nulls, n, "ORG_CLE_NUM", np.flatnonzero(masks["null_caisse"]))
     _duplicate(cols, nulls, masks, masks["duplicate"])

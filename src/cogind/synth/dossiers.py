@@ -17,10 +17,11 @@ DEMAT_SPEEDUP = 0.8  # online applications are decided faster
 SPREAD = 0.15
 
 
-def make(rng: np.random.Generator, n: int, year: int, net: Network, first: int = 0):
+def make(rng: np.random.Generator, n: int, year: int, net: Network, first: int = 0,
+         since: int = 0, ctx=None):
     """``n`` applications received in ``year``: a dict of column arrays and of null masks."""
     caisse = net.draw(rng, n)
-    rec = draw_days(rng, "dossiers", year, n)
+    rec = draw_days(rng, "dossiers", year, n, since)
     u = rng.random(n, dtype=np.float32)
     new = rec >= day_number(C2S_START)
     kind = np.where(new, np.where(u < C2SP_SHARE, 1, 0), np.where(u < ACS_SHARE, 3, 2))

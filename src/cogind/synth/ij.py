@@ -10,7 +10,7 @@ from cogind.synth.network import Network
 
 ATMP_SHARE, TI_SHARE, SUB_SHARE = 0.15, 0.08, 2 / 3
 PERIOD = 14  # days covered by each payment
-MAX_PAYMENTS = 26
+MAX_PAYMENTS = 80  # an arrêt lasts at most three years
 DELAY_SIGMA = 0.5
 # Winter backlog: first payments take longer in the first quarter.
 DELAY_SEASON = np.array([1.06, 1.06, 1.03, 1.0, 0.98, 0.97, 0.97, 1.02, 0.98, 0.97, 0.98, 1.0])
@@ -37,13 +37,13 @@ def arret_ids(keys: np.ndarray, seed: int) -> pa.Array:
                                        pa.py_buffer(np.ascontiguousarray(chars)))
 
 
-def _arrets(rng, a: int, year: int, net: Network) -> dict[str, np.ndarray]:
+def _arrets(rng, a: int, year: int, net: Network, since: int = 0) -> dict[str, np.ndarray]:
     """One entry per arrêt: caisse, risk, regime, subrogation, dates, duration, nature."""
     caisse = net.draw(rng, a)
     atmp = rng.random(a, dtype=np.float32) < ATMP_SHARE
     ti = rng.random(a, dtype=np.float32) < TI_SHARE
     sub = ~ti & (rng.random(a, dtype=np.float32) < SUB_SHARE / (1 - TI_SHARE))
-    start = draw_days(rng, "ij", year, a)
+    start = draw_days(rng, "ij", year, a, since)
     att = start + lognormal_days(rng, a, 6.0, 0.8)
     mean = np.where(atmp, level("ij_atmp_mean", year), level("ij_mal_mean", year))
     mean = np.where(sub, level("ij_sub_mean", year), mean)
@@ -70,11 +70,12 @@ def _payments(arr: dict, n: int):
     return owner, rank.astype(np.int32)
 
 
-def make(rng: np.random.Generator, n: int, year: int, net: Network, first: int = 0):
+def make(rng: np.random.Generator, n: int, year: int, net: Network, first: int = 0,
+         since: int = 0, ctx=None):
     """``n`` IJ payments of arrêts starting in ``year``; ``first`` numbers the block's arrêts."""
     a = n // 2 + 64
     while True:
-        arr = _arrets(rng, a, year, net)
+        arr = _arrets(rng, a, year, net, since)
         owner, rank = _payments(arr, n)
         if len(owner) == n:
             break

@@ -65,4 +65,6 @@ def build_manifest(out: Path, opts: Options, entries: dict, net: Network,
         "network": {"caisses": len(net.codes), "seed": opts.seed},
         "tables": entries,
         "total_rows": sum(e["rows"] for e in entries.values()),
+        # codes and measures taken from the registered indicators (served.py)
+        "indicator_codes": opts.catalogue.summary(),
     }

@@ -80,11 +80,12 @@ def _delays(rng, fse, caisse, exe, year, net: Network):
     return rec, rec + delay, trt, next_month_start(trt)
 
 
-def make(rng: np.random.Generator, n: int, year: int, net: Network, first: int = 0):
+def make(rng: np.random.Generator, n: int, year: int, net: Network, first: int = 0,
+         since: int = 0, ctx=None):
     """``n`` claim lines of ``year``: a dict of column arrays and a dict of null masks."""
     p = profiles()
     caisse = net.draw(rng, n)
-    exe = draw_days(rng, "prestations", year, n)
+    exe = draw_days(rng, "prestations", year, n, since)
     prof = p.alias.draw(rng, n)
     nat = p.nat[prof]
     u = rng.random(n, dtype=F32)

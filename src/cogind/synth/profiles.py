@@ -51,6 +51,11 @@ _ROWS = [
     (3311, 0, 7.0, 40.0, 1.2, 1.0, "none", 0.0, .04, False),
     (3341, 0, 2.0, 6.0, 0.6, .15, "none", 0.0, .04, False),
     (3211, 38, 14.0, 22.0, 0.7, .60, "none", 0.0, .08, True),
+    # IJ paid through the claims flow (nature 611x, no executant speciality), 14 days around
+    # 38 EUR a day; a third paid to the insured, the others to the employer (subrogation).
+    (6111, 0, 2.0, 450.0, 0.6, 1.0, "none", 0.0, .33, False),
+    (6112, 0, 1.0, 480.0, 0.6, 1.0, "none", 0.0, .33, False),
+    (6117, 0, 0.3, 220.0, 0.6, 1.0, "none", 0.0, .33, False),
 ]
 PHARMACY = (3311, 3312, 3313, 3341)
 # Tariff revaluations (first day, multiplier) of G/C, V (1111, 1211) and CS (1112).

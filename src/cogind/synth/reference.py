@@ -9,12 +9,20 @@ from pathlib import Path
 
 import pyarrow as pa
 
-TABLES = ("prestations", "ij", "contacts", "dossiers")
+TABLES = ("prestations", "ij", "contacts", "dossiers", "enquetes", "demarches", "controles",
+          "mesures")
+# Tables whose code values come from the registered indicators (see served.py).
+SERVED = ("enquetes", "demarches", "controles", "mesures")
 
 # Low-cardinality codes are dictionary-encoded: smaller files, cheaper group-by for the engine.
 DICTIONARY_COLUMNS = {"ORG_CLE_NUM", "IJ_RIS_COD", "ASS_REG_COD", "CNT_CAN_COD", "DOS_TYP_COD",
-                      "DOS_CAN_COD"}
+                      "DOS_CAN_COD", "ENQ_PUB_COD", "ENQ_CAN_COD", "DEM_TYP_COD", "DEM_CAN_COD",
+                      "CTL_TYP_COD"}
+# MES_COD has one value per measure an indicator reads: possibly more than an int8 can index.
+WIDE_DICTIONARY_COLUMNS = {"MES_COD"}
 INT_TYPES = {
+    "ENQ_SAT_TOP": pa.int8(), "ENQ_REI_TOP": pa.int8(), "IND_FRA_TOP": pa.int8(),
+    "ERR_TOP": pa.int8(),
     "SIN_1IJ_IND": pa.int8(), "IJ_SUB_TOP": pa.int8(), "FSE_TOP": pa.int8(),
     "DRG_ASS_TOP": pa.int8(), "CNT_ABO_TOP": pa.int8(), "CNT_NIV_COD": pa.int8(),
     "BEN_SEX_COD": pa.int8(), "PSE_CNV_COD": pa.int8(), "PRS_NAT_REF": pa.int16(),
@@ -68,6 +76,8 @@ def arrow_type(field: dict) -> pa.DataType:
     """Arrow type written for one Table Schema field."""
     name, kind = field["name"], field["type"]
     if kind == "string":
+        if name in WIDE_DICTIONARY_COLUMNS:
+            return pa.dictionary(pa.int16(), pa.string())
         return pa.dictionary(pa.int8(), pa.string()) if name in DICTIONARY_COLUMNS else pa.string()
     if kind == "integer":
         return INT_TYPES.get(name, pa.int32())

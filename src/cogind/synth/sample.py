@@ -8,7 +8,8 @@ from cogind.synth.reference import TABLES
 
 SAMPLE_YEARS = (2023, 2024)
 SAMPLE_SEED = 2024
-SAMPLE_ROWS = {"prestations": 200_000, "ij": 60_000, "contacts": 80_000, "dossiers": 20_000}
+SAMPLE_ROWS = {"prestations": 200_000, "ij": 60_000, "contacts": 80_000, "dossiers": 20_000,
+               "enquetes": 40_000, "demarches": 100_000, "controles": 20_000}
 
 README = """\
 # cogind sample data
@@ -16,7 +17,9 @@ README = """\
 Synthetic data written by `cogind generate` (package `cogind.synth`), **not real data**: no row
 describes a real person, claim or caisse activity. It is what `cogind compute --sample` reads.
 
-- years {first}-{last}, all 101 caisses, seed {seed}, no defects;
+- years {first}-{last}, all 101 caisses, seed {seed}, no defects; the codes and measures of
+  `enquetes`, `demarches`, `controles` and `mesures` are those read by cogind's own indicators
+  (listed under `indicator_codes` in manifest.json);
 - tables (Parquet, zstd): {tables};
 - regenerate it, byte for byte with the same numpy and pyarrow versions (see manifest.json):
 
@@ -30,7 +33,7 @@ schema-snds project (MPL-2.0). How the data are modelled: docs/generate.md.
 def sample_options():
     """Validated options of the sample."""
     return check_options(SAMPLE_YEARS, 1.0, SAMPLE_ROWS, SAMPLE_SEED, 0.0, "parquet", False,
-                         TABLES, 1_000_000)
+                         TABLES, 1_000_000, builtin=True)
 
 
 def write_sample(out_dir: str | Path) -> dict:
