@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import pyarrow as pa
@@ -12,6 +13,7 @@ from cogind.engine import check_strict, plan
 from cogind.dask import engine_pass
 from cogind.errors import ConfigError, InputError
 from cogind.fingerprint import input_fingerprint
+from cogind.levels import check_levels, read_grouping, region_of
 from cogind.plugins import build_registry
 from cogind.progress import Progress, make_progress
 from cogind.readers import DEFAULT_BATCH, open_inputs
@@ -66,9 +68,13 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
             threads: int | None = None, as_of: str | None = None,
             progress: bool | None | Progress = False, confidence: float = 0.95,
             consolidation: int = 3, secret: int | None = None, engine: str = "local",
-            scheduler: str | None = None) -> pa.Table:
+            scheduler: str | None = None, levels: Sequence[str] | None = None,
+            groupes: str | Path | dict | None = None) -> pa.Table:
     """Compute indicators per caisse and nationally, per period, with targets and statuses.
 
+    :param levels: levels to report among ``caisse``, ``region``, ``groupe`` and ``national``
+        (default caisse and national); every level comes from merged caisse states.
+    :param groupes: for the ``groupe`` level, a CSV file (caisse;groupe) or a mapping.
     :param tables: a folder or file path, or a mapping ``{table name: path | pyarrow.Table |
         RecordBatchReader | dataset | object with __arrow_c_stream__}``.
     :param cog: COG code whose indicators and targets to use (``None``: no targets).
@@ -113,6 +119,9 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
     threads = threads or min(os.cpu_count() or 1, 4)
     as_of_day = _as_of_day(as_of)
     _check_options(confidence, consolidation)
+    user_groups = (read_grouping(groupes) if isinstance(groupes, (str, Path))
+                   else dict(groupes) if groupes else None)
+    lvls = check_levels(levels, user_groups)
     rows, skipped, undated, read, consolidated = Rows(), {}, {}, {}, {}
     accs = {}
     run_pass = engine_pass(engine, scheduler, registry)
@@ -148,8 +157,9 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
             continue
         i = next(k for k, sp in enumerate(acc.plan.states) if ind in sp.indicators)
         opts = _options(acc, registry.table(ind.table).availability, as_of, confidence,
-                        consolidation)
-        u = add_indicator_rows(rows, acc, i, ind, cog_obj, select_periods(acc, period, ys), opts)
+                        consolidation, lvls)
+        u = add_indicator_rows(rows, acc, i, ind, cog_obj, select_periods(acc, period, ys, cog_obj),
+                               opts, _groupings(acc, lvls, user_groups))
         consolidated[ind.table] = {"delai_mois": opts.consolidation,
                                    "reference": month_label(opts.reference_month)}
         if u:
@@ -176,11 +186,21 @@ def _check_options(confidence: float, consolidation: int) -> None:
 
 
 def _options(acc, availability: str | None, as_of: str | None, confidence: float,
-             consolidation: int) -> Options:
+             consolidation: int, levels: tuple[str, ...]) -> Options:
     """Provisional months of a table: only tables with late rows (an availability column)."""
     last = acc.month0 + acc.n_months - 1
     ref = month_number(as_of) if as_of else last
-    return Options(confidence, as_of, ref, consolidation if availability else 0)
+    return Options(confidence, as_of, ref, consolidation if availability else 0, levels)
+
+
+def _groupings(acc, levels: tuple[str, ...], user_groups: dict | None) -> dict:
+    """Group of each caisse for the levels above the caisse that were asked for."""
+    out = {}
+    if "region" in levels:
+        out["region"] = region_of(list(acc.slots))
+    if "groupe" in levels:
+        out["groupe"] = user_groups
+    return out
 
 
 def provenance(table: pa.Table) -> dict:

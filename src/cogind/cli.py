@@ -14,7 +14,8 @@ from cogind.errors import CogindError, ExitCode, PluginError
 
 PERIODS = {"month": "month", "mois": "month", "quarter": "quarter", "trimestre": "quarter",
            "year": "year", "annee": "year", "rolling12": "rolling12", "glissant12": "rolling12",
-           "ytd": "ytd", "cumul": "ytd"}
+           "ytd": "ytd", "cumul": "ytd", "span": "span", "pluriannuel": "span"}
+LEVEL_CHOICES = ("caisse", "region", "groupe", "national")
 
 
 def _debug(ctx: click.Context | None) -> bool:
@@ -89,6 +90,11 @@ def cli(debug: bool, disable_plugin: tuple[str, ...]) -> None:
               "targets to use ('none': no COG, all indicators).")
 @click.option("--year", "years", type=int, multiple=True,
               help="Year to report (repeatable; default: the COG's years present in the data).")
+@click.option("--level", "levels", type=click.Choice(LEVEL_CHOICES), multiple=True,
+              help="Level to report (repeatable; default caisse and national): region from the "
+                   "caisse referential, groupe from --groupes; all from merged caisse states.")
+@click.option("--groupes", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="CSV caisse;groupe for the 'groupe' level (DCGDR, mutualisation…).")
 @click.option("--period", type=click.Choice(sorted(PERIODS)), default="month",
               show_default=True, help="Period of each figure.")
 @click.option("--indicator", "indicators", multiple=True, metavar="CODE",
@@ -125,7 +131,7 @@ def cli(debug: bool, disable_plugin: tuple[str, ...]) -> None:
 @click.pass_context
 def compute(ctx, source, sample, cog, years, period, indicators, output, caisses, strict, threads,
             as_of, confidence, consolidation, progress, spread, secret, no_secret, engine,
-            scheduler):
+            scheduler, levels, groupes):
     """Compute the indicators of a COG on SOURCE (a folder or a file of Arrow, Parquet or CSV
     tables named prestations, ij, contacts, dossiers)."""
     from cogind.api import compute as run, provenance
@@ -138,7 +144,8 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
                 indicators=indicators or None, period=PERIODS[period], years=years or None,
                 strict=strict, registry=registry, threads=threads, as_of=as_of,
                 progress=progress, confidence=confidence, consolidation=consolidation,
-                secret=None if no_secret else secret, engine=engine, scheduler=scheduler)
+                secret=None if no_secret else secret, engine=engine, scheduler=scheduler,
+                levels=levels or None, groupes=groupes)
     meta = provenance(table)
     for code, why in meta.get("non_calcules", {}).items():
         click.echo(f"Attention : {code} non calculé ({why})", err=True)

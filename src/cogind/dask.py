@@ -228,7 +228,7 @@ def worker_plan(spec: PlanSpec) -> TablePlan:
     process) and checked against the client's."""
     if spec.pickled is not None:
         return spec.pickled
-    key = (spec.table, spec.codes, spec.plugins, spec.fields, spec.fingerprint)
+    key = (spec.table, spec.codes, spec.plugins, spec.fields, spec.fingerprint, spec.version)
     with _worker_lock:
         if key not in _worker_plans:
             _worker_plans[key] = _rebuild(spec)

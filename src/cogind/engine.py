@@ -308,6 +308,24 @@ class MonthGrid:
             national = np.asarray(self.merge(national, per_slot[slot:slot + 1]))
         return np.vstack([per_slot, national])
 
+    def regrouped(self, mapping) -> MonthGrid:
+        """The grid of groups of slots (regions…): slot ``s`` goes to group ``mapping[s]``.
+
+        Group states are the merged states of their caisses, never averages of their values.
+        """
+        mapping = np.asarray(mapping, np.int64)
+        n_groups = int(mapping.max()) + 1 if len(mapping) else 1
+        states = self.states[:len(mapping)]
+        grouped = np.zeros((n_groups,) + states.shape[1:], np.int64)
+        if self.merge is None:
+            np.add.at(grouped, mapping, states)
+        else:
+            np.add.at(grouped[..., self.width:], mapping, states[..., self.width:])
+            for slot, g in enumerate(mapping):
+                grouped[g, :, :self.width] = self.merge(grouped[g, :, :self.width],
+                                                        states[slot, :, :self.width])
+        return MonthGrid(grouped, self.month0, self.width, self.merge)
+
     def extra(self, first: int, last: int) -> np.ndarray:
         """Engine exclusion counts over the months (always additive), per slot + national."""
         a, b = self._span(first, last)

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from cogind.engine import ENGINE_REASONS, Accumulator, MonthGrid
 from cogind.families import Finalised
 from cogind.model import Cog, Indicator, Target
+from cogind.levels import group_slots
 from cogind.periods import Period, periods_between
 
 STATUS_MET, STATUS_MISSED, STATUS_NA, STATUS_MASKED, STATUS_NO_TARGET = (
@@ -56,6 +57,7 @@ class Options:
     as_of: str | None = None
     reference_month: int | None = None
     consolidation: int = 0
+    levels: tuple[str, ...] = ("caisse", "national")
 
 
 class Rows:
@@ -130,10 +132,19 @@ def significance(target: Target, direction: str, value: float, low: float | None
     return bool(high < threshold) if at_least else bool(low > threshold)
 
 
-def select_periods(acc: Accumulator, kind: str, years: tuple[int, ...] | None) -> list[Period]:
+def select_periods(acc: Accumulator, kind: str, years: tuple[int, ...] | None,
+                   cog: Cog | None = None) -> list[Period]:
+    """Periods of ``kind`` over the data, within ``years``; ``span``: one period over all
+    the reported years (the COG's whole duration by default), from the merged month states."""
     if acc.n_months == 0:
         return []
-    periods = periods_between(acc.month0, acc.month0 + acc.n_months - 1, kind)
+    first, last = acc.month0, acc.month0 + acc.n_months - 1
+    if kind == "span":
+        ys = sorted(years) if years else sorted({1970 + m // 12 for m in range(first, last + 1)})
+        lo, hi = max(first, (ys[0] - 1970) * 12), min(last, (ys[-1] - 1970) * 12 + 11)
+        label = f"{1970 + lo // 12}-{1970 + hi // 12}"  # the years the data cover
+        return [Period(label, lo, hi)] if lo <= hi else []
+    periods = periods_between(first, last, kind)
     return [p for p in periods if years is None or p.year in years]
 
 
@@ -160,21 +171,40 @@ class Cell:
 
 def add_indicator_rows(rows: Rows, acc: Accumulator, state_index: int, ind: Indicator,
                        cog: Cog | None, periods: list[Period],
-                       options: Options | None = None) -> dict[str, int]:
-    """Append the rows of one indicator; return its rows excluded for want of a period date."""
+                       options: Options | None = None,
+                       groupings: dict[str, dict[str, str]] | None = None) -> dict[str, int]:
+    """Append the rows of one indicator; return its rows excluded for want of a period date.
+
+    ``groupings``: level name (region, groupe) → group of each caisse code; each level's rows
+    come from the caisses' merged states. ``options.levels`` says which levels to write.
+    """
     options = options or Options()
-    sp = acc.plan.states[state_index]
     grid = acc.grid(state_index)
-    fins = ind.measure.finalise_grid(grid, periods)
     caisses = sorted(acc.slots.items())
-    codes = [c for c, _ in caisses] + [None]
-    levels = ["caisse"] * len(caisses) + ["national"]
-    for p, fin in zip(periods, fins):
-        cell = _cell(ind, cog, grid, p, fin, options)
-        index = np.array([slot for _, slot in caisses] + [len(fin.value) - 1], np.int64)
-        _add_block(rows, ind, cog, cell, index, levels, codes, options)
+    units = [("caisse", code, slot) for code, slot in caisses] if "caisse" in options.levels else []
+    _add_level_rows(rows, ind, cog, grid, periods, units, "national" in options.levels, options)
+    for level, group_of in (groupings or {}).items():
+        if level in options.levels:
+            mapping, names = group_slots(acc.slots, group_of)
+            units = [(level, name, k + 1) for k, name in enumerate(names)]
+            _add_level_rows(rows, ind, cog, grid.regrouped(mapping), periods, units, False,
+                            options)
     undated = int(acc.undated[state_index].sum())
     return {"date_periode_manquante": undated} if undated else {}
+
+
+def _add_level_rows(rows: Rows, ind: Indicator, cog: Cog | None, grid: MonthGrid,
+                    periods: list[Period], units: list[tuple], national: bool,
+                    options: Options) -> None:
+    """Rows of ``units`` (level, code, slot of ``grid``), and of the national level if asked."""
+    if not units and not national:
+        return
+    levels = [u[0] for u in units] + (["national"] if national else [])
+    codes = [u[1] for u in units] + ([None] if national else [])
+    for p, fin in zip(periods, ind.measure.finalise_grid(grid, periods)):
+        cell = _cell(ind, cog, grid, p, fin, options)
+        slots = [u[2] for u in units] + ([len(fin.value) - 1] if national else [])
+        _add_block(rows, ind, cog, cell, np.array(slots, np.int64), levels, codes, options)
 
 
 def _cell(ind: Indicator, cog: Cog | None, grid: MonthGrid, p: Period, fin: Finalised,
