@@ -151,6 +151,7 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
         if tplan.as_of:
             read[name]["lignes_non_disponibles"] = acc.rows_not_yet_available
     run_pass.close()  # on error, the Dask client and cluster close when it is collected
+    aux = _auxiliary(tables, registry, inds)
     for ind in inds:
         acc = accs.get(ind.table)
         if acc is None:
@@ -159,7 +160,7 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
         opts = _options(acc, registry.table(ind.table).availability, as_of, confidence,
                         consolidation, lvls)
         u = add_indicator_rows(rows, acc, i, ind, cog_obj, select_periods(acc, period, ys, cog_obj),
-                               opts, _groupings(acc, lvls, user_groups))
+                               opts, _groupings(acc, lvls, user_groups), aux)
         consolidated[ind.table] = {"delai_mois": opts.consolidation,
                                    "reference": month_label(opts.reference_month)}
         if u:
@@ -191,6 +192,25 @@ def _options(acc, availability: str | None, as_of: str | None, confidence: float
     last = acc.month0 + acc.n_months - 1
     ref = month_number(as_of) if as_of else last
     return Options(confidence, as_of, ref, consolidation if availability else 0, levels)
+
+
+def _auxiliary(tables, registry: Registry, inds) -> dict:
+    """Auxiliary tables the selected measures read whole (populations…), as pyarrow Tables."""
+    names = sorted({t for ind in inds for t in ind.measure.auxiliary_tables})
+    if not names:
+        return {}
+    inputs = open_inputs(tables, registry.tables, wanted=names)
+    missing = [n for n in names if n not in inputs]
+    if missing:
+        users = [i.code for i in inds if missing[0] in i.measure.auxiliary_tables]
+        raise InputError(f"table '{missing[0]}' not found in the input (needed by "
+                         f"{', '.join(users[:3])})")
+    out = {}
+    for name, tin in inputs.items():
+        tin.check(registry.table(name), {f: [name] for f in registry.table(name).fields
+                                          if tin.schema.get_field_index(f) >= 0})
+        out[name] = pa.Table.from_batches(list(tin.batches(tin.schema.names)), tin.schema)
+    return out
 
 
 def _groupings(acc, levels: tuple[str, ...], user_groups: dict | None) -> dict:

@@ -272,6 +272,20 @@ class Accumulator:
         return self
 
 
+@dataclass
+class GridContext:
+    """What a family may need beyond the states: who each slot is, and auxiliary tables.
+
+    ``codes``: slot → code of the unit (caisse, region, group); ``members``: unit code → the
+    caisse codes it groups; ``aux``: auxiliary input tables a measure declared (e.g. the
+    population of each caisse by age band and sex for standardised rates).
+    """
+
+    codes: dict = field(default_factory=dict)
+    members: dict = field(default_factory=dict)
+    aux: dict = field(default_factory=dict)
+
+
 class MonthGrid:
     """One state's monthly grid, combined on demand over months; national appended last.
 
@@ -284,6 +298,7 @@ class MonthGrid:
         self.month0 = month0
         self.width = width
         self.merge = merge
+        self.context = GridContext()
         self._cum = np.concatenate([np.zeros((states.shape[0], 1, states.shape[2]), np.int64),
                                     np.cumsum(states, axis=1)], axis=1)
 
@@ -324,7 +339,9 @@ class MonthGrid:
             for slot, g in enumerate(mapping):
                 grouped[g, :, :self.width] = self.merge(grouped[g, :, :self.width],
                                                         states[slot, :, :self.width])
-        return MonthGrid(grouped, self.month0, self.width, self.merge)
+        out = MonthGrid(grouped, self.month0, self.width, self.merge)
+        out.context = GridContext(aux=self.context.aux)
+        return out
 
     def extra(self, first: int, last: int) -> np.ndarray:
         """Engine exclusion counts over the months (always additive), per slot + national."""

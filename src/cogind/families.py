@@ -53,6 +53,9 @@ class Measure:
 
     statistic = "?"
     multi_period = False
+    auxiliary_tables: tuple[str, ...] = ()
+    """Input tables read whole (small: populations…) and handed to ``finalise_grid`` through
+    ``grid.context.aux``."""
 
     def kernel(self) -> Kernel:
         raise NotImplementedError

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cogind.engine import ENGINE_REASONS, Accumulator, MonthGrid
+from cogind.engine import ENGINE_REASONS, Accumulator, GridContext, MonthGrid
 from cogind.families import Finalised
 from cogind.model import Cog, Indicator, Target
 from cogind.levels import group_slots
@@ -172,7 +172,8 @@ class Cell:
 def add_indicator_rows(rows: Rows, acc: Accumulator, state_index: int, ind: Indicator,
                        cog: Cog | None, periods: list[Period],
                        options: Options | None = None,
-                       groupings: dict[str, dict[str, str]] | None = None) -> dict[str, int]:
+                       groupings: dict[str, dict[str, str]] | None = None,
+                       aux: dict | None = None) -> dict[str, int]:
     """Append the rows of one indicator; return its rows excluded for want of a period date.
 
     ``groupings``: level name (region, groupe) → group of each caisse code; each level's rows
@@ -181,14 +182,20 @@ def add_indicator_rows(rows: Rows, acc: Accumulator, state_index: int, ind: Indi
     options = options or Options()
     grid = acc.grid(state_index)
     caisses = sorted(acc.slots.items())
+    grid.context = GridContext({slot: code for code, slot in caisses},
+                               {code: [code] for code, _ in caisses}, aux or {})
     units = [("caisse", code, slot) for code, slot in caisses] if "caisse" in options.levels else []
     _add_level_rows(rows, ind, cog, grid, periods, units, "national" in options.levels, options)
     for level, group_of in (groupings or {}).items():
         if level in options.levels:
             mapping, names = group_slots(acc.slots, group_of)
             units = [(level, name, k + 1) for k, name in enumerate(names)]
-            _add_level_rows(rows, ind, cog, grid.regrouped(mapping), periods, units, False,
-                            options)
+            grouped = grid.regrouped(mapping)
+            grouped.context = GridContext(
+                {k + 1: name for k, name in enumerate(names)},
+                {name: [c for c, _ in caisses if group_of.get(c, "99") == name] for name in names},
+                aux or {})
+            _add_level_rows(rows, ind, cog, grouped, periods, units, False, options)
     undated = int(acc.undated[state_index].sum())
     return {"date_periode_manquante": undated} if undated else {}
 
