@@ -69,12 +69,14 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
             progress: bool | None | Progress = False, confidence: float = 0.95,
             consolidation: int = 3, secret: int | None = None, engine: str = "local",
             scheduler: str | None = None, levels: Sequence[str] | None = None,
-            groupes: str | Path | dict | None = None) -> pa.Table:
+            groupes: str | Path | dict | None = None, cpg: Any = None) -> pa.Table:
     """Compute indicators per caisse and nationally, per period, with targets and statuses.
 
     :param levels: levels to report among ``caisse``, ``region``, ``groupe`` and ``national``
         (default caisse and national); every level comes from merged caisse states.
     :param groupes: for the ``groupe`` level, a CSV file (caisse;groupe) or a mapping.
+    :param cpg: caisse contracts (``schemas/cpg.json``: a path or a pyarrow Table): appends
+        ``socle``, ``objectif``, ``statut_socle``, ``statut_objectif`` (:mod:`cogind.cpg`).
     :param tables: a folder or file path, or a mapping ``{table name: path | pyarrow.Table |
         RecordBatchReader | dataset | object with __arrow_c_stream__}``.
     :param cog: COG code whose indicators and targets to use (``None``: no targets).
@@ -151,10 +153,11 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
         if tplan.as_of:
             read[name]["lignes_non_disponibles"] = acc.rows_not_yet_available
     run_pass.close()  # on error, the Dask client and cluster close when it is collected
-    aux = _auxiliary(tables, registry, inds)
+    aux, no_aux = _auxiliary(tables, registry, inds, explicit)
+    skipped.update(no_aux)
     for ind in inds:
         acc = accs.get(ind.table)
-        if acc is None:
+        if acc is None or ind.code in no_aux:
             continue
         i = next(k for k, sp in enumerate(acc.plan.states) if ind in sp.indicators)
         opts = _options(acc, registry.table(ind.table).availability, as_of, confidence,
@@ -173,10 +176,17 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
                         for p in registry.plugins],
             "non_calcules": skipped, "exclusions_hors_periode": undated,
             "options": {"indicateurs": list(indicators) if indicators else None,
-                        "consolidation": consolidation, "strict": strict}}
+                        "consolidation": consolidation, "strict": strict,
+                        "niveaux": list(levels) if levels else None}}
     table = rows.table()
     table = table.replace_schema_metadata({"cogind": json.dumps(meta, ensure_ascii=False)})
-    return table if secret is None else apply_secret(table, secret)
+    if secret is not None:
+        table = apply_secret(table, secret, {"groupe": user_groups} if user_groups else None)
+    if cpg is not None:  # after the secret: a masked figure is never judged (issue 12)
+        from cogind.cpg import apply_cpg
+
+        table = apply_cpg(table, cpg)
+    return table
 
 
 def _check_options(confidence: float, consolidation: int) -> None:
@@ -194,23 +204,33 @@ def _options(acc, availability: str | None, as_of: str | None, confidence: float
     return Options(confidence, as_of, ref, consolidation if availability else 0, levels)
 
 
-def _auxiliary(tables, registry: Registry, inds) -> dict:
-    """Auxiliary tables the selected measures read whole (populations…), as pyarrow Tables."""
+def _auxiliary(tables, registry: Registry, inds, explicit: bool) -> tuple[dict, dict]:
+    """(auxiliary tables read whole, {indicator: why skipped}) for the selected measures.
+
+    An auxiliary table (a population…) missing from the input is an error when the indicator
+    was asked for by name; otherwise its indicators are reported as not computed.
+    """
     names = sorted({t for ind in inds for t in ind.measure.auxiliary_tables})
     if not names:
-        return {}
+        return {}, {}
     inputs = open_inputs(tables, registry.tables, wanted=names)
-    missing = [n for n in names if n not in inputs]
-    if missing:
-        users = [i.code for i in inds if missing[0] in i.measure.auxiliary_tables]
-        raise InputError(f"table '{missing[0]}' not found in the input (needed by "
-                         f"{', '.join(users[:3])})")
+    skipped = {}
+    for name in names:
+        if name in inputs:
+            continue
+        users = [i.code for i in inds if name in i.measure.auxiliary_tables]
+        if explicit:
+            raise InputError(f"table '{name}' not found in the input (needed by "
+                             f"{', '.join(users[:3])})")
+        skipped.update({code: f"table '{name}' absente" for code in users})
     out = {}
     for name, tin in inputs.items():
+        if name not in names:
+            continue
         tin.check(registry.table(name), {f: [name] for f in registry.table(name).fields
                                           if tin.schema.get_field_index(f) >= 0})
         out[name] = pa.Table.from_batches(list(tin.batches(tin.schema.names)), tin.schema)
-    return out
+    return out, skipped
 
 
 def _groupings(acc, levels: tuple[str, ...], user_groups: dict | None) -> dict:

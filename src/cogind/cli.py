@@ -95,6 +95,9 @@ def cli(debug: bool, disable_plugin: tuple[str, ...]) -> None:
                    "caisse referential, groupe from --groupes; all from merged caisse states.")
 @click.option("--groupes", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="CSV caisse;groupe for the 'groupe' level (DCGDR, mutualisation…).")
+@click.option("--cpg", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Caisse contracts (schemas/cpg.json): add socle, objectif and the status "
+                   "against each to the caisse rows (docs/pilotage.md).")
 @click.option("--period", type=click.Choice(sorted(PERIODS)), default="month",
               show_default=True, help="Period of each figure.")
 @click.option("--indicator", "indicators", multiple=True, metavar="CODE",
@@ -131,7 +134,7 @@ def cli(debug: bool, disable_plugin: tuple[str, ...]) -> None:
 @click.pass_context
 def compute(ctx, source, sample, cog, years, period, indicators, output, caisses, strict, threads,
             as_of, confidence, consolidation, progress, spread, secret, no_secret, engine,
-            scheduler, levels, groupes):
+            scheduler, levels, groupes, cpg):
     """Compute the indicators of a COG on SOURCE (a folder or a file of Arrow, Parquet or CSV
     tables named prestations, ij, contacts, dossiers)."""
     from cogind.api import compute as run, provenance
@@ -145,7 +148,7 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
                 strict=strict, registry=registry, threads=threads, as_of=as_of,
                 progress=progress, confidence=confidence, consolidation=consolidation,
                 secret=None if no_secret else secret, engine=engine, scheduler=scheduler,
-                levels=levels or None, groupes=groupes)
+                levels=levels or None, groupes=groupes, cpg=cpg)
     meta = provenance(table)
     for code, why in meta.get("non_calcules", {}).items():
         click.echo(f"Attention : {code} non calculé ({why})", err=True)
@@ -245,6 +248,7 @@ EXTRA_COMMANDS = (
     "cogind.alerts:alerts_command",
     "cogind.report:report_command",
     "cogind.verify:verify_command",
+    "cogind.cpg:targets_command",
 )
 
 

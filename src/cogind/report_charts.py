@@ -51,7 +51,9 @@ def caisse_chart(points: list[tuple[str, float, bool | None]], target: float | N
     """
     points = sorted(points, key=lambda p: (p[1], p[0]))
     with matplotlib.rc_context(RC):
-        fig = Figure(figsize=(11, 3.6), layout="constrained")
+        fig = Figure(figsize=(11, 3.6))
+        # fixed margins: a layout engine measures 100-odd tick labels again, 40 % slower
+        fig.subplots_adjust(left=0.085, right=0.99, bottom=0.2, top=0.97)
         ax = fig.add_subplot()
         colours = [MET if m else MISSED if m is False else NEUTRAL for _, _, m in points]
         ax.bar(range(len(points)), [p[1] for p in points], color=colours, width=0.8)
