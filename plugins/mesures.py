@@ -45,4 +45,5 @@ def reported(code: str, libelle: str, definition: str, mes_cod: str, measure: Me
                      unit=unit, direction=direction, period_column=PERIOD,
                      where=where(MES_COD=mes_cod), source=source,
                      notes=(f"Mesure déclarée ({level}). " + notes).strip(),
-                     caisse_missing="national" if national else "exclure")
+                     caisse_missing="national" if national else "exclure",
+                     secret=False)  # n counts reported rows, not individuals

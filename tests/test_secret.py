@@ -228,3 +228,16 @@ def test_groupe_level_needs_its_groups():
         apply_secret(plain, 11)
     out = apply_secret(plain, 11, {"groupe": {c: "G1" for c in CALLS}})
     assert sum(r["masque"] for r in out.to_pylist() if r["niveau"] == "caisse") == 6
+
+
+def test_reported_aggregates_are_not_masked():
+    """n of a `mesures` indicator counts reported rows, not individuals: no secret for them."""
+    import cogind
+    from cogind.cli import sample_path
+
+    res = cogind.compute(sample_path(), cog="2023-2027", indicators=["DISPO_PORTAIL_PS_TAUX",
+                         "APPELS_TAUX_ABOUTIS"], period="quarter", secret=11)
+    rows = res.to_pylist()
+    portal = [r for r in rows if r["indicateur"] == "DISPO_PORTAIL_PS_TAUX"]
+    assert portal and not any(r["masque"] for r in portal)
+    assert cogind.provenance(res)["sans_secret"] == ["DISPO_PORTAIL_PS_TAUX"]

@@ -104,6 +104,8 @@ def test_verify_finds_changed_inputs(results, inputs, tmp_path):
 def test_verify_errors(results, inputs, tmp_path):
     csv = tmp_path / "r.csv"
     assert run("compute", inputs, "--indicator", IND, "--year", "2024", "-o", csv).exit_code == 0
+    assert run("verify", csv, inputs).exit_code == 0  # CSV: provenance in r.csv.provenance.json
+    (tmp_path / "r.csv.provenance.json").unlink()
     r = run("verify", csv, inputs)
     assert r.exit_code == 1 and r.stderr.startswith("Error: the results carry no provenance")
     assert len(r.stderr.strip().splitlines()) == 1

@@ -174,10 +174,13 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
             "consolidation": consolidated,
             "plugins": [{"nom": p.name, "distribution": p.distribution, "version": p.version}
                         for p in registry.plugins],
-            "non_calcules": skipped, "exclusions_hors_periode": undated,
+            "non_calcules": skipped,
+            "sans_secret": sorted(i.code for i in inds if not i.secret),
+            "exclusions_hors_periode": undated,
             "options": {"indicateurs": list(indicators) if indicators else None,
                         "consolidation": consolidation, "strict": strict,
-                        "niveaux": list(levels) if levels else None}}
+                        "niveaux": list(levels) if levels else None,
+                        "groupes": dict(user_groups) if user_groups else None}}
     table = rows.table()
     table = table.replace_schema_metadata({"cogind": json.dumps(meta, ensure_ascii=False)})
     if secret is not None:

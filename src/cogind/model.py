@@ -215,6 +215,9 @@ class Indicator:
     caisse_column: str = "ORG_CLE_NUM"
     source: tuple[Source, ...] = ()
     notes: str = ""
+    secret: bool = True
+    """``n`` counts individuals (insured people, claims, calls): small cells are masked under
+    the secret statistique. False for aggregates reported by other systems (``mesures``)."""
     caisse_missing: Literal["exclure", "national"] = "exclure"
     """A row with no caisse: excluded and counted (``exclure``), or a national measure that
     counts in the national figure only (``national``, e.g. reported national measurements)."""

@@ -45,15 +45,25 @@ def write_table(table: pa.Table, path: str | Path) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"output folder {folder} does not exist")
+    if fmt == "csv":  # CSV holds no metadata: the provenance goes in a sidecar JSON file
+        meta = (table.schema.metadata or {}).get(b"cogind")
+        if meta:
+            side = path.with_name(path.name + ".provenance.json")
+            _atomic(folder, side, lambda p: p.write_bytes(meta))
+    _atomic(folder, path, lambda p: _write(table, p, fmt))
+    return path
+
+
+def _atomic(folder: Path, path: Path, write) -> None:
+    """Run ``write(temporary path)`` then rename: the file appears whole or not at all."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
-        _write(table, Path(tmp), fmt)
+        write(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
 
 
 def fmt_number(value, unit: str = "") -> str:

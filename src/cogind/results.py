@@ -41,7 +41,7 @@ RESULT_SCHEMA = pa.schema([
 
 MASKED_COLUMNS = ("valeur", "numerateur", "denominateur", "n", "atteint", "ecart", "ecart_cas",
                   "ecart_cas_unite", "ic_bas", "ic_haut", "significatif", "n_exclus",
-                  "exclusions")
+                  "exclusions", "details")
 """Emptied by :func:`mask_cells`: every figure that could reveal a small count."""
 
 

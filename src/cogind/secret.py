@@ -50,11 +50,19 @@ def _column(table: pa.Table, name: str, default=None) -> list:
 
 
 def primary_mask(table: pa.Table, threshold: int) -> list[bool]:
-    """Rows below national computed on 1 to ``threshold - 1`` individuals, or already masked."""
+    """Rows below national computed on 1 to ``threshold - 1`` individuals, or already masked.
+
+    Indicators whose ``n`` counts no individuals (aggregates reported by other systems, listed
+    under ``sans_secret`` in the provenance) are not masked.
+    """
     levels, ns = _column(table, "niveau"), _column(table, "n")
     already = _column(table, "masque", False)
-    return [bool(m) or (lvl != "national" and n is not None and 0 < n < threshold)
-            for lvl, n, m in zip(levels, ns, already)]
+    meta = json.loads((table.schema.metadata or {}).get(b"cogind", b"{}"))
+    exempt = set(meta.get("sans_secret") or ())
+    codes = _column(table, "indicateur")
+    return [bool(m) or (lvl != "national" and code not in exempt and n is not None
+                        and 0 < n < threshold)
+            for lvl, n, m, code in zip(levels, ns, already, codes)]
 
 
 def _families(rows: dict[str, list[int]], codes: list, groupings: dict) -> list[tuple]:
