@@ -162,9 +162,12 @@ def render_alerts(alerts: list[Alert], months: int) -> str:
 @click.option("--no-secret", is_flag=True, help="Do not apply the secret statistique.")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write the alerts to a .arrow, .parquet, .csv or .json file.")
+@click.option("--composite", is_flag=True,
+              help="Also show the composite of the base service (needs CPG columns: compute "
+                   "--cpg, see docs/pilotage.md).")
 @click.pass_context
 def alerts_command(ctx, source, sample, months, indicators, threshold, cog, secret, no_secret,
-                   output):
+                   output, composite):
     """List the caisses that miss a target N months in a row. SOURCE is a result file
     (cogind compute -o, monthly) or input data to compute from."""
     from cogind.output import write_table
@@ -181,6 +184,16 @@ def alerts_command(ctx, source, sample, months, indicators, threshold, cog, secr
         click.echo(f"{len(found)} alertes écrites dans {output}", err=True)
     else:
         click.echo(render_alerts(found, months))
+    if composite:
+        _echo_composite(table)
+
+
+def _echo_composite(table: pa.Table) -> None:
+    from cogind.composite import composite_table, render_composite
+
+    if "objectif" not in table.column_names:
+        raise ConfigError("--composite needs results with caisse contracts (compute --cpg FILE)")
+    click.echo(render_composite(composite_table(table), table))
 
 
 __all__ = ["Alert", "find_alerts", "alerts_table", "render_alerts", "alerts_command"]

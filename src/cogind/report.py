@@ -64,6 +64,8 @@ def _group(results: pa.Table, spread: pa.Table) -> dict[str, dict]:
             ind["national"].append(r)
         elif r["niveau"] == "caisse":
             ind["caisses"][r["periode"]].append(r)
+        else:  # region or user group: merged caisse states, shown as a table
+            ind.setdefault("groups", defaultdict(list))[r["periode"]].append(r)
     for s in spread.to_pylist():
         if s["indicateur"] in out:
             out[s["indicateur"]]["spread"].append(s)
@@ -174,7 +176,46 @@ def _indicator(code: str, g: dict) -> str:
             f"<p class='note'>{E(code)} · unité : {E(first['unite'] or '')} · {E(sens)}</p>"
             f"<h3>Par caisse</h3>{_caisse_figure(code, g)}"
             f"<h3>Tendance nationale</h3>{_trend_figure(code, g)}"
-            f"<h3>Dispersion entre caisses</h3>{_spread_table(g)}</section>")
+            f"<h3>Dispersion entre caisses</h3>{_spread_table(g)}"
+            f"{_group_table(g)}{_objectif_table(g)}</section>")
+
+
+def _last_period(by_period: dict) -> str | None:
+    return sorted(by_period, key=lambda p: str(by_period[p][0]["debut"]))[-1] if by_period else None
+
+
+def _group_table(g: dict) -> str:
+    """Regions (or user groups) of the last period: values from their caisses' merged states."""
+    period = _last_period(g.get("groups") or {})
+    if period is None:
+        return ""
+    unit = g["first"]["unite"]
+    rows = sorted(g["groups"][period], key=lambda r: (r["niveau"], r["caisse"] or ""))
+    body = "".join(f"<tr><td class='t'>{E(r['niveau'])} {E(r['caisse'] or '?')}</td>"
+                   f"<td>{E(fmt_number(r['valeur'], unit))}</td><td>{_status(r['atteint'])}</td>"
+                   f"<td>{r['n'] if r['n'] is not None else '–'}</td></tr>" for r in rows)
+    return (f"<h3>Par région / groupe, {E(period)}</h3><table><tr><th class='t'>Niveau</th>"
+            f"<th>Valeur</th><th>Cible COG</th><th>n</th></tr>{body}</table>")
+
+
+def _objectif_table(g: dict) -> str:
+    """Each caisse against its own contract (CPG) objectif and socle, last period with one."""
+    periods = {p: rows for p, rows in g["caisses"].items()
+               if any(r.get("objectif") is not None for r in rows)}
+    period = _last_period(periods)
+    if period is None:
+        return ""
+    unit = g["first"]["unite"]
+    rows = sorted((r for r in periods[period] if r.get("objectif") is not None),
+                  key=lambda r: r["caisse"] or "")
+    body = "".join(f"<tr><td class='t'>{E(r['caisse'] or '?')}</td>"
+                   f"<td>{E(fmt_number(r['valeur'], unit))}</td>"
+                   f"<td>{E(fmt_number(r['socle'], unit))}</td><td>{E(r['statut_socle'] or '–')}</td>"
+                   f"<td>{E(fmt_number(r['objectif'], unit))}</td>"
+                   f"<td>{E(r['statut_objectif'] or '–')}</td></tr>" for r in rows)
+    return (f"<h3>Chaque caisse face à son contrat (CPG), {E(period)}</h3><table><tr>"
+            f"<th class='t'>Caisse</th><th>Valeur</th><th>Socle</th><th>Statut</th>"
+            f"<th>Objectif</th><th>Statut</th></tr>{body}</table>")
 
 
 def _provenance(prov: dict) -> str:
@@ -215,7 +256,16 @@ def build_report(results: pa.Table, *, secret: int | None = DEFAULT_THRESHOLD) -
     return (f"<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width'><title>{E(title)}</title>"
             f"<style>{CSS}</style></head><body><h1>{E(title)}</h1><nav>{nav}</nav>"
-            f"{_summary(groups)}{body}{_provenance(prov)}</body></html>")
+            f"{_summary(groups)}{_composite(results)}{body}{_provenance(prov)}</body></html>")
+
+
+def _composite(results: pa.Table) -> str:
+    """The composite of the base service, when the results carry caisse contracts (CPG)."""
+    if "objectif" not in results.column_names:
+        return ""
+    from cogind.composite import composite_html
+
+    return composite_html(results)
 
 
 def write_report(results: pa.Table, path: str | Path, *,
