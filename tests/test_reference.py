@@ -3,8 +3,12 @@
 For every registered indicator and every period kind, cogind's value, n and exclusion counts
 must equal the reference's for every caisse × period cell and for the national row, on random
 tables (hypothesis) and on the generic edge cases (empty table, one row, all rows excluded,
-empty groups). Cells present on one side only must be empty on the other (value null, n 0, no
+empty groups, national measures without caisse, stocks with gaps, evolutions whose base is
+absent or zero). Cells present on one side only must be empty on the other (value null, n 0, no
 exclusion): cogind lists every caisse of the table over every month of its date range.
+
+Budget (CI, 2 cores): one random example set per indicator with the period drawn (not one set
+per period), ``COGIND_REFERENCE_EXAMPLES`` examples (default 4; a nightly run raises it).
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from hypothesis import strategies as st
 
 import cogind
 from reference import REFERENCES, SPECS, undated
+from reference.definitions import M
 from reference.strategies import ROWS, SCHEMAS, dense_ij_spending, to_arrow
 
 
@@ -35,9 +40,12 @@ def builtin_registry():
 
 REGISTRY = builtin_registry()
 CODES = sorted(REGISTRY.indicators)
+COVERED = [c for c in CODES if c in SPECS]
+"""Indicators with a reference: the data tests run on them; the meta-tests fail for the others
+(a gap is declared by a failing test, never hidden by a skip)."""
 PERIODS = ("month", "quarter", "year")
 EMPTY = (None, 0, {})
-EXAMPLES = int(os.environ.get("COGIND_REFERENCE_EXAMPLES", "25"))  # more in a nightly run
+EXAMPLES = int(os.environ.get("COGIND_REFERENCE_EXAMPLES", "4"))  # more in a nightly run
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -97,31 +105,65 @@ def test_every_registered_indicator_has_a_reference():
     assert not missing, f"indicators without an independent reference: {missing}"
 
 
+KERNELS = {"ordonnances_sur_consultations": "ordonnances", "ij_arrets_longs": "ij_longs"}
+"""Plugin kernels (KernelMeasure) whose reference is written from their definition text."""
+
+
+def declared(m) -> M:
+    """The plugin's measure in the reference's terms, read from the declaration's fields."""
+    name = type(m).__name__
+    if name == "Delay":
+        return M("delay", dict(start=m.start, end=m.end, statistic=m.statistic, unit=m.unit,
+                               quantile=None if m.quantile is None else str(m.quantile),
+                               threshold=m.threshold, missing_end=m.missing_end,
+                               max_delay=m.max_delay))
+    if name == "Proportion":
+        assert not m.numerator.negate
+        return M("proportion", dict(column=m.numerator.column,
+                                    values=frozenset(m.numerator.values)))
+    if name == "Count":
+        return M("count")
+    if name in ("Sum", "Stock"):
+        return M(name.lower(), dict(column=m.column))
+    if name == "RatioOfSums":
+        return M("ratio", dict(numerator=m.numerator, denominator=m.denominator, scale=m.scale))
+    if name == "Evolution":
+        return M("evolution", dict(of=declared(m.of), base=m.base))
+    if name == "EcartPoints":
+        return M("points", dict(of=declared(m.of), bases=tuple(m.bases), base=m.base))
+    if name == "SavingsVsTrend":
+        return M("savings", dict(column=m.column, years=m.reference))
+    if name == "KernelMeasure":
+        k = m.custom
+        assert k.name in KERNELS, f"plugin kernel {k.name}: write its reference from its text"
+        return M(KERNELS[k.name], dict(
+            kernel=k.name, text=m.text, reasons=tuple(k.reasons),
+            inputs=tuple((i.column, i.kind, tuple(i.values)) for i in k.inputs)))
+    raise AssertionError(f"measure family {name}: no reference (add it to definitions.py)")
+
+
+def comparable(m: M, like: M) -> M:
+    """``m`` restricted to the parameters that ``like`` has (a kernel's reference also keeps
+    the column names its computation reads, which the declaration spells in its text)."""
+    params = {k: (comparable(v, like.params[k]) if isinstance(v, M) else v)
+              for k, v in m.params.items() if k in like.params}
+    return M(m.kind, params)
+
+
 @pytest.mark.parametrize("code", CODES)
 def test_reference_follows_the_declaration(code):
-    """The hand-written specification still says what the plugin declares (no silent drift)."""
+    """The hand-written specification still says what the plugin declares (no silent drift):
+    table, period and caisse columns, scope, measure and all its parameters, caisse_missing."""
+    if code not in SPECS:
+        pytest.fail(f"{code}: no independent reference in tests/reference/definitions.py")
     ind, spec = REGISTRY.indicator(code), SPECS[code]
     assert (ind.table, ind.period_column, ind.caisse_column) == (
         spec.table, spec.period_column, "ORG_CLE_NUM")
     assert {c.column: frozenset(c.values) for c in ind.where} == spec.scope
     assert not any(c.negate for c in ind.where)
-    m = ind.measure
-    p = spec.params
-    if spec.kind == "delay":
-        assert (m.start, m.end, m.statistic, m.unit, m.missing_end, m.max_delay) == (
-            p["start"], p["end"], p["statistic"], p["unit"], p["missing_end"], p["max_delay"])
-        assert m.threshold == p.get("threshold")
-        assert (m.quantile is None and "quantile" not in p) or str(m.quantile) == p["quantile"]
-    elif spec.kind == "proportion":
-        assert (m.numerator.column, frozenset(m.numerator.values)) == (p["column"], p["values"])
-    elif spec.kind in ("ratio", "evolution"):
-        r = m.of if spec.kind == "evolution" else m
-        assert (r.numerator, r.denominator, r.scale) == (p["numerator"], p["denominator"],
-                                                          p["scale"])
-        if spec.kind == "evolution":
-            assert m.base == p["base"]
-    else:
-        assert (m.column, m.reference) == (p["column"], p["years"])
+    assert ind.caisse_missing == spec.caisse_missing
+    got = declared(ind.measure)
+    assert comparable(spec.measure, got) == got
 
 
 def test_the_comparison_catches_a_difference():
@@ -140,12 +182,28 @@ def test_the_comparison_catches_a_difference():
 # --------------------------------------------------------------------------- random tables
 
 
-@pytest.mark.parametrize("period", PERIODS)
-@pytest.mark.parametrize("code", CODES)
+def years_worth_drawing(code: str) -> tuple:
+    """The base years of a comparison and the years after them (else the strategy's own)."""
+    spec = SPECS[code]
+    if spec.kind not in ("evolution", "points"):
+        return ()
+    p = spec.params
+    bases = {b for _, b in p.get("bases", ())}
+    if p["base"] != "annee_precedente":
+        bases.add(int(p["base"]))
+    if not bases:
+        bases = {2021, 2022}
+    return tuple(sorted({y + k for y in bases for k in (0, 1, 2)}))
+
+
+@pytest.mark.parametrize("code", COVERED)
 @SETTINGS
 @given(data=st.data())
-def test_matches_reference(code, period, data):
-    rows = data.draw(ROWS[SPECS[code].table](), label="rows")
+def test_matches_reference(code, data):
+    spec = SPECS[code]
+    period = data.draw(st.sampled_from(PERIODS), label="period")
+    rows = data.draw(ROWS[spec.table](focus=spec.scope, years=years_worth_drawing(code)),
+                     label="rows")
     check(code, rows, period)
 
 
@@ -160,7 +218,94 @@ def test_savings_vs_trend_matches_reference(period, rows):
     assert any(v is not None for v, _, _ in want.values()), "the trend was never fitted"
 
 
-QUANTILE_CODES = [c for c in CODES if SPECS[c].params.get("statistic") == "quantile"]
+COMPARISON_CODES = [c for c in COVERED if SPECS[c].kind in ("evolution", "points")]
+
+
+def base_year_of(code: str, year: int) -> int:
+    p = SPECS[code].params
+    listed = dict(p.get("bases", ()))
+    if year in listed:
+        return listed[year]
+    return year - 1 if p["base"] == "annee_precedente" else int(p["base"])
+
+
+def compared_years(code: str) -> list[int]:
+    """Years whose base year is worth testing: those listed, the next ones, 2021-2024."""
+    p = SPECS[code].params
+    if p["base"] != "annee_precedente":
+        years = [int(p["base"]) + k for k in (1, 2, 3)]
+    else:
+        years = [2021, 2022, 2023, 2024]
+    return sorted({*years, *(y for y, _ in p.get("bases", ()))})
+
+
+@st.composite
+def measured_row(draw, code: str, caisse, day: dt.date, zero: bool) -> dict:
+    """A row in scope and measurable on ``day``, its value 0 when ``zero``."""
+    spec = SPECS[code]
+    inner, p = spec.inner, spec.inner.params
+    row = dict(typical_row(code), ORG_CLE_NUM=caisse, **{spec.period_column: day})
+    euros = st.integers(1, 100_000).map(lambda c: c / 100)
+    if inner.kind == "ratio":
+        row[p["numerator"]] = 0.0 if zero else draw(euros)
+        row[p["denominator"]] = draw(euros)
+    elif inner.kind == "sum":
+        row[p["column"]] = 0.0 if zero else draw(euros)
+    elif inner.kind == "ij_longs":
+        # a long leave (≥ 548 days: its IJ count), or, for a zero, IJ of short or no leaves
+        days = st.sampled_from([30, 547, 548] if zero else [548, 549, 900])
+        row["ARR_DEB_DTD"] = day - dt.timedelta(days=draw(days))
+        row["IJ_NBR"] = draw(st.integers(0, 30) if zero else st.integers(1, 30))
+        if zero and (day - row["ARR_DEB_DTD"]).days >= 548:
+            row["IJ_NBR"] = 0
+    else:
+        assert inner.kind == "count", inner.kind  # a count is never 0 with a row
+    return row
+
+
+@st.composite
+def comparison_rows(draw, code: str):
+    """Rows in scope for every caisse × month of a year and of its base year, then noise; for
+    the first caisse, the base year may be absent or its value 0 (no evolution, a change in
+    points of the full value). Returns (rows, case)."""
+    spec = SPECS[code]
+    year = draw(st.sampled_from(compared_years(code)), label="year")
+    base = base_year_of(code, year)
+    months = draw(st.lists(st.integers(1, 12), min_size=1, max_size=3, unique=True))
+    keys = draw(st.lists(st.sampled_from(["01C751", "01C131"]), min_size=1, max_size=2,
+                         unique=True))
+    if national(code) and draw(st.booleans()):
+        keys.append(None)  # a national measure next to the caisses
+    case = draw(st.sampled_from(["complete", "base_absent", "base_zero"]), label="case")
+    rows = []
+    for i, caisse in enumerate(keys):
+        for y in (base, year):
+            if y == base and case == "base_absent" and i == 0:
+                continue
+            for m in months:
+                for _ in range(draw(st.integers(1, 2))):
+                    day = dt.date(y, m, draw(st.sampled_from([1, 15, 28])))
+                    zero = y == base and case == "base_zero" and i == 0
+                    rows.append(draw(measured_row(code, caisse, day, zero)))
+    noise = draw(ROWS[spec.table](focus=spec.scope, years=(base, year)), label="noise")
+    return draw(st.permutations(rows + noise[:10])), case
+
+
+@pytest.mark.parametrize("code", COMPARISON_CODES)
+@SETTINGS
+@given(data=st.data())
+def test_comparison_with_its_base_year(code, data):
+    """Evolutions and changes in points on tables where the base year's months are there (or,
+    for one caisse, absent or 0), so that the comparison is actually computed."""
+    rows, case = data.draw(comparison_rows(code), label="rows")
+    period = data.draw(st.sampled_from(PERIODS), label="period")
+    check(code, rows, period)
+    if case == "complete":
+        want = REFERENCES[code]({SPECS[code].table: rows}, period)
+        assert any(v is not None for v, _, _ in want.values()), "never compared"
+
+
+QUANTILE_CODES = [c for c in COVERED if SPECS[c].params.get("statistic") == "quantile"]
 
 
 @pytest.mark.parametrize("code", QUANTILE_CODES)
@@ -184,81 +329,108 @@ def test_quantile_rule_on_one_cell(code, data):
 # --------------------------------------------------------------------------- edge cases
 
 
+D, T = dt.date, dt.datetime
+BASE_ROWS = {
+    "ij": {"ORG_CLE_NUM": "01C751", "IJ_RIS_COD": "MAL", "ASS_REG_COD": "TS", "IJ_SUB_TOP": 0,
+           "SIN_1IJ_IND": 1, "ATT_REC_DTD": D(2022, 3, 1), "IJ_PAI_DTD": D(2022, 3, 20),
+           "ARR_DEB_DTD": D(2020, 6, 1), "IJ_NBR": 7},
+    "prestations": {"ORG_CLE_NUM": "01C751", "EXE_SOI_DTD": D(2022, 3, 2), "PRS_NAT_REF": 6111,
+                    "PSE_SPE_COD": 1, "PSE_CNV_COD": 2, "PRS_PAI_MNT": 41.5,
+                    "BSE_REM_BSE": 30.0, "PRS_DEP_MNT": 12.34, "FSE_TOP": 1, "DRG_ASS_TOP": 1,
+                    "FSE_REC_DTD": D(2022, 3, 1), "PRS_PAI_DTD": D(2022, 3, 8)},
+    "contacts": {"ORG_CLE_NUM": "01C751", "CNT_CAN_COD": "TEL", "CNT_ARR_DTH": T(2022, 3, 1, 9),
+                 "CNT_TRT_DTH": T(2022, 3, 2, 9), "CNT_ABO_TOP": 1, "CNT_NIV_COD": 1},
+    "dossiers": {"ORG_CLE_NUM": "01C751", "DOS_TYP_COD": "C2S", "DOS_REC_DTD": D(2022, 3, 1),
+                 "DOS_DEC_DTD": D(2022, 3, 30)},
+    "enquetes": {"ORG_CLE_NUM": "01C751", "ENQ_REP_DTD": D(2022, 3, 4), "ENQ_PUB_COD": "ASS",
+                 "ENQ_CAN_COD": "GLOBAL", "ENQ_SAT_TOP": 1, "ENQ_REI_TOP": 1},
+    "demarches": {"ORG_CLE_NUM": "01C751", "DEM_REC_DTD": D(2022, 3, 4), "DEM_TYP_COD": "CV",
+                  "DEM_CAN_COD": "DEMAT"},
+    "controles": {"ORG_CLE_NUM": "01C751", "CTL_DTD": D(2022, 3, 4), "CTL_TYP_COD": "SM",
+                  "IND_FRA_TOP": 1, "IND_NOT_MNT": 1500.0, "IND_REC_MNT": 820.55,
+                  "PRJ_SUB_MNT": 3000.0, "PRJ_EVI_MNT": 1250.5, "ERR_TOP": 1, "ERR_MNT": 12.5,
+                  "CTL_MNT": 410.0},
+    "mesures": {"ORG_CLE_NUM": "01C751", "MES_MOI_DTD": D(2022, 3, 1), "MES_COD": "?",
+                "MES_NUM": 45.5, "MES_DEN": 60.25, "MES_VAL": 1234.5},
+}
+
+
 def typical_row(code: str) -> dict:
-    """One row in scope, measurable, for each indicator."""
-    d, t = dt.date, dt.datetime
-    return {
-        "ij": {"ORG_CLE_NUM": "01C751", "IJ_RIS_COD": "ATMP" if "ATMP" in code else "MAL",
-               "ASS_REG_COD": "TI" if code.endswith("_TI") else "TS", "IJ_SUB_TOP": 0,
-               "SIN_1IJ_IND": 1, "ATT_REC_DTD": d(2022, 3, 1), "IJ_PAI_DTD": d(2022, 3, 20)},
-        "prestations": {"ORG_CLE_NUM": "01C751", "EXE_SOI_DTD": d(2022, 3, 2),
-                        "PRS_NAT_REF": 6111, "PSE_SPE_COD": 1, "PSE_CNV_COD": 2,
-                        "PRS_PAI_MNT": 41.5, "BSE_REM_BSE": 30.0, "PRS_DEP_MNT": 12.34,
-                        "FSE_TOP": 1, "DRG_ASS_TOP": 1, "FSE_REC_DTD": d(2022, 3, 1),
-                        "PRS_PAI_DTD": d(2022, 3, 8)},
-        "contacts": {"ORG_CLE_NUM": "01C751",
-                     "CNT_CAN_COD": {"APPELS_TAUX_ABOUTIS": "TEL", "COURRIELS_48H_TAUX": "MEL",
-                                     "RECLAMATIONS_10J_TAUX": "REC"}.get(code),
-                     "CNT_ARR_DTH": t(2022, 3, 1, 9), "CNT_TRT_DTH": t(2022, 3, 2, 9),
-                     "CNT_ABO_TOP": 1, "CNT_NIV_COD": 1},
-        "dossiers": {"ORG_CLE_NUM": "01C751", "DOS_TYP_COD": "C2S",
-                     "DOS_REC_DTD": d(2022, 3, 1), "DOS_DEC_DTD": d(2022, 3, 30)},
-    }[SPECS[code].table]
+    """One row in scope, measurable, for each indicator (the first allowed value of each scope
+    column: a consultation for the ordonnances, whose n counts consultations)."""
+    spec = SPECS[code]
+    row = dict(BASE_ROWS[spec.table])
+    for col, allowed in spec.scope.items():
+        if row[col] not in allowed:
+            row[col] = min(allowed, key=str)
+    return row
+
+
+def national(code: str) -> bool:
+    return SPECS[code].caisse_missing == "national"
 
 
 def excluded_variants(code: str) -> list[dict]:
     """The typical row broken once for each reason that can exclude it."""
     spec, base = SPECS[code], typical_row(code)
-    out = [dict(base, ORG_CLE_NUM=None)]  # caisse_manquante
+    out = [] if national(code) else [dict(base, ORG_CLE_NUM=None)]  # caisse_manquante
     out += [dict(base, **{col: None}) for col in spec.scope]  # champ_indetermine
-    p = spec.params
-    if spec.kind == "delay":
+    inner = spec.inner
+    p = inner.params
+    if inner.kind == "delay":
         if p["start"] != spec.period_column:  # else a null start is undated
             out.append(dict(base, **{p["start"]: None}))
         if p["end"] != spec.period_column and p["missing_end"] == "exclure":
             out.append(dict(base, **{p["end"]: None}))
         out.append(dict(base, **{p["end"]: base[p["start"]] - dt.timedelta(days=1)}))
-    elif spec.kind == "proportion":
+    elif inner.kind == "proportion":
         out.append(dict(base, **{p["column"]: None}))
-    elif spec.kind in ("ratio", "evolution"):
-        out += [dict(base, PRS_DEP_MNT=None), dict(base, BSE_REM_BSE=None),
-                dict(base, PRS_DEP_MNT=-0.01), dict(base, BSE_REM_BSE=-3.0)]
+    elif inner.kind == "ratio":
+        out += [dict(base, **{p["numerator"]: None}), dict(base, **{p["denominator"]: None}),
+                dict(base, **{p["numerator"]: -0.01}), dict(base, **{p["denominator"]: -3.0})]
+    elif inner.kind in ("sum", "stock", "savings"):
+        out += [dict(base, **{p["column"]: None}), dict(base, **{p["column"]: -0.01})]
+    elif inner.kind == "ordonnances":
+        out.append(dict(base, DEM_TYP_COD="ORD", DEM_CAN_COD=None))
+    elif inner.kind == "ij_longs":
+        out += [dict(base, ARR_DEB_DTD=None), dict(base, IJ_NBR=None)]
     else:
-        out += [dict(base, PRS_PAI_MNT=None), dict(base, PRS_PAI_MNT=-0.01)]
+        assert inner.kind == "count", inner.kind  # a count excludes nothing of its own
     return out
 
 
 def out_of_scope(code: str) -> dict:
     spec, base = SPECS[code], typical_row(code)
     col = sorted(spec.scope)[0]
-    other = {str: "VIS", int: 9}[type(base[col])]
+    allowed = spec.scope[col]
+    other = {str: "ZZZ", int: next(v for v in (9, 99, -1) if v not in allowed)}[type(base[col])]
     return dict(base, **{col: other}, ORG_CLE_NUM="01C591")
 
 
 @pytest.mark.parametrize("period", PERIODS)
-@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("code", COVERED)
 def test_empty_table(code, period):
     check(code, [], period)
 
 
 @pytest.mark.parametrize("period", PERIODS)
-@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("code", COVERED)
 def test_one_row(code, period):
     check(code, [typical_row(code)], period)
 
 
 @pytest.mark.parametrize("period", PERIODS)
-@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("code", COVERED)
 def test_all_rows_excluded(code, period):
     rows = excluded_variants(code)
     check(code, rows, period)
     nat = REFERENCES[code]({SPECS[code].table: rows}, period)
-    assert all(v is None and n == 0 for v, n, _ in nat.values())
+    assert all(v is None and n == 0 for v, n, _ in nat.values()), nat
     assert sum(sum(e.values()) for (c, _), (_, _, e) in nat.items() if c is None) == len(rows)
 
 
 @pytest.mark.parametrize("period", PERIODS)
-@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("code", COVERED)
 def test_empty_groups(code, period):
     """A caisse seen only out of scope, and months with no row between two rows."""
     first = typical_row(code)
@@ -272,7 +444,7 @@ def test_empty_groups(code, period):
         assert got[(None, "2022-06")][1:] == (0, {})
 
 
-@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("code", COVERED)
 def test_undated_rows(code):
     """A row in scope with no period date is in no result row, counted in the provenance."""
     spec = SPECS[code]
@@ -308,3 +480,150 @@ def test_subsecond_delays_in_hours(unit):
     want = REFERENCES["COURRIELS_48H_TAUX"]({"contacts": rows}, "month")
     assert want[(None, "2022-03")] == (0.0, 1, {"fin_avant_debut": 1})
     assert not mismatches("COURRIELS_48H_TAUX", got, want)
+
+
+# --------------------------------------------------------------------------- worked examples
+# Figures worked out by hand from the definitions: they check the reference itself, then cogind.
+
+
+def cells_of(code: str, rows: list[dict], period: str) -> dict:
+    """The reference's cells, once checked equal to cogind's."""
+    check(code, rows, period)
+    return REFERENCES[code]({SPECS[code].table: rows}, period)
+
+
+NATIONAL_CODES = [c for c in COVERED if national(c)]
+
+
+@pytest.mark.parametrize("code", NATIONAL_CODES)
+def test_national_measure_without_caisse(code):
+    """A row without caisse of a national measure counts in the national figure only, next to
+    the caisses' rows, and is never excluded as caisse_manquante."""
+    alone = dict(typical_row(code), ORG_CLE_NUM=None)
+    for period in PERIODS:
+        got = cells_of(code, [alone, typical_row(code)], period)
+        label = {"month": "2022-03", "quarter": "2022-T1", "year": "2022"}[period]
+        _, n, excl = got[(None, label)]
+        assert (n, excl) == (2, {}), got
+        assert got[("01C751", label)][1] == 1
+        assert set(c for c, _ in got) == {None, "01C751"}
+
+
+def mesure(code: str, caisse, month: tuple[int, int], **values) -> dict:
+    return dict(typical_row(code), ORG_CLE_NUM=caisse, MES_MOI_DTD=dt.date(*month, 1),
+                **values)
+
+
+def test_stock_takes_each_caisse_last_month_and_the_national_rows():
+    """APPCV_ACTIVATIONS_NB (stock, national measure possible): 2022-T1 for caisse A is its
+    March (two rows: 10 + 5), for B its January (February has only a null, March no row); the
+    national figure adds A's March, B's January and the national rows' own last month
+    (February: 200), not their January (100). Exclusions count over the whole quarter."""
+    code = "APPCV_ACTIVATIONS_NB"
+    a, b = "01C751", "01C131"
+    rows = [mesure(code, a, (2022, 1), MES_VAL=7.0), mesure(code, a, (2022, 3), MES_VAL=10.0),
+            mesure(code, a, (2022, 3), MES_VAL=5.0), mesure(code, b, (2022, 1), MES_VAL=3.0),
+            mesure(code, b, (2022, 2), MES_VAL=None), mesure(code, None, (2022, 1), MES_VAL=100.0),
+            mesure(code, None, (2022, 2), MES_VAL=200.0),
+            mesure(code, None, (2022, 3), MES_VAL=-1.0)]
+    got = cells_of(code, rows, "quarter")
+    assert got[(a, "2022-T1")] == (15.0, 2, {})
+    assert got[(b, "2022-T1")] == (3.0, 1, {"montant_manquant": 1})
+    assert got[(None, "2022-T1")] == (218.0, 4, {"montant_manquant": 1, "montant_negatif": 1})
+    months = cells_of(code, rows, "month")
+    assert months[(b, "2022-03")] == (None, 0, {})
+    assert months[(None, "2022-02")] == (200.0, 1, {"montant_manquant": 1})  # a month: its own
+
+
+def test_stock_without_national_rows_excludes_a_row_without_caisse():
+    """ASSISTANTS_MEDICAUX_NB is reported per caisse: a row without caisse is excluded."""
+    code = "ASSISTANTS_MEDICAUX_NB"
+    rows = [mesure(code, "01C751", (2022, 1), MES_VAL=4.0),
+            mesure(code, None, (2022, 2), MES_VAL=100.0)]
+    got = cells_of(code, rows, "year")
+    assert got[(None, "2022")] == (4.0, 1, {"caisse_manquante": 1})
+
+
+def test_evolution_base_absent_zero_or_present():
+    """ENERGIE_EVOLUTION (Σ MES_VAL vs the same months of 2021): caisse A 2023-03 = 150 vs
+    2021-03 = 100 → +50 %; caisse B has no 2021 row → none; the national rows have 0 in 2021
+    → none (a base of 0); national = (150 + 40 + 30) / (100 + 0) − 1 = +120 %."""
+    code = "ENERGIE_EVOLUTION"
+    a, b = "01C751", "01C131"
+    rows = [mesure(code, a, (2021, 3), MES_VAL=100.0), mesure(code, a, (2023, 3), MES_VAL=150.0),
+            mesure(code, b, (2023, 3), MES_VAL=40.0), mesure(code, None, (2021, 3), MES_VAL=0.0),
+            mesure(code, None, (2023, 3), MES_VAL=30.0)]
+    got = cells_of(code, rows, "month")
+    assert got[(a, "2023-03")][:2] == (pytest.approx(50.0), 1)
+    assert got[(b, "2023-03")][:2] == (None, 1)
+    assert got[(None, "2023-03")][:2] == (pytest.approx(120.0), 3)
+    zero = [mesure(code, None, (2021, 3), MES_VAL=0.0), mesure(code, None, (2023, 3),
+                                                                MES_VAL=30.0)]
+    assert cells_of(code, zero, "year")[(None, "2023")] == (None, 1, {})
+
+
+def test_change_in_points_uses_the_listed_base_year():
+    """DEPISTAGE_COL_ECART_PTS: 2022 compares with 2020 (« +1pt/2020 », not 2021), a base rate
+    of 0 gives a change (not a missing value); 2023 is not listed: previous year."""
+    code = "DEPISTAGE_COL_ECART_PTS"
+    a = "01C751"
+    rows = [mesure(code, a, (2020, 5), MES_NUM=0.0, MES_DEN=50.0),
+            mesure(code, a, (2021, 5), MES_NUM=40.0, MES_DEN=50.0),
+            mesure(code, a, (2022, 5), MES_NUM=30.0, MES_DEN=50.0),
+            mesure(code, a, (2023, 5), MES_NUM=35.0, MES_DEN=50.0)]
+    got = cells_of(code, rows, "year")
+    assert got[(a, "2022")][:2] == (pytest.approx(60.0), 1)  # 60 % − 0 %
+    assert got[(a, "2023")][:2] == (pytest.approx(10.0), 1)  # 70 % − 60 %
+    assert got[(a, "2021")][:2] == (pytest.approx(80.0), 1)  # 2021 vs 2020 (listed)
+
+
+def test_ordonnances_over_consultations():
+    """ORDONNANCES_NUMERIQUES_TAUX: numérique ordonnances / consultations × 100, n = the
+    consultations; an ordonnance without canal is excluded, a paper one counts for nothing,
+    a consultation's canal does not matter; no consultation: no value."""
+    code = "ORDONNANCES_NUMERIQUES_TAUX"
+
+    def dem(nature, canal, month=3):
+        return dict(typical_row(code), DEM_TYP_COD=nature, DEM_CAN_COD=canal,
+                    DEM_REC_DTD=dt.date(2022, month, 4))
+
+    rows = [dem("ORD", "DEMAT"), dem("ORD", "DEMAT"), dem("ORD", "DEMAT"), dem("ORD", "PAPIER"),
+            dem("ORD", None), dem("CONS", "PAPIER"), dem("CONS", None), dem("CV", "DEMAT"),
+            dem("ORD", "DEMAT", month=4)]
+    got = cells_of(code, rows, "month")
+    assert got[("01C751", "2022-03")] == (150.0, 2, {"valeur_manquante": 1})
+    assert got[("01C751", "2022-04")] == (None, 0, {})
+
+
+def test_ij_of_leaves_longer_than_18_months():
+    """IJ_ARRETS_LONGS_EVOLUTION: Σ IJ_NBR of the payments ≥ 548 days after the leave began
+    (547 days: not counted), vs the same months of the previous year: (10 + 4) / 7 − 1."""
+    code = "IJ_ARRETS_LONGS_EVOLUTION"
+
+    def paid(day, days_since_start, nombre):
+        return dict(typical_row(code), IJ_PAI_DTD=day, ATT_REC_DTD=day,
+                    ARR_DEB_DTD=day - dt.timedelta(days=days_since_start), IJ_NBR=nombre)
+
+    rows = [paid(dt.date(2022, 6, 10), 600, 7), paid(dt.date(2022, 6, 11), 547, 30),
+            paid(dt.date(2023, 6, 10), 548, 10), paid(dt.date(2023, 6, 12), 900, 4),
+            paid(dt.date(2023, 6, 12), 10, 30), dict(paid(dt.date(2023, 6, 1), 900, 4),
+                                                     ARR_DEB_DTD=None)]
+    got = cells_of(code, rows, "month")
+    assert got[("01C751", "2023-06")] == (pytest.approx(100.0), 3, {"debut_manquant": 1})
+    assert got[("01C751", "2022-06")][:2] == (None, 2)  # no 2021
+
+
+def test_the_declaration_check_catches_a_drift():
+    """The meta-test compares every parameter: a scale of 1 instead of 100, another base year,
+    another kernel text are all seen."""
+    ind = REGISTRY.indicator("TIF_PN_TAUX")
+    got = declared(ind.measure)
+    spec = SPECS["TIF_PN_TAUX"].measure
+    assert comparable(spec, got) == got
+    assert comparable(M("ratio", dict(spec.params, scale=1.0)), got) != got
+    evo = declared(REGISTRY.indicator("CONTROLES_SM_EVOLUTION").measure)
+    assert comparable(M("evolution", dict(SPECS["CONTROLES_SM_EVOLUTION"].params, base=2021)),
+                      evo) != evo
+    k = declared(REGISTRY.indicator("ORDONNANCES_NUMERIQUES_TAUX").measure)
+    drift = M("ordonnances", dict(SPECS["ORDONNANCES_NUMERIQUES_TAUX"].params, text="autre"))
+    assert comparable(drift, k) != k

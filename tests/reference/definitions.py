@@ -1,11 +1,15 @@
 """Every indicator of the plugins, written row by row in plain Python from its declaration.
 
 Independent reference (STYLE.md §6): nothing here imports cogind, its kernels, engine or
-families. Each specification below is copied from the *text* of the declarations
-(``plugins/indicateurs_*.py``: table, scope ``where``, measure, period column) and of the
-families' docstrings (``src/cogind/families.py``, ``src/cogind/trend.py``); each computation is
-a plain loop over the rows, one row at a time, with integer arithmetic wherever the definition
-allows it (delays in whole days or hours, amounts in integer cents, exact ranks with
+families. Each specification below is copied by hand from the *text* of the declarations
+(``plugins/indicateurs_*.py`` and their helpers ``plugins/mesures.py``,
+``plugins/familles_points.py``: table, scope ``where``, measure and its parameters, period
+column, ``caisse_missing``) and of the families' docstrings and describe texts
+(``src/cogind/families.py``, ``src/cogind/trend.py``); the two plugin kernels (n°13 ordonnances
+numériques / consultations, n°36 IJ des arrêts > 18 mois) are written from their declared
+definition text, which is copied here too so that a change of it is noticed. Each computation
+is a plain loop over the rows, one row at a time, with integer arithmetic wherever the
+definition allows it (delays in whole days or hours, amounts in integer cents, exact ranks with
 ``fractions.Fraction``). numpy is used only for the least squares of the trend
 (``numpy.linalg.lstsq`` on a design matrix built here, a different code path from cogind's).
 
@@ -18,11 +22,17 @@ Rules shared by every indicator (the engine's contract, from ``engine.py``'s doc
    date cannot be placed in any row of the result and is only counted in the provenance
    (``date_periode_manquante``, see :func:`undated`);
 3. caisse: a row with no caisse is excluded from every caisse and from the national figure,
-   counted ``caisse_manquante`` in the national row only;
+   counted ``caisse_manquante`` in the national row only — unless the indicator declares
+   ``caisse_missing="national"``: such a row is then a national measure, measured like any other
+   row but counted in the national row only;
 4. then the measure's own exclusions (``debut_manquant``, ``fin_manquante``,
    ``fin_avant_debut``, ``valeur_manquante``, ``montant_manquant``, ``montant_negatif``,
    ``numerateur_manquant``, ``denominateur_manquant``), first applicable reason wins;
-5. periods and the national level are sums over months and caisses of the rows retained.
+5. periods and the national level are sums over months and caisses of the rows retained,
+   except a stock (the level of the period's last month with data; national = sum of each
+   caisse's own last month, plus that of the national-only rows) and the comparisons
+   (evolution, change in points, savings versus trend), computed from those monthly sums;
+6. a cell whose n is 0 has no value, whatever the family.
 
 A reference function takes ``tables`` (``{name: list of row dicts}`` or pyarrow tables) and a
 period kind (``month``, ``quarter``, ``year``) and returns
@@ -38,13 +48,88 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 CAISSE = "ORG_CLE_NUM"
+NATIONAL_ONLY = "<lignes sans caisse, mesure nationale>"  # never a caisse of the result
+
+# --------------------------------------------------------------------------- measures
+
+
+@dataclass(frozen=True)
+class M:
+    """A measure as declared: its family (``kind``) and parameters.
+
+    kinds: delay, proportion, count, sum, stock, ratio (one-period families); evolution, points
+    (``of``: another M), savings (comparisons); ordonnances, ij_longs (plugin kernels).
+    """
+
+    kind: str
+    params: dict = field(default_factory=dict)
+
+
+def delay(start, end, statistic="moyenne", unit="jours", quantile=None, threshold=None,
+          missing_end="exclure", max_delay=730) -> M:
+    return M("delay", dict(start=start, end=end, statistic=statistic, unit=unit,
+                           quantile=quantile, threshold=threshold, missing_end=missing_end,
+                           max_delay=max_delay))
+
+
+def proportion(column, *values) -> M:
+    return M("proportion", dict(column=column, values=frozenset(values)))
+
+
+def ratio(numerator, denominator, scale=100.0) -> M:
+    return M("ratio", dict(numerator=numerator, denominator=denominator, scale=scale))
+
+
+def total(column) -> M:
+    return M("sum", dict(column=column))
+
+
+def stock(column) -> M:
+    return M("stock", dict(column=column))
+
+
+COUNT = M("count")
+
+
+def evolution(of: M, base="annee_precedente") -> M:
+    return M("evolution", dict(of=of, base=base))
+
+
+def points(of: M, bases=(), base="annee_precedente") -> M:
+    return M("points", dict(of=of, bases=tuple(bases), base=base))
+
+
+def savings(column, years) -> M:
+    return M("savings", dict(column=column, years=years))
+
+
+# The two plugin kernels: their declared definition texts, copied (plugins/indicateurs_demat.py
+# ORDONNANCES, plugins/indicateurs_maitrise.py IJ_LONGS); the computation below follows them.
+ORDONNANCES_TEXT = (
+    "Numérateur : lignes DEM_TYP_COD = ORD avec DEM_CAN_COD = DEMAT (ordonnances "
+    "numériques). Dénominateur : lignes DEM_TYP_COD = CONS (consultations de médecine "
+    "générale). Valeur : numérateur / dénominateur × 100 ; n = dénominateur. Exclus : "
+    "nature ou canal d'une ordonnance manquant (valeur_manquante).")
+DIX_HUIT_MOIS = 548  # jours (18 × 365,25 / 12 = 547,9)
+IJ_LONGS_TEXT = (
+    f"Valeur : Σ IJ_NBR des paiements d'IJ dont la date de paiement IJ_PAI_DTD est au "
+    f"moins {DIX_HUIT_MOIS} jours (18 mois) après le début de l'arrêt ARR_DEB_DTD. Exclus : "
+    "début ou paiement manquant (debut_manquant), IJ_NBR manquant (valeur_manquante).")
+ORDONNANCES = M("ordonnances", dict(
+    kernel="ordonnances_sur_consultations", text=ORDONNANCES_TEXT,
+    inputs=(("DEM_TYP_COD", "flag", ("ORD",)), ("DEM_CAN_COD", "flag", ("DEMAT",)),
+            ("DEM_TYP_COD", "flag", ("CONS",))),
+    reasons=("valeur_manquante",),
+    nature="DEM_TYP_COD", ordonnance="ORD", consultation="CONS", canal="DEM_CAN_COD",
+    demat="DEMAT"))
+IJ_LONGS = M("ij_longs", dict(
+    kernel="ij_arrets_longs", text=IJ_LONGS_TEXT,
+    inputs=(("ARR_DEB_DTD", "days", ()), ("IJ_PAI_DTD", "days", ()), ("IJ_NBR", "int", ())),
+    reasons=("debut_manquant", "valeur_manquante"),
+    start="ARR_DEB_DTD", end="IJ_PAI_DTD", column="IJ_NBR", days=DIX_HUIT_MOIS))
+
 
 # --------------------------------------------------------------------------- declarations
-
-# IR_SPE_V specialties of physicians: 1-18, 20, 22, 23, 31-35, 37, 38, 41-49, 69, 70-85
-MEDECINS = frozenset([*range(1, 19), 20, 22, 23, *range(31, 36), 37, 38, *range(41, 50), 69,
-                      *range(70, 86)])
-IJ_NATURES = frozenset(range(6111, 6119))
 
 
 @dataclass(frozen=True)
@@ -55,51 +140,261 @@ class Spec:
     table: str
     period_column: str
     scope: dict  # column -> frozenset of allowed values
-    kind: str  # delay | proportion | ratio | evolution | savings
-    params: dict = field(default_factory=dict)
+    measure: M
+    caisse_missing: str = "exclure"  # or "national"
+
+    @property
+    def kind(self) -> str:
+        return self.measure.kind
+
+    @property
+    def params(self) -> dict:
+        return self.measure.params
+
+    @property
+    def inner(self) -> M:
+        """The measure an evolution / change in points compares (else the measure itself)."""
+        return self.measure.params["of"] if self.kind in ("evolution", "points") else self.measure
+
+
+def scope(**columns) -> dict:
+    return {c: frozenset(v if isinstance(v, tuple) else (v,)) for c, v in columns.items()}
+
+
+# IR_SPE_V specialties of physicians: 1-18, 20, 22, 23, 31-35, 37, 38, 41-49, 69, 70-85
+MEDECINS = tuple([*range(1, 19), 20, 22, 23, *range(31, 36), 37, 38, *range(41, 50), 69,
+                  *range(70, 86)])
+IJ_NATURES = tuple(range(6111, 6119))
+DEPASSEMENT_SCOPE = scope(PSE_CNV_COD=(2, 3), PSE_SPE_COD=MEDECINS)
+DEPASSEMENT = ratio("PRS_DEP_MNT", "BSE_REM_BSE", 100)
 
 
 def _ij(code, risk, regime=None):
-    scope = {"SIN_1IJ_IND": frozenset([1]), "IJ_SUB_TOP": frozenset([0]),
-             "IJ_RIS_COD": frozenset([risk])}
+    s = dict(SIN_1IJ_IND=1, IJ_SUB_TOP=0, IJ_RIS_COD=risk)
     if regime:
-        scope["ASS_REG_COD"] = frozenset([regime])
-    return Spec(code, "ij", "IJ_PAI_DTD", scope, "delay",
-                dict(start="ATT_REC_DTD", end="IJ_PAI_DTD", statistic="moyenne", unit="jours",
-                     missing_end="exclure", max_delay=730))
+        s["ASS_REG_COD"] = regime
+    return Spec(code, "ij", "IJ_PAI_DTD", scope(**s), delay("ATT_REC_DTD", "IJ_PAI_DTD"))
 
 
-DEPASSEMENT_SCOPE = {"PSE_CNV_COD": frozenset([2, 3]), "PSE_SPE_COD": MEDECINS}
-RATIO = dict(numerator="PRS_DEP_MNT", denominator="BSE_REM_BSE", scale=100)
-
-SPECS = {s.code: s for s in [
+# plugins/indicateurs_ij, _relation, _droits, _prestations, _gdr
+FIRST = [
     _ij("IJ_MAL_DELAI_MOYEN", "MAL"),
     _ij("IJ_MAL_DELAI_MOYEN_TS", "MAL", "TS"),
     _ij("IJ_MAL_DELAI_MOYEN_TI", "MAL", "TI"),
     _ij("IJ_ATMP_DELAI_MOYEN", "ATMP"),
-    Spec("FSE_DELAI_D9", "prestations", "PRS_PAI_DTD",
-         {"FSE_TOP": frozenset([1]), "DRG_ASS_TOP": frozenset([1])}, "delay",
-         dict(start="FSE_REC_DTD", end="PRS_PAI_DTD", statistic="quantile", quantile="0.9",
-              unit="jours", missing_end="exclure", max_delay=366)),
+    Spec("FSE_DELAI_D9", "prestations", "PRS_PAI_DTD", scope(FSE_TOP=1, DRG_ASS_TOP=1),
+         delay("FSE_REC_DTD", "PRS_PAI_DTD", "quantile", quantile="0.9", max_delay=366)),
     Spec("C2S_DELAI_D9", "dossiers", "DOS_DEC_DTD",
-         {"DOS_TYP_COD": frozenset(["C2S", "C2SP", "CMUC", "ACS"])}, "delay",
-         dict(start="DOS_REC_DTD", end="DOS_DEC_DTD", statistic="quantile", quantile="0.9",
-              unit="jours", missing_end="exclure", max_delay=730)),
-    Spec("APPELS_TAUX_ABOUTIS", "contacts", "CNT_ARR_DTH", {"CNT_CAN_COD": frozenset(["TEL"])},
-         "proportion", dict(column="CNT_ABO_TOP", values=frozenset([1]))),
+         scope(DOS_TYP_COD=("C2S", "C2SP", "CMUC", "ACS")),
+         delay("DOS_REC_DTD", "DOS_DEC_DTD", "quantile", quantile="0.9", max_delay=730)),
+    Spec("APPELS_TAUX_ABOUTIS", "contacts", "CNT_ARR_DTH", scope(CNT_CAN_COD="TEL"),
+         proportion("CNT_ABO_TOP", 1)),
     Spec("COURRIELS_48H_TAUX", "contacts", "CNT_ARR_DTH",
-         {"CNT_CAN_COD": frozenset(["MEL"]), "CNT_NIV_COD": frozenset([1, 2])}, "delay",
-         dict(start="CNT_ARR_DTH", end="CNT_TRT_DTH", statistic="part_sous_seuil",
-              unit="heures", threshold=48, missing_end="hors_delai", max_delay=24 * 62)),
-    Spec("RECLAMATIONS_10J_TAUX", "contacts", "CNT_ARR_DTH", {"CNT_CAN_COD": frozenset(["REC"])},
-         "delay", dict(start="CNT_ARR_DTH", end="CNT_TRT_DTH", statistic="part_sous_seuil",
-                       unit="jours", threshold=10, missing_end="hors_delai", max_delay=366)),
-    Spec("DEPASSEMENT_TAUX", "prestations", "EXE_SOI_DTD", DEPASSEMENT_SCOPE, "ratio", RATIO),
+         scope(CNT_CAN_COD="MEL", CNT_NIV_COD=(1, 2)),
+         delay("CNT_ARR_DTH", "CNT_TRT_DTH", "part_sous_seuil", "heures", threshold=48,
+               missing_end="hors_delai", max_delay=24 * 62)),
+    Spec("RECLAMATIONS_10J_TAUX", "contacts", "CNT_ARR_DTH", scope(CNT_CAN_COD="REC"),
+         delay("CNT_ARR_DTH", "CNT_TRT_DTH", "part_sous_seuil", "jours", threshold=10,
+               missing_end="hors_delai", max_delay=366)),
+    Spec("DEPASSEMENT_TAUX", "prestations", "EXE_SOI_DTD", DEPASSEMENT_SCOPE, DEPASSEMENT),
     Spec("DEPASSEMENT_TAUX_EVOLUTION", "prestations", "EXE_SOI_DTD", DEPASSEMENT_SCOPE,
-         "evolution", dict(RATIO, base=2022)),
+         evolution(DEPASSEMENT, 2022)),
     Spec("ECONOMIES_TENDANCIEL_IJ", "prestations", "EXE_SOI_DTD",
-         {"PRS_NAT_REF": IJ_NATURES}, "savings", dict(column="PRS_PAI_MNT", years=2)),
-]}
+         scope(PRS_NAT_REF=IJ_NATURES), savings("PRS_PAI_MNT", 2)),
+]
+
+# plugins/indicateurs_satisfaction (enquetes)
+SATISFAIT = proportion("ENQ_SAT_TOP", 1)
+
+
+def _enquete(code, measure, **s):
+    return Spec(code, "enquetes", "ENQ_REP_DTD", scope(**s), measure)
+
+
+SATISFACTION = [
+    _enquete("SATISFACTION_ASSURES_TAUX", SATISFAIT, ENQ_PUB_COD="ASS", ENQ_CAN_COD="GLOBAL"),
+    _enquete("SATISFACTION_PS_TAUX", SATISFAIT, ENQ_PUB_COD="PS", ENQ_CAN_COD="GLOBAL"),
+    _enquete("SATISFACTION_EMPLOYEURS_TAUX", SATISFAIT, ENQ_PUB_COD="EMP",
+             ENQ_CAN_COD="GLOBAL"),
+    _enquete("SATISFACTION_CANAL_TAUX", SATISFAIT, ENQ_PUB_COD="ASS",
+             ENQ_CAN_COD=("MEL", "TEL", "PHY")),
+    _enquete("REITERATION_TAUX", proportion("ENQ_REI_TOP", 1), ENQ_PUB_COD="ASS"),
+]
+
+# plugins/indicateurs_demat and _numerique (demarches)
+DEMAT = proportion("DEM_CAN_COD", "DEMAT")
+
+
+def _demarche(code, nature, measure=DEMAT):
+    return Spec(code, "demarches", "DEM_REC_DTD", scope(DEM_TYP_COD=nature), measure)
+
+
+DEMARCHES = [
+    _demarche("ORDONNANCES_NUMERIQUES_TAUX", ("ORD", "CONS"), ORDONNANCES),
+    _demarche("DEMAT_CARTE_VITALE_TAUX", "CV"),
+    _demarche("DEMAT_NOUVEAU_NE_TAUX", "NN"),
+    _demarche("DEMAT_C2S_TAUX", "C2S"),
+    _demarche("DEMAT_AAT_TAUX", "AAT"),
+    _demarche("DEMAT_CMAT_TAUX", "CMAT"),
+    _demarche("DEMAT_RELEVE_IJ_TAUX", "RIJ"),
+    _demarche("DEMAT_ATTESTATION_DROITS_TAUX", "ATTD"),
+    _demarche("DEMAT_DSH_INVALIDITE_TAUX", "DSHI"),
+    _demarche("DEMAT_DECLARATION_MT_TAUX", "DMT"),
+    _demarche("DEMAT_PROTOCOLE_SOINS_TAUX", "PSE"),
+    _demarche("DEMAT_DAT_EMPLOYEURS_TAUX", "DAT"),
+    _demarche("DEMAT_CEAM_TAUX", "CEAM"),
+    _demarche("DEMAT_DSIJ_TAUX", "DSIJ"),
+]
+
+# plugins/indicateurs_lcf and _controle (controles)
+RECOUVREMENT = ratio("IND_REC_MNT", "IND_NOT_MNT", 100)
+
+
+def _controle(code, measure, **s):
+    return Spec(code, "controles", "CTL_DTD", scope(**s), measure)
+
+
+CONTROLES = [
+    _controle("CONTROLES_SM_EVOLUTION", evolution(COUNT, 2022), CTL_TYP_COD="SM"),
+    _controle("RISQUE_RESIDUEL_FREQ_PN", proportion("ERR_TOP", 1), CTL_TYP_COD="PN"),
+    _controle("RISQUE_RESIDUEL_FREQ_PE", proportion("ERR_TOP", 1), CTL_TYP_COD="PE"),
+    _controle("TIF_PN_TAUX", ratio("ERR_MNT", "CTL_MNT", 100), CTL_TYP_COD="PN"),
+    _controle("TIF_PE_TAUX", ratio("ERR_MNT", "CTL_MNT", 100), CTL_TYP_COD="PE"),
+    _controle("RECOUVREMENT_INDUS_FRAUDE_TAUX", RECOUVREMENT, IND_FRA_TOP=1),
+    _controle("RECOUVREMENT_INDUS_NON_FRAUDE_TAUX", RECOUVREMENT, IND_FRA_TOP=0),
+    _controle("PREJUDICES_SUBIS_MNT", total("PRJ_SUB_MNT"), CTL_TYP_COD="LCF"),
+    _controle("PREJUDICES_EVITES_MNT", total("PRJ_EVI_MNT"), CTL_TYP_COD="LCF"),
+    _controle("RECOUVREMENT_INDUS_FRAUDE_ECART_PTS", points(RECOUVREMENT, base=2017),
+              IND_FRA_TOP=1),
+]
+
+# plugins/indicateurs_maitrise (ij)
+IJ_TABLE = [
+    Spec("IJ_ARRETS_LONGS_EVOLUTION", "ij", "IJ_PAI_DTD", scope(IJ_RIS_COD="MAL"),
+         evolution(IJ_LONGS, "annee_precedente")),
+]
+
+# plugins/indicateurs_offre_soins (prestations)
+PRESTATIONS = [
+    Spec("ACTES_TARIFS_OPPOSABLES_PART", "prestations", "EXE_SOI_DTD", DEPASSEMENT_SCOPE,
+         proportion("PRS_DEP_MNT", 0)),
+]
+
+# plugins/mesures.py: TAUX, RATIO, SOMME, STOCK over MES_NUM / MES_DEN / MES_VAL
+TAUX = ratio("MES_NUM", "MES_DEN", 100.0)
+RATIO = ratio("MES_NUM", "MES_DEN", 1.0)
+SOMME = total("MES_VAL")
+STOCK = stock("MES_VAL")
+NATIONAL = "national"
+BASES_DEPISTAGE = ((2018, 2017), (2019, 2018), (2020, 2019), (2021, 2020), (2022, 2020))
+
+
+def _mes(code, mes_cod, measure, caisse_missing="exclure"):
+    return Spec(code, "mesures", "MES_MOI_DTD", scope(MES_COD=mes_cod), measure, caisse_missing)
+
+
+MESURES = [
+    # indicateurs_demat
+    _mes("APPCV_ACTIVATIONS_NB", "APPCV_ACTIVES", STOCK, NATIONAL),
+    _mes("DMP_ALIMENTES_TAUX", "DMP_ALIMENTES", TAUX, NATIONAL),
+    _mes("MES_ACTIVATION_TAUX", "MES_ACTIVES", TAUX, NATIONAL),
+    # indicateurs_numerique
+    _mes("PFS_EMPLOYEURS_MULTICANAL_NB", "PFS_EMPLOYEURS_MULTICANAL", STOCK, NATIONAL),
+    _mes("DMP_OUVERTS_NB", "DMP_OUVERTS", STOCK),
+    _mes("EPRESCRIPTION_PROFESSIONNELS_NB", "EPRESCRIPTION_PS", STOCK),
+    _mes("COMPTES_AMELI_NB", "COMPTES_AMELI", STOCK),
+    # indicateurs_acces
+    _mes("PS_INSTALLES_ACCOMPAGNEMENT_TAUX", "PS_INSTALLES_ACC", TAUX),
+    _mes("CPTS_COUVERTURE_TAUX", "CPTS_POPULATION", TAUX),
+    _mes("ASSISTANTS_MEDICAUX_NB", "ASSISTANTS_MEDICAUX", STOCK),
+    _mes("ALD_MEDECIN_TRAITANT_TAUX", "ALD_MT", TAUX),
+    _mes("C2S_BENEFICIAIRES_NB", "C2S_BENEFICIAIRES", STOCK),
+    _mes("MAS_ACCOMPAGNEMENTS_NB", "MAS_ACCOMPAGNEMENTS", SOMME),
+    _mes("UGECAM_MARGE_BRUTE_TAUX", "UGECAM_MARGE", TAUX, NATIONAL),
+    # indicateurs_prevention
+    _mes("ALLER_VERS_PREVENTION_NB", "ALLER_VERS_PREVENTION", SOMME),
+    _mes("RDV_PREVENTION_NB", "RDV_PREVENTION", SOMME),
+    _mes("DENTISTE_RECOURS_TAUX", "RECOURS_DENTISTE", TAUX),
+    _mes("DEPISTAGE_SEIN_TAUX", "DEPISTAGE_SEIN", TAUX),
+    _mes("DEPISTAGE_COL_TAUX", "DEPISTAGE_COL", TAUX),
+    _mes("DEPISTAGE_COLORECTAL_TAUX", "DEPISTAGE_COLORECTAL", TAUX),
+    _mes("IC_SUIVI_TAUX", "IC_SUIVI", TAUX),
+    _mes("PARCOURS_PSY_PATIENTS_NB", "PARCOURS_PSY_PATIENTS", SOMME),
+    # indicateurs_maitrise
+    _mes("ONDAM_VILLE_RESPECT_TAUX", "ONDAM_VILLE", TAUX, NATIONAL),
+    _mes("GDR_PLAN_DEPLOIEMENT_TAUX", "GDR_ACTIONS", TAUX),
+    _mes("GDR_ECONOMIES_ATTEINTE_TAUX", "GDR_ECONOMIES", TAUX),
+    _mes("GROS_PRESCRIPTEURS_IJ_TAUX", "GROS_PRESCRIPTEURS_IJ", TAUX),
+    # indicateurs_pilotage
+    _mes("DISPO_PORTAIL_PS_TAUX", "DISPO_PORTAIL_PS", TAUX, NATIONAL),
+    _mes("DISPO_PORTAIL_ASSURES_TAUX", "DISPO_PORTAIL_ASSURES", TAUX, NATIONAL),
+    _mes("FORMATION_ACCES_TAUX", "FORMATION", TAUX),
+    _mes("ABSENCE_COURTE_TAUX", "ABSENCE_COURTE", TAUX),
+    _mes("FEMINISATION_DIRECTEURS_TAUX", "DIRECTEURS_FEMMES", TAUX, NATIONAL),
+    _mes("ENERGIE_EVOLUTION", "ENERGIE_KWH", evolution(total("MES_VAL"), 2021), NATIONAL),
+    _mes("ACHATS_MUTUALISATION_TAUX", "ACHATS_MUTUALISES", TAUX, NATIONAL),
+    _mes("PRODUCTIVITE_FSE", "PRODUCTIVITE_FSE", RATIO),
+    _mes("PRODUCTIVITE_IJ", "PRODUCTIVITE_IJ", RATIO),
+    _mes("COUT_BENEF_CONSOMMANT_EVOLUTION", "COUT_BENEF_CONSOMMANT",
+         evolution(ratio("MES_NUM", "MES_DEN", 1.0), 2022), NATIONAL),
+    _mes("SURFACE_PAR_RESIDENT", "SURFACE_PNI", RATIO),
+    # indicateurs_controle
+    _mes("PUMA_CONTROLES_COUVERTURE_TAUX", "PUMA_CONTROLES", TAUX),
+    _mes("RCT_RECOUVREMENTS_MNT", "RCT_RECOUVREMENTS", SOMME),
+    # indicateurs_gdr_parcours
+    _mes("DEPISTAGE_COL_ECART_PTS", "DEPISTAGE_COL", points(TAUX, BASES_DEPISTAGE)),
+    _mes("DEPISTAGE_COLORECTAL_ECART_PTS", "DEPISTAGE_COLORECTAL",
+         points(TAUX, BASES_DEPISTAGE)),
+    _mes("DEPISTAGE_SEIN_DO_ECART_PTS", "DEPISTAGE_SEIN_DO", points(TAUX, BASES_DEPISTAGE)),
+    _mes("DEPISTAGE_SEIN_DO_TAUX", "DEPISTAGE_SEIN_DO", TAUX),
+    _mes("ONDAM_RESPECT_TAUX", "ONDAM", TAUX, NATIONAL),
+    _mes("MAITRISE_MEDICALISEE_ATTEINTE_TAUX", "MAITRISE_MEDICALISEE", TAUX, NATIONAL),
+    _mes("MAITRISE_MEDICALISEE_ECONOMIES_MNT", "MAITRISE_MEDICALISEE", total("MES_NUM"),
+         NATIONAL),
+    _mes("DAP_DEMAT_PROFESSIONS_NB", "DAP_DEMAT_PROFESSIONS", STOCK, NATIONAL),
+    _mes("CAQES_VOLETS_PERTINENCE_NB", "CAQES_VOLETS_PERTINENCE", STOCK),
+    _mes("CAQES_INTERESSEMENT_TAUX", "CAQES_INTERESSEMENT", TAUX),
+    _mes("IJ_AAT_DUREE_ECART", "IJ_AAT_DUREE_ECART", STOCK, NATIONAL),
+    _mes("CES_PRECAIRES_TAUX", "CES_PRECAIRES", TAUX),
+    _mes("SOPHIA_ADHERENTS_NB", "SOPHIA_ADHERENTS", STOCK),
+    *[_mes(f"GINI_REPARTITION_{p}", f"GINI_{p}", STOCK, NATIONAL)
+      for p in ("MEDECINS", "INFIRMIERS", "MASSEURS_KINES", "ORTHOPHONISTES",
+                "CHIRURGIENS_DENTISTES", "SAGES_FEMMES")],
+    # indicateurs_offre_soins
+    _mes("PFIDASS_ACCOMPAGNEMENTS_NB", "PFIDASS_ACCOMPAGNEMENTS", SOMME),
+    _mes("PDP_ACCOMPAGNES_EVOLUTION", "PDP_ACCOMPAGNES", evolution(SOMME, "annee_precedente")),
+    _mes("CONTRATS_CAIM_NB", "CONTRATS_CAIM", STOCK),
+    _mes("CONTRATS_CSTM_NB", "CONTRATS_CSTM", STOCK),
+    _mes("ACI_MSP_CONTRATS_NB", "ACI_MSP_CONTRATS", STOCK),
+    _mes("PRADO_CHIRURGIE_DMS", "PRADO_CHIR_SEJOURS", RATIO),
+    _mes("TELEMEDECINE_ACTES_NB", "TELEMEDECINE_ACTES", SOMME),
+    _mes("CMUC_BENEFICIAIRES_NB", "CMUC_BENEFICIAIRES", STOCK),
+    _mes("ACS_BENEFICIAIRES_NB", "ACS_BENEFICIAIRES", STOCK),
+    _mes("ACS_AIDES_ADDITIONNELLES_PART", "ACS_AIDES_ADDITIONNELLES", TAUX),
+    # indicateurs_reseau
+    _mes("PRODUCTIVITE_FSE_EVOLUTION", "PRODUCTIVITE_FSE", evolution(RATIO)),
+    _mes("PRODUCTIVITE_IJ_EVOLUTION", "PRODUCTIVITE_IJ", evolution(RATIO)),
+    _mes("COUT_BENEF_CONSOMMANT_EVOLUTION_ANNUELLE", "COUT_BENEF_CONSOMMANT", evolution(RATIO),
+         NATIONAL),
+    _mes("SURFACE_UTILE_PAR_AGENT", "SURFACE_UTILE", RATIO),
+    _mes("RH_BILAN_TRANSFERES_TAUX", "RH_BILAN_TRANSFERES", TAUX),
+    _mes("UGECAM_HDJ_SSR_EVOLUTION", "UGECAM_HDJ_SSR", evolution(SOMME), NATIONAL),
+    _mes("CARTE_VITALE_DELAI_MOYEN", "CARTE_VITALE_DELAI", RATIO),
+    _mes("FIABILITE_REPONSES_TEL_TAUX", "FIABILITE_TEL", TAUX),
+    _mes("FIABILITE_REPONSES_MEL_TAUX", "FIABILITE_MEL", TAUX),
+    _mes("ACCUEILS_ACCESSIBLES_TAUX", "ACCUEILS_ACCESSIBLES", TAUX),
+    _mes("BUDGET_FONCTIONNEMENT_MNT", "BUDGET_FONCTIONNEMENT", SOMME, NATIONAL),
+    _mes("BUDGET_INVESTISSEMENT_MNT", "BUDGET_INVESTISSEMENT", SOMME, NATIONAL),
+    _mes("FNASS_DOTATION_MNT", "FNASS_DOTATION", SOMME, NATIONAL),
+    _mes("FONCTIONNEMENT_ECONOMIES_EVOLUTION_2013", "FONCTIONNEMENT_PERIMETRE_COG",
+         evolution(SOMME, 2013), NATIONAL),
+    _mes("EFFECTIFS_ETP", "EFFECTIFS_ETP", STOCK),
+]
+
+SPECS = {s.code: s for s in [*FIRST, *SATISFACTION, *DEMARCHES, *CONTROLES, *IJ_TABLE,
+                             *PRESTATIONS, *MESURES]}
+assert len(SPECS) == len(FIRST) + len(SATISFACTION) + len(DEMARCHES) + len(CONTROLES) + len(
+    IJ_TABLE) + len(PRESTATIONS) + len(MESURES), "a code is declared twice"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -156,10 +451,10 @@ def ceil_div(a: int, b: int) -> int:
     return -((-a) // b)
 
 
-def scope_status(row: dict, scope: dict) -> str:
+def scope_status(row: dict, scope_: dict) -> str:
     """``in``, ``out`` or ``unknown`` (a null scope column and no condition ruling it out)."""
     unknown = False
-    for col, allowed in scope.items():
+    for col, allowed in scope_.items():
         v = row.get(col)
         if v is None:
             unknown = True
@@ -220,9 +515,39 @@ def sum_contribution(row: dict, p: dict):
     return "keep", c
 
 
+def count_contribution(row: dict, p: dict):
+    return "keep", 1
+
+
+def ordonnances_contribution(row: dict, p: dict):
+    """An ordonnance: ("ord", 1 if numérique else 0), a consultation: ("cons", 1)."""
+    nature = row.get(p["nature"])
+    if nature == p["consultation"]:
+        return "keep", ("cons", 1)
+    if nature == p["ordonnance"]:
+        canal = row.get(p["canal"])
+        if canal is None:
+            return "exclude", "valeur_manquante"
+        return "keep", ("ord", 1 if canal == p["demat"] else 0)
+    return "exclude", "valeur_manquante"  # no nature (cannot happen: the scope needs one)
+
+
+def ij_longs_contribution(row: dict, p: dict):
+    """IJ_NBR of a payment made at least 548 days after the start of the leave, else 0."""
+    start, end = row.get(p["start"]), row.get(p["end"])
+    if start is None or end is None:
+        return "exclude", "debut_manquant"
+    n = row.get(p["column"])
+    if n is None:
+        return "exclude", "valeur_manquante"
+    return "keep", n if (day_of(end) - day_of(start)).days >= p["days"] else 0
+
+
 CONTRIBUTION = {"delay": delay_contribution, "proportion": proportion_contribution,
-                "ratio": ratio_contribution, "evolution": ratio_contribution,
-                "savings": sum_contribution}
+                "ratio": ratio_contribution, "sum": sum_contribution,
+                "stock": sum_contribution, "savings": sum_contribution,
+                "count": count_contribution, "ordonnances": ordonnances_contribution,
+                "ij_longs": ij_longs_contribution}
 
 
 # --------------------------------------------------------------------------- row pass
@@ -230,7 +555,8 @@ CONTRIBUTION = {"delay": delay_contribution, "proportion": proportion_contributi
 
 @dataclass
 class Monthly:
-    """Retained contributions and exclusions per (caisse, month); national = caisse None."""
+    """Retained contributions and exclusions per (caisse, month); national = caisse None;
+    rows without caisse of a national measure are also kept under :data:`NATIONAL_ONLY`."""
 
     kept: dict = field(default_factory=lambda: defaultdict(list))
     excluded: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
@@ -241,7 +567,9 @@ class Monthly:
 def monthly(spec: Spec, tables) -> Monthly:
     """One plain loop over the rows of the indicator's table."""
     out = Monthly()
-    contribution = CONTRIBUTION[spec.kind]
+    inner = spec.inner
+    contribution = CONTRIBUTION[inner.kind]
+    national_only = spec.caisse_missing == "national"
     for row in rows_of(tables, spec.table):
         caisse = row.get(CAISSE)
         if caisse is not None:
@@ -256,34 +584,39 @@ def monthly(spec: Spec, tables) -> Monthly:
         month = month_of(when)
         if status == "unknown":
             reason = "champ_indetermine"
-        elif caisse is None:
+        elif caisse is None and not national_only:
             reason = "caisse_manquante"
         else:
-            what, x = contribution(row, spec.params)
+            what, x = contribution(row, inner.params)
             if what == "keep":
-                out.kept[(caisse, month)].append(x)
+                out.kept[(caisse if caisse is not None else NATIONAL_ONLY, month)].append(x)
                 out.kept[(None, month)].append(x)
                 continue
             reason = x
-        out.excluded[(caisse, month)][reason] += 1
+        out.excluded[(caisse, month)][reason] += 1  # a row with no caisse: national only
         if caisse is not None:
             out.excluded[(None, month)][reason] += 1
     return out
 
 
+def labels(m: Monthly, kind: str) -> set:
+    """Labels of the periods holding a row (kept or excluded)."""
+    return {period_label(month, kind) for _, month in set(m.kept) | set(m.excluded)}
+
+
 def cells(m: Monthly, kind: str) -> dict:
     """{(caisse or None, label): (list of contributions, {reason: count})} over months."""
-    out: dict = {}
-    keys = set(m.kept) | set(m.excluded)
-    months = {month for _, month in keys}
-    for month in months:
-        label = period_label(month, kind)
+    out = {}
+    for label in labels(m, kind):
+        months = period_months(label)
         for caisse in [None, *m.caisses]:
-            kept, excl = out.setdefault((caisse, label), ([], defaultdict(int)))
-            kept.extend(m.kept.get((caisse, month), ()))
-            for r, c in m.excluded.get((caisse, month), {}).items():
-                excl[r] += c
-    return {k: (kept, {r: c for r, c in excl.items() if c}) for k, (kept, excl) in out.items()}
+            kept, excl = [], defaultdict(int)
+            for month in months:
+                kept.extend(m.kept.get((caisse, month), ()))
+                for r, c in m.excluded.get((caisse, month), {}).items():
+                    excl[r] += c
+            out[(caisse, label)] = (kept, {r: c for r, c in excl.items() if c})
+    return out
 
 
 # --------------------------------------------------------------------------- values
@@ -314,32 +647,90 @@ def ratio_value(pairs: list, p: dict):
     return p["scale"] * num / den
 
 
+def value_and_n(measure: M, kept: list):
+    """(value or None, n) of a one-period measure over the contributions of a cell."""
+    p, kind = measure.params, measure.kind
+    n = len(kept)
+    if kind == "delay":
+        value = delay_value(kept, p)
+    elif kind == "proportion":
+        value = 100.0 * sum(kept) / n if n else None
+    elif kind == "count":
+        value = float(n) if n else None
+    elif kind in ("sum", "stock"):
+        value = sum(kept) / 100.0 if n else None
+    elif kind == "ratio":
+        value = ratio_value(kept, p)
+    elif kind == "ordonnances":
+        n = sum(1 for what, _ in kept if what == "cons")
+        numerique = sum(x for what, x in kept if what == "ord")
+        value = 100.0 * numerique / n if n else None
+    elif kind == "ij_longs":
+        value = float(sum(kept)) if n else None
+    else:
+        raise ValueError(kind)
+    return (value if n else None), n
+
+
 def simple(spec: Spec, tables, kind: str) -> dict:
-    value = {"delay": delay_value, "ratio": ratio_value,
-             "proportion": lambda xs, p: 100.0 * sum(xs) / len(xs) if xs else None}[spec.kind]
-    return {key: (value(kept, spec.params), len(kept), excl)
+    return {key: (*value_and_n(spec.measure, kept), excl)
             for key, (kept, excl) in cells(monthly(spec, tables), kind).items()}
 
 
-def evolution(spec: Spec, tables, kind: str) -> dict:
-    """(value / value of the same months of the base year − 1) × 100."""
+def stock_cells(spec: Spec, tables, kind: str) -> dict:
+    """Each caisse: the level of its last month of the period with a retained row (several rows
+    of that month add up); national: the sum of each caisse's own last month and of the last
+    month of the rows without caisse (national measures). Exclusions: all the period's months."""
     m = monthly(spec, tables)
     out = {}
-    for (caisse, label), (kept, excl) in cells(m, kind).items():
+    for (caisse, label), (_, excl) in cells(m, kind).items():
         months = period_months(label)
-        shift = months[0][0] - spec.params["base"]
-        base_pairs = [x for (y, mo) in months for x in m.kept.get((caisse, (y - shift, mo)), ())]
-        cur, base = ratio_value(kept, spec.params), ratio_value(base_pairs, spec.params)
-        value = None
-        if cur is not None and base is not None and base != 0:
-            value = 100.0 * (cur / base - 1.0)
-        out[(caisse, label)] = (value, len(kept), excl)
+
+        def last(key):
+            with_data = [mo for mo in months if m.kept.get((key, mo))]
+            return list(m.kept[(key, with_data[-1])]) if with_data else []
+
+        if caisse is None:
+            kept = [x for key in [*m.caisses, NATIONAL_ONLY] for x in last(key)]
+        else:
+            kept = last(caisse)
+        out[(caisse, label)] = (*value_and_n(spec.measure, kept), excl)
     return out
 
 
-def savings(spec: Spec, tables, kind: str) -> dict:
+def comparison(spec: Spec, tables, kind: str) -> dict:
+    """Evolution: (value / value of the same months of the base year − 1) × 100, None when
+    the base value is missing or 0; change in points: value − value of the base year's months."""
+    m = monthly(spec, tables)
+    p, inner = spec.params, spec.inner
+    out = {}
+    for (caisse, label), (kept, excl) in cells(m, kind).items():
+        months = period_months(label)
+        year = months[0][0]
+        if spec.kind == "points" and year in dict(p["bases"]):
+            base_year = dict(p["bases"])[year]
+        elif p["base"] == "annee_precedente":
+            base_year = year - 1
+        else:
+            base_year = int(p["base"])
+        base_kept = [x for (y, mo) in months
+                     for x in m.kept.get((caisse, (y - year + base_year, mo)), ())]
+        cur, n = value_and_n(inner, kept)
+        base, _ = value_and_n(inner, base_kept)
+        value = None
+        if cur is not None and base is not None:
+            if spec.kind == "points":
+                value = cur - base
+            elif base != 0:
+                value = 100.0 * (cur / base - 1.0)
+        out[(caisse, label)] = (value if n else None, n, excl)
+    return out
+
+
+def savings_cells(spec: Spec, tables, kind: str) -> dict:
     """Trend − realised spending; trend: OLS of log(monthly spending) on [1, t, 11 month
-    dummies] over the two years before the period's year, t in months from January of the first."""
+    dummies] over the k years before the period's year, t in months from January of the
+    first; no value when a month of the reference years has no spending."""
     import numpy as np
 
     m = monthly(spec, tables)
@@ -365,8 +756,9 @@ def savings(spec: Spec, tables, kind: str) -> dict:
     return out
 
 
-COMPUTE = {"delay": simple, "proportion": simple, "ratio": simple, "evolution": evolution,
-           "savings": savings}
+COMPUTE = {"delay": simple, "proportion": simple, "ratio": simple, "sum": simple,
+           "count": simple, "ordonnances": simple, "ij_longs": simple, "stock": stock_cells,
+           "evolution": comparison, "points": comparison, "savings": savings_cells}
 
 
 def _reference(code: str):

@@ -1,9 +1,16 @@
-"""Bounded hypothesis strategies for the four input tables (rows as dicts, then pyarrow).
+"""Bounded hypothesis strategies for the input tables (rows as dicts, then pyarrow).
 
-Rows are drawn to hit the edge cases of the definitions: caisses plus a null caisse, dates
-over 2021-2024 with nulls, ends before starts, ties (delays drawn from a small per-example pool),
-delays past the histogram's maximum, null / negative / zero amounts, null scope columns,
-out-of-scope values, unanswered e-mails and complaints.
+Rows are drawn to hit the edge cases of the definitions: caisses plus a null caisse (a national
+measure in ``mesures``), dates over 2021-2024 with nulls (2012-2024 for the monthly tables, whose
+evolutions compare with 2013, 2017, 2021 or 2022), ends before starts, ties (delays and amounts
+drawn from a small per-example pool), delays past the histogram's maximum, null / negative /
+zero amounts, null scope columns, out-of-scope values, unanswered e-mails and complaints,
+empty tables and single rows, stocks with months missing between two months, evolutions whose
+base year is absent or whose base value is zero.
+
+Every ``ROWS[name](focus=None, years=())`` strategy takes an optional ``focus``
+(``{scope column: allowed values}``, e.g. the scope of one indicator: rows mostly in it) and
+``years`` (years worth drawing, e.g. an evolution's base year and the next ones).
 """
 from __future__ import annotations
 
@@ -20,7 +27,8 @@ SCHEMAS = {
     "ij": pa.schema([("ORG_CLE_NUM", pa.string()), ("IJ_RIS_COD", pa.string()),
                      ("ASS_REG_COD", pa.string()), ("IJ_SUB_TOP", pa.int8()),
                      ("SIN_1IJ_IND", pa.int8()), ("ATT_REC_DTD", pa.date32()),
-                     ("IJ_PAI_DTD", pa.date32())]),
+                     ("IJ_PAI_DTD", pa.date32()), ("ARR_DEB_DTD", pa.date32()),
+                     ("IJ_NBR", pa.int32())]),
     "prestations": pa.schema([("ORG_CLE_NUM", pa.string()), ("EXE_SOI_DTD", pa.date32()),
                               ("PRS_NAT_REF", pa.int32()), ("PSE_SPE_COD", pa.int16()),
                               ("PSE_CNV_COD", pa.int16()), ("PRS_PAI_MNT", pa.float64()),
@@ -32,6 +40,20 @@ SCHEMAS = {
                            ("CNT_ABO_TOP", pa.int8()), ("CNT_NIV_COD", pa.int8())]),
     "dossiers": pa.schema([("ORG_CLE_NUM", pa.string()), ("DOS_TYP_COD", pa.string()),
                            ("DOS_REC_DTD", pa.date32()), ("DOS_DEC_DTD", pa.date32())]),
+    "enquetes": pa.schema([("ORG_CLE_NUM", pa.string()), ("ENQ_REP_DTD", pa.date32()),
+                           ("ENQ_PUB_COD", pa.string()), ("ENQ_CAN_COD", pa.string()),
+                           ("ENQ_SAT_TOP", pa.int8()), ("ENQ_REI_TOP", pa.int8())]),
+    "demarches": pa.schema([("ORG_CLE_NUM", pa.string()), ("DEM_REC_DTD", pa.date32()),
+                            ("DEM_TYP_COD", pa.string()), ("DEM_CAN_COD", pa.string())]),
+    "controles": pa.schema([("ORG_CLE_NUM", pa.string()), ("CTL_DTD", pa.date32()),
+                            ("CTL_TYP_COD", pa.string()), ("IND_FRA_TOP", pa.int8()),
+                            ("IND_NOT_MNT", pa.float64()), ("IND_REC_MNT", pa.float64()),
+                            ("PRJ_SUB_MNT", pa.float64()), ("PRJ_EVI_MNT", pa.float64()),
+                            ("ERR_TOP", pa.int8()), ("ERR_MNT", pa.float64()),
+                            ("CTL_MNT", pa.float64())]),
+    "mesures": pa.schema([("ORG_CLE_NUM", pa.string()), ("MES_MOI_DTD", pa.date32()),
+                          ("MES_COD", pa.string()), ("MES_NUM", pa.float64()),
+                          ("MES_DEN", pa.float64()), ("MES_VAL", pa.float64())]),
 }
 
 
@@ -98,26 +120,74 @@ DAY_DELAYS = st.one_of(st.integers(-3, 12), st.integers(0, 60), st.integers(300,
 SIZES = st.one_of(st.integers(0, 3), st.integers(0, 40))
 
 
+def focused(focus, column: str, good, bad=()):
+    """(good, bad) values of a scope column: those of the focus when it names the column (the
+    others become out-of-scope values), else the defaults."""
+    if focus and column in focus:
+        allowed = sorted(focus[column], key=str)
+        others = [v for v in dict.fromkeys([*good, *bad]) if v not in focus[column]]
+        return allowed, others
+    return list(good), list(bad)
+
+
 @st.composite
-def ij_rows(draw):
+def years_of(draw, years=()):
+    """The years of one example: a few of the ``years`` worth drawing, a few others."""
+    out = set(draw(st.lists(st.integers(2012, 2024), max_size=2)))
+    if years:
+        out |= set(draw(st.lists(st.sampled_from(sorted(years)), min_size=1, max_size=3)))
+    return sorted(out or {draw(st.integers(2021, 2023))})
+
+
+@st.composite
+def monthly_day(draw, years, months, level, first_day=False):
+    """A day of one of ``years`` × ``months`` (the first of the month when ``first_day``, but
+    for noise), or null."""
+    day = 1 if first_day and not draw(st.integers(0, 5)) < level else draw(st.integers(1, 28))
+    return draw(maybe(st.just(dt.date(draw(st.sampled_from(years)),
+                                      draw(st.sampled_from(months)), day)), level))
+
+
+MONTHS = st.lists(st.integers(1, 12), min_size=1, max_size=4, unique=True)  # gaps between them
+LONG_DELAYS = st.one_of(st.integers(0, 40), st.sampled_from([547, 548, 549]),
+                        st.sampled_from([547, 548, 549]), st.integers(540, 560),
+                        st.integers(600, 1200), st.integers(600, 1200))
+
+
+@st.composite
+def ij_rows(draw, focus=None, years=()):
+    """Delays in a window, or payments on a few months of a few years (for the year-on-year
+    evolution of the IJ of leaves longer than 18 months: ARR_DEB_DTD around 548 days before)."""
     level, w = draw(noise()), draw(window())
     caisse, delays = draw(caisses(level)), pool(draw, DAY_DELAYS)
+    longs = pool(draw, LONG_DELAYS)
+    by_month = draw(st.booleans())
+    ys, months = draw(years_of(years or (2021, 2022, 2023))), draw(MONTHS)
     risks = draw(st.sampled_from([["MAL"], ["ATMP"], ["MAL", "ATMP"]]))
     regimes = draw(st.sampled_from([["TS"], ["TI"], ["TS", "TI"]]))
+    nombres = pool(draw, st.sampled_from([0, 1, 3, 30, 31]))
     rows = []
-    for _ in range(draw(SIZES)):
-        start, end = draw(start_end(w, delays, level))
+    for _ in range(draw(st.integers(4, 40) if by_month else SIZES)):
+        if by_month:
+            end = draw(monthly_day(ys, months, level))
+            start = None if end is None else end - dt.timedelta(days=draw(delays))
+            start = draw(pick([start], [None], level))
+        else:
+            start, end = draw(start_end(w, delays, level))
+        leave = draw(day_in(w)) if end is None else end - dt.timedelta(days=draw(longs))
         rows.append({"ORG_CLE_NUM": draw(caisse),
                      "IJ_RIS_COD": draw(pick(risks, ["MAL", "ATMP"], level)),
                      "ASS_REG_COD": draw(pick(regimes, ["TS", "TI"], level)),
                      "IJ_SUB_TOP": draw(pick([0], [1], level)),
                      "SIN_1IJ_IND": draw(pick([1], [0, 9], level)),
-                     "ATT_REC_DTD": start, "IJ_PAI_DTD": end})
+                     "ATT_REC_DTD": start, "IJ_PAI_DTD": end,
+                     "ARR_DEB_DTD": draw(pick([leave], [], level)),
+                     "IJ_NBR": draw(pick([draw(nombres)], [-2], level))})
     return rows
 
 
 @st.composite
-def dossiers_rows(draw):
+def dossiers_rows(draw, focus=None, years=()):
     level, w = draw(noise()), draw(window())
     caisse, delays = draw(caisses(level)), pool(draw, DAY_DELAYS)
     rows = []
@@ -129,11 +199,12 @@ def dossiers_rows(draw):
     return rows
 
 
-def amount(level: int):
-    """Integer cents as euros: positive, zero, negative or null."""
+def amount(level: int, zeros: int = 0):
+    """Integer cents as euros: positive, zero, negative or null (``zeros``: weight of 0)."""
     good = st.integers(1, 200_000)
     bad = [st.none(), st.integers(-2000, -1), st.just(0)]
-    return st.one_of(*([good] * 8), *(bad * level)).map(lambda c: None if c is None else c / 100)
+    return st.one_of(*([good] * 8), *([st.just(0)] * zeros), *(bad * level)).map(
+        lambda c: None if c is None else c / 100)
 
 
 SPECIALITES = [1, 12, 36, 0, 99, 19, 85, 69]
@@ -146,7 +217,7 @@ def exe_day(draw, years, months):
 
 
 @st.composite
-def prestations_rows(draw):
+def prestations_rows(draw, focus=None, years=()):
     """Care dates on a few months of 2021-2024 (same months across years, for evolutions)."""
     level, w = draw(noise()), draw(window())
     caisse = draw(caisses(level))
@@ -162,7 +233,7 @@ def prestations_rows(draw):
                      "PSE_SPE_COD": draw(pick(SPECIALITES, [36, 0, 99], level)),
                      "PSE_CNV_COD": draw(pick([2, 3], [1], level)),
                      "PRS_PAI_MNT": draw(amount(level)), "BSE_REM_BSE": draw(amount(level)),
-                     "PRS_DEP_MNT": draw(amount(level)),
+                     "PRS_DEP_MNT": draw(amount(level, zeros=4)),
                      "FSE_TOP": draw(pick([1], [0], level)),
                      "DRG_ASS_TOP": draw(pick([1], [0], level)),
                      "FSE_REC_DTD": start, "PRS_PAI_DTD": end})
@@ -209,7 +280,7 @@ SECOND_DELAYS = st.one_of(
 
 
 @st.composite
-def contacts_rows(draw):
+def contacts_rows(draw, focus=None, years=()):
     level, w = draw(noise()), draw(window())
     caisse, delays = draw(caisses(level)), pool(draw, SECOND_DELAYS)
     canals = draw(st.sampled_from([["TEL"], ["MEL"], ["REC"], ["TEL", "MEL", "REC"]]))
@@ -234,5 +305,105 @@ def contacts_rows(draw):
     return rows
 
 
+NATURES = ("CV", "NN", "C2S", "AAT", "CMAT", "ORD", "CONS", "RIJ", "ATTD", "DSHI", "DMT", "PSE",
+           "DAT", "CEAM", "DSIJ")
+
+
+@st.composite
+def enquetes_rows(draw, focus=None, years=()):
+    level, w = draw(noise()), draw(window())
+    caisse = draw(caisses(level))
+    publics = focused(focus, "ENQ_PUB_COD", ["ASS", "PS", "EMP"])
+    canaux = focused(focus, "ENQ_CAN_COD", ["GLOBAL", "MEL", "TEL", "PHY"])
+    rows = []
+    for _ in range(draw(SIZES)):
+        rows.append({"ORG_CLE_NUM": draw(caisse), "ENQ_REP_DTD": draw(maybe(day_in(w), level)),
+                     "ENQ_PUB_COD": draw(pick(*publics, level)),
+                     "ENQ_CAN_COD": draw(pick(*canaux, level)),
+                     "ENQ_SAT_TOP": draw(pick([0, 1], [9], level)),
+                     "ENQ_REI_TOP": draw(pick([0, 1], [9], level))})
+    return rows
+
+
+@st.composite
+def demarches_rows(draw, focus=None, years=()):
+    level, w = draw(noise()), draw(window())
+    caisse = draw(caisses(level))
+    natures = focused(focus, "DEM_TYP_COD", draw(st.lists(st.sampled_from(NATURES), min_size=1,
+                                                          max_size=4, unique=True)), ["AUTRE"])
+    rows = []
+    for _ in range(draw(SIZES)):
+        rows.append({"ORG_CLE_NUM": draw(caisse), "DEM_REC_DTD": draw(maybe(day_in(w), level)),
+                     "DEM_TYP_COD": draw(pick(*natures, level)),
+                     "DEM_CAN_COD": draw(pick(["DEMAT", "PAPIER"], [], level))})
+    return rows
+
+
+def amounts(draw, level: int, zeros: int = 2):
+    """Amounts of one column in one example: a small pool of positive values (ties), zeros,
+    and, with noise, nulls and negative amounts."""
+    good = pool(draw, st.integers(1, 200_000))
+    bad = [st.none(), st.integers(-2000, -1)]
+    return st.one_of(*([good] * 8), *([st.just(0)] * zeros), *(bad * level)).map(
+        lambda c: None if c is None else c / 100)
+
+
+@st.composite
+def dated_keys(draw, caisse, ys, months, level, first_day=False):
+    """(caisse, day) of each row: either random, or "dense": every caisse × year × month of the
+    example once (so that every period has its base-year months), then a few more rows."""
+    if draw(st.booleans()):
+        return [(draw(caisse), draw(monthly_day(ys, months, level, first_day)))
+                for _ in range(draw(SIZES))]
+    chosen = draw(st.lists(caisse, min_size=1, max_size=3))
+    keys = [(c, dt.date(y, m, 1 if first_day else draw(st.integers(1, 28))))
+            for c in dict.fromkeys(chosen) for y in ys for m in months][:60]
+    keys += [(draw(caisse), draw(monthly_day(ys, months, level, first_day)))
+             for _ in range(draw(st.integers(0, 5)))]
+    return keys
+
+
+@st.composite
+def controles_rows(draw, focus=None, years=()):
+    """Controls on a few months of a few years (the evolutions compare with 2017 or 2022)."""
+    level = draw(noise())
+    caisse = draw(caisses(level))
+    ys, months = draw(years_of(years or (2017, 2018, 2022, 2023))), draw(MONTHS)
+    types = focused(focus, "CTL_TYP_COD", ["SM", "PN", "PE", "LCF"], ["AUTRE"])
+    fraude = focused(focus, "IND_FRA_TOP", [0, 1], [9])
+    values = {c: amounts(draw, level) for c in (
+        "IND_NOT_MNT", "IND_REC_MNT", "PRJ_SUB_MNT", "PRJ_EVI_MNT", "ERR_MNT", "CTL_MNT")}
+    rows = []
+    for c, day in draw(dated_keys(caisse, ys, months, level)):
+        rows.append({"ORG_CLE_NUM": c, "CTL_DTD": day,
+                     "CTL_TYP_COD": draw(pick(*types, level)),
+                     "IND_FRA_TOP": draw(pick(*fraude, level)),
+                     "ERR_TOP": draw(pick([0, 1], [], level)),
+                     **{c: draw(v) for c, v in values.items()}})
+    return rows
+
+
+@st.composite
+def mesures_rows(draw, focus=None, years=()):
+    """Reported measurements: one or a few rows per caisse and month, on a few months (gaps
+    between them) of a few years; national measures as rows without caisse, alone or next to
+    caisse rows; values pooled per example, so that zeros and ties (a base value of 0) occur."""
+    level = draw(noise())
+    only_national = draw(st.integers(0, 4)) == 4  # every row without caisse
+    chosen = [] if only_national else draw(st.lists(st.sampled_from(CAISSES[:3]), min_size=1,
+                                                     max_size=3, unique=True))
+    national = only_national or draw(st.booleans())
+    caisse = pick(chosen + [None] * national, (), level)
+    ys, months = draw(years_of(years or (2021, 2022, 2023))), draw(MONTHS)
+    codes = focused(focus, "MES_COD", ["MESURE_A", "MESURE_B"], ["AUTRE"])
+    values = {c: amounts(draw, level) for c in ("MES_NUM", "MES_DEN", "MES_VAL")}
+    rows = []
+    for c, day in draw(dated_keys(caisse, ys, months, level, first_day=True)):
+        rows.append({"ORG_CLE_NUM": c, "MES_MOI_DTD": day, "MES_COD": draw(pick(*codes, level)),
+                     **{c: draw(v) for c, v in values.items()}})
+    return rows
+
+
 ROWS = {"ij": ij_rows, "prestations": prestations_rows, "contacts": contacts_rows,
-        "dossiers": dossiers_rows}
+        "dossiers": dossiers_rows, "enquetes": enquetes_rows, "demarches": demarches_rows,
+        "controles": controles_rows, "mesures": mesures_rows}
