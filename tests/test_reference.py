@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import json
+from pathlib import Path
 import math
 import os
 
@@ -100,9 +101,21 @@ def check(code: str, rows: list[dict], period: str) -> None:
 # --------------------------------------------------------------------------- meta-tests
 
 
+REFERENCED_ELSEWHERE = {
+    code: "tests/test_standard.py" for code in (
+        "DEPENSE_PAR_BENEFICIAIRE_STD", "RECOURS_GENERALISTE_STD",
+        "DEPENSE_IJ_PAR_BENEFICIAIRE_STD")}
+"""Declared gaps: standardised rates read a second table (population), which this harness does
+not feed; their independent plain-Python direct standardisation lives in the file named."""
+
+
 def test_every_registered_indicator_has_a_reference():
-    missing = sorted(set(REGISTRY.indicators) - set(REFERENCES))
+    missing = sorted(set(REGISTRY.indicators) - set(REFERENCES) - set(REFERENCED_ELSEWHERE))
     assert not missing, f"indicators without an independent reference: {missing}"
+    root = Path(__file__).parents[1]
+    for code, path in REFERENCED_ELSEWHERE.items():
+        assert code in REGISTRY.indicators, f"{code}: declared gap for an unknown indicator"
+        assert code in (root / path).read_text(encoding="utf-8"), f"{code} not tested in {path}"
 
 
 KERNELS = {"ordonnances_sur_consultations": "ordonnances", "ij_arrets_longs": "ij_longs"}
@@ -150,7 +163,7 @@ def comparable(m: M, like: M) -> M:
     return M(m.kind, params)
 
 
-@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("code", [c for c in CODES if c not in REFERENCED_ELSEWHERE])
 def test_reference_follows_the_declaration(code):
     """The hand-written specification still says what the plugin declares (no silent drift):
     table, period and caisse columns, scope, measure and all its parameters, caisse_missing."""

@@ -66,6 +66,10 @@ def tables_for_every_indicator(registry):
                 if not cond.negate:
                     row[cond.column] = cond.values[0]
             rows.setdefault(ind.table, []).append(row)
+    if any("population" in ind.measure.auxiliary_tables for ind in registry.indicators.values()):
+        rows["population"] = [  # every age band from 0, both sexes, both caisses, in 2024
+            {"ORG_CLE_NUM": c, "ANNEE": 2024, "AGE_MIN": age, "BEN_SEX_COD": sex, "ALD_TOP": None,
+             "BEN_NBR": 1000} for c in (A, B) for age in range(0, 130, 5) for sex in (1, 2)]
     out = {}
     for name, table_rows in rows.items():
         fields = registry.table(name).fields

@@ -23,7 +23,7 @@ SMALL = {"prestations": 60_000, "ij": 30_000, "contacts": 30_000, "dossiers": 10
          "enquetes": 20_000, "demarches": 30_000, "controles": 20_000}
 MODERATE = {"prestations": 200_000, "ij": 200_000, "contacts": 200_000, "dossiers": 40_000,
             "enquetes": 100_000, "demarches": 150_000, "controles": 60_000}
-ROW_TABLES = tuple(t for t in TABLES if t != "mesures")  # mesures: one row per measure cell
+ROW_TABLES = tuple(t for t in TABLES if t not in ("mesures", "population"))  # one row per cell
 RATE = 0.05
 
 
@@ -159,7 +159,8 @@ def test_zero_defects_by_default(clean):
     assert all(not t["defects"] for t in manifest["tables"].values())
     by_design = {"contacts": ("CNT_TRT_DTH", "CNT_ABO_TOP", "CNT_NIV_COD"),
                  "controles": ("ERR_TOP", "ERR_MNT", "CTL_MNT"),
-                 "mesures": ("ORG_CLE_NUM", "MES_NUM", "MES_DEN", "MES_VAL")}
+                 "mesures": ("ORG_CLE_NUM", "MES_NUM", "MES_DEN", "MES_VAL"),
+                 "population": ("ALD_TOP",)}  # ALD status not generated
     for table, cols in data.items():
         for name, values in cols.items():
             if name in by_design.get(table, ()):
@@ -195,7 +196,8 @@ def _observed(table: str, c: dict) -> dict[str, float]:
 
 def test_defect_rates_within_tolerance(defective):
     manifest, data = defective
-    for table in TABLES:
+    assert manifest["tables"]["population"]["defects"] == {}  # computed, never damaged
+    for table in ROW_TABLES + ("mesures",):
         n = manifest["tables"][table]["rows"]
         counts = manifest["tables"][table]["defects"]
         expected = {"null_date", "duplicate", "unknown_code", "null_caisse"}
@@ -572,7 +574,8 @@ def test_every_indicator_is_computable_on_generated_data(tmp_path):
         if ind.table not in tables:
             problems[code] = f"table {ind.table} not generated"
             continue
-        res = compute({ind.table: tables[ind.table]}, cog=None, indicators=[code],
+        aux = {t: tables[t] for t in ind.measure.auxiliary_tables}  # e.g. population
+        res = compute({ind.table: tables[ind.table], **aux}, cog=None, indicators=[code],
                       period="year", registry=registry).to_pydict()
         finite = [(n, c) for n, c, v in zip(res["niveau"], res["caisse"], res["valeur"])
                   if v is not None and math.isfinite(v)]

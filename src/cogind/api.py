@@ -216,7 +216,7 @@ def _auxiliary(tables, registry: Registry, inds, explicit: bool) -> tuple[dict, 
     names = sorted({t for ind in inds for t in ind.measure.auxiliary_tables})
     if not names:
         return {}, {}
-    inputs = open_inputs(tables, registry.tables, wanted=names)
+    inputs = open_inputs(tables, registry.tables, wanted=names, allow_none=True)
     skipped = {}
     for name in names:
         if name in inputs:

@@ -231,7 +231,8 @@ def _find_in_folder(folder: Path, name: str) -> Path | None:
 
 
 def open_inputs(source: Any, tables: Mapping[str, TableSchema],
-                wanted: list[str] | None = None) -> dict[str, TableInput]:
+                wanted: list[str] | None = None, allow_none: bool = False
+                ) -> dict[str, TableInput]:
     """Open every table of ``tables`` present in ``source`` (folder, file or mapping).
 
     Tables are looked for by name: ``ij.parquet``, ``ij.arrow``, ``ij.csv`` or a folder ``ij/``.
@@ -262,7 +263,7 @@ def open_inputs(source: Any, tables: Mapping[str, TableSchema],
         found = _find_in_folder(path, name)
         if found is not None:
             out[name] = _open_path(name, found, tables[name])
-    if not out:
+    if not out and not allow_none:
         raise InputError(f"folder {path} holds none of the tables "
                          f"{', '.join(sorted(wanted))} (e.g. ij.parquet, contacts.csv)")
     return out

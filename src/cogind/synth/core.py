@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from cogind.errors import ConfigError, InputError
 from cogind.synth import defects as defects_mod
+from cogind.synth import population
 from cogind.synth.batches import to_batch
 from cogind.synth.calendar import split_rows, window_share, year_bounds
 from cogind.synth.levels import year_weights
@@ -72,7 +73,13 @@ def _check_rows(rows, tables, scale: float, n_years: int, cat: Catalogue,
         if not isinstance(n, (int, np.integer)) or n < 0:
             raise ConfigError(f"rows of table '{name}' must be a non-negative integer")
     out = {t: int(rows[t]) if t in rows else round(ROWS_PER_YEAR[t] * n_years * scale)
-           for t in tables if t != "mesures"}
+           for t in tables if t not in ("mesures", "population")}
+    if "population" in tables:  # one row per caisse, year, age band and sex: never scaled
+        cells = n_years * population.cells_per_year(Network.build(seed))
+        if int(rows.get("population", cells)) != cells:
+            raise ConfigError(f"rows of table 'population' are fixed: {cells:,} (one per caisse, "
+                              f"year, age band and sex), got {int(rows['population']):,}")
+        out["population"] = cells
     if "mesures" in tables:
         # one row per measure, caisse (or nation) and month; more rows split them in lines
         cells = n_years * cells_per_year(cat.measures, Network.build(seed))
@@ -295,6 +302,8 @@ def write_table(out: Path, table: str, opts: Options, net: Network,
     """Generate and write one table; returns its manifest entry."""
     if opts.partition:
         clear_partitions(out, table)
+    if table == "population":
+        return write_population(out, opts, net, progress)
     sink = _Sink(out, table, opts)
     counts = dict.fromkeys(defects_mod.applicable(SPECS[table]), 0) if opts.defects else {}
     per_year: dict[int, int] = {}
@@ -314,6 +323,29 @@ def write_table(out: Path, table: str, opts: Options, net: Network,
         raise
     return {"rows": done, "rows_per_year": {str(y): n for y, n in per_year.items()},
             "files": files, "defects": counts}
+
+
+def write_population(out: Path, opts: Options, net: Network,
+                     progress: Progress | None = None) -> dict:
+    """The population table: computed, not drawn (no block seeds, no defects)."""
+    sink = _Sink(out, "population", opts)
+    per_year: dict[int, int] = {}
+    try:
+        for year in opts.year_range:
+            cols = population.table_columns(net, year)
+            n = len(cols["BEN_NBR"])
+            sink.add(year, to_batch("population", cols, population.table_nulls(n), net.codes,
+                                    False, {}))
+            per_year[year] = n
+            if progress is not None:
+                progress("population", sum(per_year.values()), opts.rows["population"])
+        files = sink.close()
+    except BaseException:
+        sink.abort()
+        raise
+    return {"rows": sum(per_year.values()),
+            "rows_per_year": {str(y): n for y, n in per_year.items()}, "files": files,
+            "defects": {}}
 
 
 def run(out, opts: Options, progress: Progress | None = None, sample: bool = False) -> dict:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cogind.synth import population
 from cogind.synth.calendar import day_number, draw_days, next_month_start
 from cogind.synth.levels import level
 from cogind.synth.network import Network
@@ -84,15 +85,14 @@ def make(rng: np.random.Generator, n: int, year: int, net: Network, first: int =
          since: int = 0, ctx=None):
     """``n`` claim lines of ``year``: a dict of column arrays and a dict of null masks."""
     p = profiles()
-    caisse = net.draw(rng, n)
+    caisse = population.caisse_alias(net, year).draw(rng, n).astype(np.int8)
     exe = draw_days(rng, "prestations", year, n, since)
     prof = p.alias.draw(rng, n)
     nat = p.nat[prof]
     u = rng.random(n, dtype=F32)
     cnv = (1 + (u >= p.sector_cdf[prof, 0]) + (u >= p.sector_cdf[prof, 1])).astype(np.int8)
-    sex = (1 + (rng.random(n, dtype=F32) < 0.56)).astype(np.int8)
-    age = rng.standard_normal(n, dtype=F32) * 23 + 45 + 8 * p.pharmacy[prof]
-    age = np.clip(np.round(age), 0, 100).astype(np.int16)
+    ij = (nat >= 6111) & (nat <= 6118)
+    age, sex = population.draw_age_sex(rng, caisse, year, net.seed, ij)
     qty, base_c = _base(rng, prof, nat, exe, p)
     rem_c = _reimbursed(rng, prof, base_c, age, exe, p)
     dep_c = _depassement(rng, prof, cnv, caisse, base_c, year, net, p)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 
 TABLES = ("prestations", "ij", "contacts", "dossiers", "enquetes", "demarches", "controles",
-          "mesures")
+          "mesures", "population")
 # Tables whose code values come from the registered indicators (see served.py).
 SERVED = ("enquetes", "demarches", "controles", "mesures")
 
