@@ -148,7 +148,8 @@ def _condition(column, c: Condition) -> tuple[np.ndarray, np.ndarray | None]:
         view = column.to_numpy(zero_copy_only=False)
         if column.null_count:
             view = np.asarray(column.fill_null(0).to_numpy(zero_copy_only=False))
-        yes = (view == c.values[0]) if len(c.values) == 1 else np.isin(view, c.values)
+        yes = (view == c.values[0]) if len(c.values) == 1 else np.isin(
+            view, c.values, kind="table")  # a lookup table over the codes' small range
         if c.negate:
             yes = ~yes
         if not column.null_count:

@@ -24,7 +24,7 @@ from cogind.errors import ConfigError, DataError
 from cogind.kernels import NULL
 from cogind.kernels.groups import MONTH_TABLE, group_index, months_and_range
 from cogind.model import Condition, Indicator, Input, Kernel
-from cogind.readers import DEFAULT_BATCH, TableInput
+from cogind.readers import DEFAULT_BATCH, TableInput, file_parts
 
 ENGINE_REASONS = ("champ_indetermine", "caisse_manquante")
 """Counted by the engine, never used: rows whose scope cannot be decided (a null in a scope
@@ -299,20 +299,31 @@ class MonthGrid:
         self.width = width
         self.merge = merge
         self.context = GridContext()
-        self._cum = np.concatenate([np.zeros((states.shape[0], 1, states.shape[2]), np.int64),
-                                    np.cumsum(states, axis=1)], axis=1)
+        self._sums: dict[tuple[int, int], np.ndarray] = {}  # (first, last) → slots + national
 
     def _span(self, first: int, last: int) -> tuple[int, int]:
         n = self.states.shape[1]
         return min(max(first - self.month0, 0), n), min(max(last - self.month0 + 1, 0), n)
 
+    def _summed(self, first: int, last: int) -> np.ndarray:
+        """Whole states (kernel and engine slots) over the months, per slot + national."""
+        key = self._span(first, last)
+        if key not in self._sums:
+            a, b = key
+            per_slot = self.states[:, a:b].sum(axis=1)  # a slice: periods are a few months
+            if self.merge is not None:
+                per_slot[:, :self.width] = self._merged(a, b)[:-1]
+            national = per_slot.sum(axis=0, keepdims=True)
+            if self.merge is not None:
+                national[:, :self.width] = self._merged(a, b)[-1:]
+            summed = np.concatenate([per_slot, national])
+            summed.setflags(write=False)  # shared by every caller: never modified in place
+            self._sums[key] = summed
+        return self._sums[key]
+
     def rows(self, first: int, last: int) -> np.ndarray:
         """Kernel state over months ``first``..``last`` (clipped), per slot + national."""
-        a, b = self._span(first, last)
-        if self.merge is not None:
-            return self._merged(a, b)
-        per_slot = self._cum[:, b, :self.width] - self._cum[:, a, :self.width]
-        return np.vstack([per_slot, per_slot.sum(axis=0, keepdims=True)])
+        return self._summed(first, last)[:, :self.width]
 
     def _merged(self, a: int, b: int) -> np.ndarray:
         per_slot = np.zeros((self.states.shape[0], self.width), np.int64)
@@ -345,14 +356,20 @@ class MonthGrid:
 
     def extra(self, first: int, last: int) -> np.ndarray:
         """Engine exclusion counts over the months (always additive), per slot + national."""
-        a, b = self._span(first, last)
-        per_slot = self._cum[:, b, self.width:] - self._cum[:, a, self.width:]
-        return np.vstack([per_slot, per_slot.sum(axis=0, keepdims=True)])
+        return self._summed(first, last)[:, self.width:]
 
 
 def accumulate(table: TableInput, tplan: TablePlan, batch_size: int = DEFAULT_BATCH,
                threads: int = 1, on_batch=None) -> Accumulator:
-    """One fused pass over ``table``: every state of the plan updated from each batch."""
+    """One fused pass over ``table``: every state of the plan updated from each batch.
+
+    With several threads and a table of files, each thread decodes whole row groups (or
+    files) itself and reduces them: decoding runs in parallel and overlaps the kernels, and
+    memory holds one row group per thread. Otherwise batches are shared out.
+    """
+    parts = file_parts(table) if threads > 1 else None
+    if parts is not None and len(parts) > 1:
+        return _accumulate_parts(parts, tplan, batch_size, threads, on_batch)
     batches = table.batches(tplan.columns, batch_size)
     if on_batch is not None:  # progress (cogind.progress), told of each batch as it is read
         batches = (on_batch(b) or b for b in batches)
@@ -362,6 +379,34 @@ def accumulate(table: TableInput, tplan: TablePlan, batch_size: int = DEFAULT_BA
             acc.update(b)
         return acc
     return _accumulate_threads(batches, tplan, threads)
+
+
+def _accumulate_parts(parts: list[TableInput], tplan: TablePlan, batch_size: int, threads: int,
+                      on_batch=None) -> Accumulator:
+    """Row groups (or files) shared out to ``threads`` accumulators, each read in its thread."""
+    queue = iter(parts)
+    slots: dict[str, int] = {}
+    lock = threading.Lock()
+    accs = [Accumulator(tplan, slots, lock) for _ in range(min(threads, len(parts)))]
+
+    def work(acc: Accumulator) -> None:
+        while True:
+            with lock:
+                part = next(queue, None)
+            if part is None:
+                return
+            for b in part.batches(tplan.columns, batch_size, use_threads=False):
+                if on_batch is not None:
+                    with lock:
+                        b = on_batch(b) or b
+                acc.update(b)
+
+    with ThreadPoolExecutor(len(accs)) as pool:
+        list(pool.map(work, accs))
+    total = accs[0]
+    for other in accs[1:]:
+        total.merge(other)
+    return total
 
 
 def _accumulate_threads(batches: Iterator[pa.RecordBatch], tplan: TablePlan,

@@ -7,13 +7,14 @@ Every function works on arrays of cells (rows of states) and returns NaN where u
 """
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 from statistics import NormalDist
 
 import numpy as np
 
-EXACT_BINOMIAL_MAX = 200_000
+EXACT_BINOMIAL_MAX = 5_000  # beyond, n·p·(1−p) is large: the normal approximation is exact to a rank
 """Above this many observations, the binomial ranks use the normal approximation."""
 
 _LOG_FACTORIALS = np.zeros(1)
@@ -72,6 +73,7 @@ def binomial_cdf(n: int, p: float) -> np.ndarray:
     return np.minimum(np.cumsum(np.exp(log_pmf)), 1.0)
 
 
+@functools.lru_cache(maxsize=4096)
 def order_ranks(n: int, p: float, level: float = 0.95) -> tuple[int, int]:
     """Ranks (l, u) with P(X_(l) ≤ ξ_p ≤ X_(u)) ≥ level; l = 0 or u = n + 1 mean unbounded.
 

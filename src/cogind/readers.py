@@ -67,12 +67,16 @@ class TableInput:
                 raise SchemaError(f"table '{self.name}', column '{col}': expected {expected}, "
                                   f"found {found} ({self.origin})")
 
-    def batches(self, columns: list[str], batch_size: int = DEFAULT_BATCH) -> Iterator[pa.RecordBatch]:
+    def batches(self, columns: list[str], batch_size: int = DEFAULT_BATCH,
+                use_threads: bool = True) -> Iterator[pa.RecordBatch]:
+        """The table's record batches, ``columns`` only, streamed (bounded read-ahead)."""
         src = self._source
         try:
             if isinstance(src, ds.Dataset):
                 yield from map(without_views, src.to_batches(
-                    columns=columns, batch_size=batch_size, use_threads=True))
+                    columns=columns, batch_size=batch_size, use_threads=use_threads,
+                    batch_readahead=2, fragment_readahead=1,
+                    fragment_scan_options=_scan_options(src)))
             elif isinstance(src, pa.Table):
                 yield from map(without_views, src.select(columns).to_batches(
                     max_chunksize=batch_size))
@@ -84,6 +88,14 @@ class TableInput:
         except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
             raise InputError(f"table '{self.name}': cannot read {self.origin}: "
                              f"{_safe(str(exc), self.csv_columns)}") from None
+
+
+def _scan_options(src: ds.Dataset):
+    """Parquet without pre-buffering: memory holds what is decoded, not whole row groups."""
+    fmt = getattr(src, "format", None)
+    if isinstance(fmt, ds.ParquetFileFormat):
+        return ds.ParquetFragmentScanOptions(pre_buffer=False)
+    return None
 
 
 def _plain_type(t: pa.DataType) -> pa.DataType:
