@@ -328,8 +328,9 @@ def _exclusion_counts(excl: dict[str, np.ndarray], index: np.ndarray):
         return ["{}"] * len(index), np.zeros(len(index), np.int64)
     table = np.stack([np.asarray(excl[r])[index] for r in names], axis=1)
     total = table.sum(axis=1)
-    text = ["{}" if not t else json.dumps({r: int(c) for r, c in zip(names, row) if c},
-                                          ensure_ascii=False, sort_keys=True)
+    keys = [json.dumps(r, ensure_ascii=False) for r in names]  # reasons: sorted, quoted once
+    text = ["{}" if not t else
+            "{" + ", ".join(f"{k}: {c}" for k, c in zip(keys, row.tolist()) if c) + "}"
             for t, row in zip(total, table)]
     return text, total
 
