@@ -28,6 +28,12 @@ def indicator_text(registry: Registry, code: str) -> str:
             "jamais une moyenne des caisses",
             "Champ : " + (" et ".join(str(c) for c in ind.where) or "toutes les lignes"),
             "Colonnes requises : " + ", ".join(ind.required_columns),
+            "Niveaux : caisse, région, groupe de caisses (--groupes), national — chacun calculé "
+            "sur les états fusionnés de ses caisses ; périodes : mois, trimestre, année, 12 mois "
+            "glissants, cumul annuel, toute la COG",
+            "Standardisation : " + ("directe, voir le calcul ci-dessus"
+                                    if getattr(ind.measure, "statistic", "") == "standardise"
+                                    else "non (valeur brute)"),
             "Exclusions comptées par motif : " + ", ".join(
                 list(ind.measure.kernel().reasons) + ["champ_indetermine", "caisse_manquante",
                                                       "date_periode_manquante"])]
