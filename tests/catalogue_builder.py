@@ -87,3 +87,21 @@ def _array(name, values, schema):
         return pa.array(values, schema.field(name).type)
     except (pa.ArrowTypeError, pa.ArrowInvalid) as exc:
         raise TypeError(f"column {name}: {exc}") from None
+
+
+def parse_target(spec: str):
+    """One year's target in the tests' notation → (kind, value, base year).
+
+    ``?`` à déterminer, ``>=x`` minimum, ``<=x`` maximum, ``v/YYYY`` change versus a base year,
+    else a level.
+    """
+    if spec == "?":
+        return ("a_determiner", None, None)
+    if spec.startswith(">="):
+        return ("minimum", float(spec[2:]), None)
+    if spec.startswith("<="):
+        return ("maximum", float(spec[2:]), None)
+    if "/" in spec:
+        value, base = spec.split("/")
+        return ("evolution", float(value), int(base))
+    return ("niveau", float(spec), None)

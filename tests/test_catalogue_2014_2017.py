@@ -11,7 +11,7 @@ import math
 import pytest
 
 import cogind
-from catalogue_builder import build
+from catalogue_builder import parse_target, build
 
 COG = "2014-2017"
 YEARS = (2014, 2015, 2016, 2017)
@@ -63,15 +63,7 @@ EXPECTED = {
 REGISTRY = cogind.build_registry()
 
 
-def parse(spec: str):
-    if spec == "?":
-        return ("a_determiner", None, None)
-    if spec.startswith("<="):
-        return ("maximum", float(spec[2:]), None)
-    if "/" in spec:
-        value, base = spec.split("/")
-        return ("evolution", float(value), int(base))
-    return ("niveau", float(spec), None)
+parse = parse_target
 
 
 def test_the_cog_has_every_indicator_the_igas_quotes():

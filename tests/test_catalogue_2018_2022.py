@@ -12,7 +12,7 @@ import math
 import pytest
 
 import cogind
-from catalogue_builder import build
+from catalogue_builder import parse_target, build
 
 COG = "2018-2022"
 YEARS = (2018, 2019, 2020, 2021, 2022)
@@ -115,16 +115,7 @@ EXPECTED = {
 REGISTRY = cogind.build_registry()
 
 
-def parse(spec: str):
-    """One year's target in the notation above → (kind, value, base year)."""
-    if spec == "?":
-        return ("a_determiner", None, None)
-    if spec.startswith(">="):
-        return ("minimum", float(spec[2:]), None)
-    if "/" in spec:
-        value, base = spec.split("/")
-        return ("evolution", float(value), int(base))
-    return ("niveau", float(spec), None)
+parse = parse_target
 
 
 def test_the_cog_has_every_row_of_the_tables_and_nothing_else():
