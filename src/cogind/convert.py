@@ -6,6 +6,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cogind.kernels import NULL
+from cogind.kernels.groups import in_lookup, values_with_nulls
 from cogind.model import Condition, Input
 
 _PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
@@ -19,7 +20,29 @@ def _plain(arr):
     return arr
 
 
+_FIXED = {pa.int8(): np.int8, pa.int16(): np.int16, pa.int32(): np.int32, pa.int64(): np.int64,
+          pa.uint8(): np.uint8, pa.uint16(): np.uint16, pa.uint32(): np.uint32,
+          pa.date32(): np.int32}
+
+
+def _buffer_values(arr: pa.Array) -> np.ndarray:
+    """The values buffer of a fixed-width integer (or date32) array, without a copy."""
+    dtype = _FIXED[arr.type]
+    buf = arr.buffers()[1]
+    return np.frombuffer(buf, dtype=dtype, count=arr.offset + len(arr))[arr.offset:]
+
+
 def _ints(arr: pa.Array) -> np.ndarray:
+    """Integer-like Arrow array to int64 NumPy with nulls as NULL (one pass, no casts)."""
+    if arr.type in _FIXED and arr.null_count:
+        validity = np.frombuffer(arr.buffers()[0], dtype=np.uint8)
+        out = np.empty(len(arr), np.int64)
+        values_with_nulls(_buffer_values(arr), validity, arr.offset, out)
+        return out
+    return _ints_by_cast(arr)
+
+
+def _ints_by_cast(arr: pa.Array) -> np.ndarray:
     """Integer-like Arrow array to int64 NumPy with nulls as NULL."""
     out = pc.cast(arr, pa.int64()) if arr.type != pa.int64() else arr
     if out.null_count:
@@ -55,7 +78,7 @@ def _days(arr: pa.Array) -> np.ndarray:
     if pa.types.is_date32(t):
         if not arr.null_count:  # kernels read int32 days as they are: no conversion pass
             return _int32_view(arr)
-        return _ints(pc.cast(arr, pa.int32()))
+        return _ints(arr)
     if pa.types.is_date64(t):
         return _scale_floor(_ints(pc.cast(arr, pa.int64())), 86_400_000)
     if pa.types.is_timestamp(t):
@@ -129,6 +152,18 @@ def column_to_int64(column, inp: Input, cache: dict | None = None) -> np.ndarray
     return out
 
 
+def _in_values(view: np.ndarray, values: tuple) -> np.ndarray:
+    """Whether each code is one of ``values``: a lookup table over their range, in one pass."""
+    low, high = min(values), max(values)
+    if high - low > 1 << 20:
+        return np.isin(view, values)
+    lut = np.zeros(high - low + 1, np.bool_)
+    lut[np.asarray(values, np.int64) - low] = True
+    out = np.empty(len(view), np.bool_)
+    in_lookup(np.ascontiguousarray(view), lut, low, out)
+    return out
+
+
 def _condition(column, c: Condition) -> tuple[np.ndarray, np.ndarray | None]:
     """(rows where ``c`` holds, rows where the column is null or None)."""
     if isinstance(column, pa.ChunkedArray):
@@ -138,23 +173,23 @@ def _condition(column, c: Condition) -> tuple[np.ndarray, np.ndarray | None]:
         on_dict = np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), bool)
         if c.negate:
             on_dict = ~on_dict
-        codes = column.indices
-        null = (np.asarray(codes.is_null().to_numpy(zero_copy_only=False), bool)
-                if codes.null_count else None)
-        idx = np.asarray(codes.fill_null(0).to_numpy(zero_copy_only=False), np.int64)
+        codes, null = column.indices, None
+        if codes.null_count:
+            idx = _ints(codes)
+            null = idx == NULL
+            idx[null] = 0
+        else:
+            idx = codes.to_numpy(zero_copy_only=False)  # the indices buffer, no copy
         yes = on_dict[idx] if len(on_dict) else np.zeros(len(idx), bool)
         return (yes if null is None else yes & ~null), null
     if pa.types.is_integer(column.type) and all(isinstance(v, int) for v in c.values):
-        view = column.to_numpy(zero_copy_only=False)
-        if column.null_count:
-            view = np.asarray(column.fill_null(0).to_numpy(zero_copy_only=False))
-        yes = (view == c.values[0]) if len(c.values) == 1 else np.isin(
-            view, c.values, kind="table")  # a lookup table over the codes' small range
+        view = column.to_numpy(zero_copy_only=False) if not column.null_count else _ints(column)
+        yes = (view == c.values[0]) if len(c.values) == 1 else _in_values(view, c.values)
         if c.negate:
             yes = ~yes
         if not column.null_count:
             return yes, None
-        null = np.asarray(column.is_null().to_numpy(zero_copy_only=False), bool)
+        null = view == NULL
         return yes & ~null, null
     hit = pc.is_in(column, value_set=_value_set(c.values, column.type))
     if c.negate:

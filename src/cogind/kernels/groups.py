@@ -68,3 +68,23 @@ def group_index(slots, months, scope, month0, n_months, out):
             out[i] = -1
         else:
             out[i] = slots[i] * n_months + (m - month0)
+
+
+@njit(cache=True, nogil=True)
+def in_lookup(values, lut, low, out):
+    """``out[i]`` = ``values[i]`` is a code whose entry ``lut[code - low]`` is true."""
+    size = lut.shape[0]
+    for i in range(values.shape[0]):
+        k = values[i] - low
+        out[i] = 0 <= k < size and lut[k]
+
+
+@njit(cache=True, nogil=True)
+def values_with_nulls(values, validity, offset, out):
+    """``out[i]`` = ``values[i]``, or NULL where bit ``offset + i`` of the validity bitmap is 0."""
+    for i in range(values.shape[0]):
+        j = offset + i
+        if (validity[j >> 3] >> (j & 7)) & 1:
+            out[i] = values[i]
+        else:
+            out[i] = NULL
