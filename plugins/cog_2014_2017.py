@@ -180,8 +180,15 @@ INDICATORS = (
 )
 
 
+# Composite of the base service (seed 000 footnote 25, l. 982-983): first non-subrogated IJ,
+# CMUC/ACS instruction, answered calls, FSP assurés (here FSE_DELAI_D9); FSP médecins has no
+# indicator (not a COG indicator, no definition in the seeds).
+SERVICE_DE_BASE = ("IJ_MAL_DELAI_MOYEN_TS", "C2S_DELAI_D9", "APPELS_TAUX_ABOUTIS", "FSE_DELAI_D9")
+
+
 @hookimpl
 def cogind_register_cogs(registry):
     registry.add_cog(Cog(code="2014-2017", libelle="COG État–Cnamts 2014-2017", years=YEARS,
                          indicators=INDICATORS, source=(src(S000, 860, 897),
-                                                        src(S001, 722, 785))))
+                                                        src(S001, 722, 785)),
+                         service_de_base=SERVICE_DE_BASE))

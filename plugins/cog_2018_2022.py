@@ -223,7 +223,15 @@ INDICATORS = tuple(
     for code, numero, fiche, nature, libelle, targets, (a, b) in ROWS)
 
 
+# Composite of the base service: fiche 7 n°2 IJ, n°3 CMUC/ACS, n°4 appels, n°1 FSE assurés
+# (seed 004 l. 989-1001); the fifth is the fifth process of the comité d'alerte (seed 000 §63,
+# l. 921-925): réclamations, n°11.
+SERVICE_DE_BASE = ("IJ_MAL_DELAI_MOYEN_TS", "C2S_DELAI_D9", "APPELS_TAUX_ABOUTIS",
+                   "FSE_DELAI_D9", "RECLAMATIONS_10J_TAUX")
+
+
 @hookimpl
 def cogind_register_cogs(registry):
     registry.add_cog(Cog(code="2018-2022", libelle="COG État–Cnam 2018-2022", years=YEARS,
-                         indicators=INDICATORS, source=(src(S004, 396, 1731),)))
+                         indicators=INDICATORS, source=(src(S004, 396, 1731),),
+                         service_de_base=SERVICE_DE_BASE))

@@ -204,7 +204,14 @@ INDICATORS = _ordered((
 ))
 
 
+# Composite of the base service: annex 5 has no FSE/FSP delay; n°2 IJ maladie and n°3 IJ AT-MP
+# (the first-IJ delay, by risk), n°1 C2S, n°10 appels, n°11 réclamations.
+SERVICE_DE_BASE = ("IJ_MAL_DELAI_MOYEN", "IJ_ATMP_DELAI_MOYEN", "C2S_DELAI_D9",
+                   "APPELS_TAUX_ABOUTIS", "RECLAMATIONS_10J_TAUX")
+
+
 @hookimpl
 def cogind_register_cogs(registry):
     registry.add_cog(Cog(code="2023-2027", libelle="COG État–Cnam 2023-2027", years=YEARS,
-                         indicators=INDICATORS, source=(src(S002, 9413, 9632),)))
+                         indicators=INDICATORS, source=(src(S002, 9413, 9632),),
+                         service_de_base=SERVICE_DE_BASE))

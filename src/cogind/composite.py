@@ -33,22 +33,6 @@ from cogind.errors import ConfigError
 REDUCTION = 15.0
 """Targeted yearly reduction of the cumulated counts, in % (seed 000 §65, line 958)."""
 
-BASE_SERVICE: dict[str, tuple[str, ...]] = {
-    # footnote 25 (seed 000 l.982-983); FSP assurés → FSE_DELAI_D9, FSP médecins has no
-    # indicator in cogind (not a COG indicator, no definition in the seeds)
-    "2014-2017": ("IJ_MAL_DELAI_MOYEN_TS", "C2S_DELAI_D9", "APPELS_TAUX_ABOUTIS",
-                  "FSE_DELAI_D9"),
-    # fiche 7 (seed 004 l.989-1001): n°2 IJ, n°3 CMUC/ACS, n°4 appels, n°1 FSE assurés; the fifth
-    # is the fifth process of the comité d'alerte (seed 000 §63, l.921-925): réclamations, n°11
-    "2018-2022": ("IJ_MAL_DELAI_MOYEN_TS", "C2S_DELAI_D9", "APPELS_TAUX_ABOUTIS",
-                  "FSE_DELAI_D9", "RECLAMATIONS_10J_TAUX"),
-    # annex 5 (seed 002 l.9413-9631) has no FSE/FSP delay: n°2 IJ maladie, n°3 IJ AT-MP (the
-    # first-IJ delay, split by risk), n°1 C2S, n°10 appels, n°11 réclamations
-    "2023-2027": ("IJ_MAL_DELAI_MOYEN", "IJ_ATMP_DELAI_MOYEN", "C2S_DELAI_D9",
-                  "APPELS_TAUX_ABOUTIS", "RECLAMATIONS_10J_TAUX"),
-}
-"""Base-service indicators of the composite, per COG (a declared default; any list may be given)."""
-
 COMPOSITE_SCHEMA = pa.schema([
     ("periode", pa.string()), ("indicateurs", pa.string()), ("caisses_cpg", pa.int64()),
     ("paires_evaluees", pa.int64()), ("paires_non_evaluees", pa.int64()),
@@ -73,12 +57,17 @@ DRIVER_SCHEMA = pa.schema([
 USED = ("indicateur", "niveau", "caisse", "periode", "statut_socle", "statut_objectif")
 
 
-def base_service(cog: str | None) -> tuple[str, ...]:
-    """The declared base-service indicators of ``cog``."""
-    if cog not in BASE_SERVICE:
-        raise ConfigError(f"no base-service list for COG {cog} (known: "
-                          f"{', '.join(BASE_SERVICE)}); name the indicators (--indicator)")
-    return BASE_SERVICE[cog]
+def base_service(cog: str | None, registry=None) -> tuple[str, ...]:
+    """The base-service indicators ``cog`` declares (``Cog.service_de_base``, in its plugin)."""
+    from cogind.plugins import build_registry
+
+    registry = registry or build_registry()
+    found = registry.cogs.get(cog) if cog else None
+    if found is None or not found.service_de_base:
+        known = ", ".join(c for c, v in sorted(registry.cogs.items()) if v.service_de_base)
+        raise ConfigError(f"no base-service list for COG {cog} (declared by: {known or 'none'});"
+                          " name the indicators (--indicator)")
+    return found.service_de_base
 
 
 def previous_period(label: str) -> str:
@@ -125,7 +114,7 @@ def composite_table(results: pa.Table, indicators=None, *, cog: str | None = Non
     """The composite per period (columns of :data:`COMPOSITE_SCHEMA`).
 
     :param results: a result table with CPG columns (or give ``cpg`` to add them).
-    :param indicators: codes to count (default: :data:`BASE_SERVICE` of ``cog``, else of the
+    :param indicators: codes to count (default: the base service ``cog`` declares, else of the
         COG recorded in the results' provenance).
     :param reduction: targeted reduction in % versus the same period a year earlier; the
         change is met when ≤ −``reduction``, and has no verdict when the earlier count is 0 or
@@ -264,6 +253,6 @@ def composite_html(results: pa.Table, indicators=None, *, cog: str | None = None
             f"{e(_pct(target))} sur un an.</p><table>{head}{body}</table></section>")
 
 
-__all__ = ["BASE_SERVICE", "REDUCTION", "COMPOSITE_SCHEMA", "DRIVER_SCHEMA", "base_service",
+__all__ = ["REDUCTION", "COMPOSITE_SCHEMA", "DRIVER_SCHEMA", "base_service",
            "composite_table", "drivers_table", "render_composite", "composite_html",
            "previous_period"]

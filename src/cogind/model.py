@@ -251,6 +251,9 @@ class Cog:
     years: tuple[int, ...]
     indicators: tuple[CogIndicator, ...]
     source: tuple[Source, ...] = ()
+    service_de_base: tuple[str, ...] = ()
+    """The base-service indicators the network is steered on (comité d'alerte, composite of
+    the caisses below their socle / objectif, :mod:`cogind.composite`)."""
 
     def entry(self, code: str) -> CogIndicator | None:
         for ci in self.indicators:

@@ -90,6 +90,10 @@ class Registry:
                 raise PluginError(f"{who}: indicator '{code}': {exc}") from exc
         for code, cog in self.cogs.items():
             who = self._who(self.owner.get(("cog", code)))
+            for code_base in cog.service_de_base:  # CPG indicators: not always COG ones
+                if code_base not in self.indicators:
+                    raise PluginError(f"{who}: COG {code}: unknown base-service indicator "
+                                      f"'{code_base}'")
             for entry in cog.indicators:
                 if entry.code not in self.indicators:
                     raise PluginError(f"{who}: COG {code} names unknown indicator '{entry.code}'")
