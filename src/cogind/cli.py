@@ -249,6 +249,7 @@ EXTRA_COMMANDS = (
     "cogind.report:report_command",
     "cogind.verify:verify_command",
     "cogind.cpg:targets_command",
+    "cogind.convert_cli:convert_command",
 )
 
 

@@ -53,6 +53,7 @@ class TableInput:
     _source: Any  # ds.Dataset | pa.Table | pa.RecordBatchReader
     num_rows: int | None = None
     csv_columns: list[str] | None = None
+    mapped: str | None = None  # an Arrow IPC file read through a memory map (no decoding)
 
     def check(self, spec: TableSchema, needed: Mapping[str, list[str]]) -> None:
         """``needed``: column → indicator codes that need it."""
@@ -72,7 +73,9 @@ class TableInput:
         """The table's record batches, ``columns`` only, streamed (bounded read-ahead)."""
         src = self._source
         try:
-            if isinstance(src, ds.Dataset):
+            if self.mapped is not None:
+                yield from map(without_views, _mapped_batches(self.mapped, columns, batch_size))
+            elif isinstance(src, ds.Dataset):
                 yield from map(without_views, src.to_batches(
                     columns=columns, batch_size=batch_size, use_threads=use_threads,
                     batch_readahead=2, fragment_readahead=1,
@@ -88,6 +91,17 @@ class TableInput:
         except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
             raise InputError(f"table '{self.name}': cannot read {self.origin}: "
                              f"{_safe(str(exc), self.csv_columns)}") from None
+
+
+def _mapped_batches(path: str, columns: list[str], batch_size: int) -> Iterator[pa.RecordBatch]:
+    """Batches of an uncompressed Arrow IPC file, zero-copy: pages are read as the kernels touch
+    them, and unused columns are never read."""
+    with pa.memory_map(path, "r") as source:
+        reader = pa.ipc.open_file(source)
+        for i in range(reader.num_record_batches):
+            batch = reader.get_batch(i).select(columns)
+            for start in range(0, batch.num_rows, batch_size):
+                yield batch.slice(start, batch_size)
 
 
 def _scan_options(src: ds.Dataset):
@@ -187,7 +201,8 @@ def _open_path(name: str, path: Path, spec: TableSchema | None) -> TableInput:
         kind = {"parquet": "Parquet", "ipc": "Arrow IPC", "csv": "CSV"}[fmt]
         raise InputError(f"table '{name}': cannot read {path} as {kind}: "
                          f"{_safe(str(exc), header)}") from None
-    return TableInput(name, str(path), schema, dataset, csv_columns=header)
+    mapped = str(path) if fmt == "ipc" and path.is_file() else None  # compressed: decoded
+    return TableInput(name, str(path), schema, dataset, csv_columns=header, mapped=mapped)
 
 
 def _stream_schema(obj: Any) -> pa.Schema:
