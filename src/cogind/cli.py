@@ -98,8 +98,8 @@ def cli(debug: bool, disable_plugin: tuple[str, ...]) -> None:
 @click.option("--cpg", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Caisse contracts (schemas/cpg.json): add socle, objectif and the status "
                    "against each to the caisse rows (docs/pilotage.md).")
-@click.option("--period", type=click.Choice(sorted(PERIODS)), default="month",
-              show_default=True, help="Period of each figure.")
+@click.option("--period", type=click.Choice(sorted(PERIODS)), default=None,
+              help="Period of each figure [default: month; year with --sample].")
 @click.option("--indicator", "indicators", multiple=True, metavar="CODE",
               help="Only this indicator (repeatable).")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
@@ -144,7 +144,8 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
         raise click.UsageError("give a SOURCE folder or file, or --sample (not both)")
     registry = _registry(ctx)
     table = run(sample_path() if sample else source, None if cog == "none" else cog,
-                indicators=indicators or None, period=PERIODS[period], years=years or None,
+                indicators=indicators or None,
+                period=PERIODS[period or ("year" if sample else "month")], years=years or None,
                 strict=strict, registry=registry, threads=threads, as_of=as_of,
                 progress=progress, confidence=confidence, consolidation=consolidation,
                 secret=None if no_secret else secret, engine=engine, scheduler=scheduler,
