@@ -95,7 +95,7 @@ def render(table: pa.Table, max_rows: int = 200) -> str:
         statut = r["statut"] + (f" ({r['motif']})" if r["motif"] else "")
         periode = r["periode"] + (" (provisoire)" if r.get("provisoire") else "")
         lines.append((r["indicateur"], where, periode, fmt_number(r["valeur"], r["unite"]),
-                      _interval(r), cible, _cases(r), statut))
+                      _interval(r), _short(cible, 24), _cases(r), _short(statut, 60)))
     widths = [max([len(h)] + [len(x[i]) for x in lines]) for i, h in enumerate(header)]
     out = ["  ".join(h.ljust(w) for h, w in zip(header, widths)),
            "  ".join("-" * w for w in widths)]
@@ -103,6 +103,11 @@ def render(table: pa.Table, max_rows: int = 200) -> str:
     if len(rows) > max_rows:
         out.append(f"… {len(rows) - max_rows} lignes de plus (écrire dans un fichier avec -o)")
     return "\n".join(out)
+
+
+def _short(text: str, width: int) -> str:
+    """A cell cut to ``width`` characters for the terminal (files keep the whole text)."""
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _interval(r: dict) -> str:
