@@ -16,7 +16,7 @@ DIX_HUIT_MOIS = 548  # days: 18 × 365,25 / 12 = 547,9
 @njit(cache=True, nogil=True)
 def _update_ij_longs(state, group, debut, paiement, nombre):
     """State [paiements comptés, IJ des arrêts > 18 mois, début ou paiement manquant,
-    nombre d'IJ manquant]."""
+    nombre d'IJ manquant, nombre d'IJ négatif]."""
     for i in range(group.shape[0]):
         g = group[i]
         if g < 0:
@@ -25,6 +25,8 @@ def _update_ij_longs(state, group, debut, paiement, nombre):
             state[g, 2] += 1
         elif nombre[i] == NULL:
             state[g, 3] += 1
+        elif nombre[i] < 0:
+            state[g, 4] += 1
         else:
             state[g, 0] += 1
             if paiement[i] - debut[i] >= DIX_HUIT_MOIS:
@@ -40,11 +42,12 @@ def _finalise_ij_longs(rows):
 IJ_LONGS = KernelMeasure(
     Kernel("ij_arrets_longs",
            (Input("ARR_DEB_DTD", "days"), Input("IJ_PAI_DTD", "days"), Input("IJ_NBR", "int")),
-           4, _update_ij_longs, ("debut_manquant", "valeur_manquante")),
+           5, _update_ij_longs, ("debut_manquant", "valeur_manquante", "valeur_negative")),
     _finalise_ij_longs,
     text=(f"Valeur : Σ IJ_NBR des paiements d'IJ dont la date de paiement IJ_PAI_DTD est au "
           f"moins {DIX_HUIT_MOIS} jours (18 mois) après le début de l'arrêt ARR_DEB_DTD. Exclus : "
-          "début ou paiement manquant (debut_manquant), IJ_NBR manquant (valeur_manquante)."))
+          "début ou paiement manquant (debut_manquant), IJ_NBR manquant (valeur_manquante), "
+          "IJ_NBR négatif (valeur_negative)."))
 
 
 @hookimpl

@@ -114,7 +114,8 @@ DIX_HUIT_MOIS = 548  # jours (18 × 365,25 / 12 = 547,9)
 IJ_LONGS_TEXT = (
     f"Valeur : Σ IJ_NBR des paiements d'IJ dont la date de paiement IJ_PAI_DTD est au "
     f"moins {DIX_HUIT_MOIS} jours (18 mois) après le début de l'arrêt ARR_DEB_DTD. Exclus : "
-    "début ou paiement manquant (debut_manquant), IJ_NBR manquant (valeur_manquante).")
+    "début ou paiement manquant (debut_manquant), IJ_NBR manquant (valeur_manquante), "
+    "IJ_NBR négatif (valeur_negative).")
 ORDONNANCES = M("ordonnances", dict(
     kernel="ordonnances_sur_consultations", text=ORDONNANCES_TEXT,
     inputs=(("DEM_TYP_COD", "flag", ("ORD",)), ("DEM_CAN_COD", "flag", ("DEMAT",)),
@@ -125,7 +126,7 @@ ORDONNANCES = M("ordonnances", dict(
 IJ_LONGS = M("ij_longs", dict(
     kernel="ij_arrets_longs", text=IJ_LONGS_TEXT,
     inputs=(("ARR_DEB_DTD", "days", ()), ("IJ_PAI_DTD", "days", ()), ("IJ_NBR", "int", ())),
-    reasons=("debut_manquant", "valeur_manquante"),
+    reasons=("debut_manquant", "valeur_manquante", "valeur_negative"),
     start="ARR_DEB_DTD", end="IJ_PAI_DTD", column="IJ_NBR", days=DIX_HUIT_MOIS))
 
 
@@ -540,6 +541,8 @@ def ij_longs_contribution(row: dict, p: dict):
     n = row.get(p["column"])
     if n is None:
         return "exclude", "valeur_manquante"
+    if n < 0:
+        return "exclude", "valeur_negative"
     return "keep", n if (day_of(end) - day_of(start)).days >= p["days"] else 0
 
 
