@@ -25,12 +25,14 @@ def test_report_with_regions_contracts_and_composite(tmp_path):
     assert "face à son contrat (CPG)" in text and "socle" in text.lower()
     assert "omposite" in text  # the composite of the base service
     monthly = tmp_path / "mensuel.parquet"
-    r = run(cli, ["compute", "--sample", *code, "--cpg", str(cpg), "-o", str(monthly)])
+    r = run(cli, ["compute", "--sample", "--period", "month", *code, "--cpg", str(cpg),
+                  "-o", str(monthly)])
     assert r.exit_code == 0, r.output
     alerts = run(cli, ["alerts", str(monthly), "--composite"])
     assert alerts.exit_code == 0, alerts.output
     assert "socle" in alerts.output.lower()
     plain = tmp_path / "sans_cpg.parquet"
-    assert run(cli, ["compute", "--sample", *code, "-o", str(plain)]).exit_code == 0
+    assert run(cli, ["compute", "--sample", "--period", "month", *code,
+                     "-o", str(plain)]).exit_code == 0
     no_cpg = run(cli, ["alerts", str(plain), "--composite"])
     assert no_cpg.exit_code == 1 and "compute --cpg" in no_cpg.stderr
