@@ -191,19 +191,15 @@ class Delay(Measure):
 
     def _quantile(self, hist: np.ndarray, n: np.ndarray) -> Finalised:
         q = Fraction(str(self.quantile))
-        value = np.full(n.shape, np.nan)
-        reason: list = [None] * len(n)
+        n = np.asarray(n, np.int64)
+        k = -((-q.numerator * n) // q.denominator)  # ⌈q·n⌉ in exact integer arithmetic
         cum = np.cumsum(hist, axis=1)
-        for i, ni in enumerate(n):
-            if ni == 0:
-                reason[i] = "aucun délai mesurable"
-                continue
-            k = -((-q.numerator * int(ni)) // q.denominator)  # ⌈q·n⌉ in exact arithmetic
-            d = int(np.searchsorted(cum[i], k))
-            if d > self.max_delay:
-                reason[i] = f"quantile au-delà de l'histogramme (> {self.max_delay} {self.unit})"
-            else:
-                value[i] = d
+        d = (cum < k[:, None]).sum(axis=1)  # first bin whose cumulated count reaches k
+        beyond = d > self.max_delay
+        value = np.where((n > 0) & ~beyond, d, np.nan).astype(float)
+        too_far = f"quantile au-delà de l'histogramme (> {self.max_delay} {self.unit})"
+        reason = [None if v else ("aucun délai mesurable" if m == 0 else too_far)
+                  for v, m in zip(np.isfinite(value), n)]
         nf = n.astype(float)
         return Finalised(value, np.full(n.shape, np.nan), nf, n, reason)
 

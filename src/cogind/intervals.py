@@ -97,18 +97,20 @@ def quantile_order(hist: np.ndarray, n: np.ndarray, p: float,
     The last bin is the overflow: a bound falling in it is +inf. An unbounded lower rank gives
     0 (delays are never negative).
     """
+    n = np.asarray(n, np.int64)
     low, high = np.full(len(n), np.nan), np.full(len(n), np.nan)
     if not 0 < p < 1:
         return low, high
     top = hist.shape[1] - 1
+    ranks = {int(m): order_ranks(int(m), p, level) for m in np.unique(n[n > 0])}
+    lo_rank = np.array([ranks[m][0] if m > 0 else 0 for m in n.tolist()], np.int64)
+    hi_rank = np.array([ranks[m][1] if m > 0 else 0 for m in n.tolist()], np.int64)
     cum = np.cumsum(hist, axis=1)
-    for i, ni in enumerate(np.asarray(n, np.int64)):
-        if ni == 0:
-            continue
-        lo_rank, hi_rank = order_ranks(int(ni), p, level)
-        low[i] = 0.0 if lo_rank == 0 else float(np.searchsorted(cum[i], lo_rank))
-        d = np.searchsorted(cum[i], hi_rank) if hi_rank <= ni else top
-        high[i] = math.inf if d >= top else float(d)
+    lo_bin = (cum < lo_rank[:, None]).sum(axis=1)  # bin holding the lo_rank-th delay
+    hi_bin = np.where(hi_rank <= n, (cum < hi_rank[:, None]).sum(axis=1), top)
+    some = n > 0
+    low[some] = np.where(lo_rank[some] == 0, 0.0, lo_bin[some])
+    high[some] = np.where(hi_bin[some] >= top, math.inf, hi_bin[some])
     return low, high
 
 
