@@ -2,9 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pyarrow as pa
 import pytest
+from hypothesis import settings
+
+# CI draws the same examples on every run (a red CI must be reproducible); elsewhere hypothesis
+# explores new ones each time. Deeper runs: COGIND_REFERENCE_EXAMPLES, COGIND_PROPERTY_EXAMPLES.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 D = dt.date.fromisoformat
 
