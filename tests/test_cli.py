@@ -162,3 +162,8 @@ def test_validate(data):
     pq.write_table(t, data / "ij.parquet")
     bad = run("validate", data)
     assert bad.exit_code == 1 and "colonne 'IJ_NBR' : attendu integer" in bad.stdout
+
+
+def test_no_period_in_the_cog_years_is_said(data):
+    r = run("compute", data, "--cog", "2018-2022")
+    assert r.exit_code == 0 and "aucun résultat" in r.stderr and "2018-2022" in r.stderr

@@ -104,8 +104,9 @@ def cli(debug: bool, disable_plugin: tuple[str, ...]) -> None:
               help="Only this indicator (repeatable).")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write the results to a .arrow, .parquet, .csv or .json file (atomically).")
-@click.option("--caisses/--national-only", default=False,
-              help="On the terminal, also show every caisse (files always hold every row).")
+@click.option("--caisses/--no-caisses", default=False,
+              help="On the terminal, also show every caisse (files always hold every row); "
+                   "regions, groups and the national level are always shown.")
 @click.option("--strict", is_flag=True, help="Fail if any row is excluded, instead of counting it.")
 @click.option("--threads", type=click.IntRange(1, 256), default=None,
               help="Worker threads (default: up to 4).")
@@ -156,6 +157,10 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
     for code, counts in meta.get("exclusions_hors_periode", {}).items():
         n = sum(counts.values())
         click.echo(f"Attention : {code} : {n} lignes sans date de période, exclues", err=True)
+    if table.num_rows == 0 and meta.get("annees"):
+        years = meta["annees"]
+        click.echo(f"Attention : aucun résultat : les données n'ont aucune période dans les années "
+                   f"demandées ({years[0]}-{years[-1]})", err=True)
     if output:
         write_table(table, output)
         click.echo(f"{table.num_rows} lignes écrites dans {output}", err=True)
@@ -167,7 +172,7 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
         return
     import pyarrow.compute as pc
 
-    shown = table if caisses else table.filter(pc.equal(table["niveau"], "national"))
+    shown = table if caisses else table.filter(pc.not_equal(table["niveau"], "caisse"))
     click.echo(render(shown))
     if spread:
         from cogind.spread import dispersion, render_spread

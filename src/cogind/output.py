@@ -90,7 +90,9 @@ def render(table: pa.Table, max_rows: int = 200) -> str:
               "statut")
     lines = []
     for r in rows[:max_rows]:
-        where = r["caisse"] or "national"
+        level = r.get("niveau") or "caisse"
+        where = ("national" if level == "national" else r["caisse"] or "?") if level in (
+            "national", "caisse") else f"{level} {r['caisse']}"
         cible = r["cible_libelle"] or "–"
         statut = r["statut"] + (f" ({r['motif']})" if r["motif"] else "")
         periode = r["periode"] + (" (provisoire)" if r.get("provisoire") else "")
