@@ -149,6 +149,14 @@ def _safe(message: str, columns: list[str] | None = None) -> str:
     return message[:200]
 
 
+def _parquet_format(spec: TableSchema | None) -> ds.ParquetFileFormat:
+    """Parquet whose string code columns (caisse, natures, channels…) are decoded as
+    dictionaries: their pages already are, so no string is materialised, and caisse slots
+    and scope conditions are then decided once per distinct value."""
+    strings = [n for n, f in (spec.fields.items() if spec else ()) if f.get("type") == "string"]
+    return ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=strings))
+
+
 def _csv_header(path: Path) -> tuple[str, list[str]]:
     """(delimiter, column names) from a CSV file's first line."""
     try:
@@ -189,7 +197,8 @@ def _open_path(name: str, path: Path, spec: TableSchema | None) -> TableInput:
             raise InputError(f"table '{name}': unknown file type {path.name} "
                              f"(expected {', '.join(sorted(EXTENSIONS))})")
         sample = path
-    fileformat = _csv_format(spec, sample) if fmt == "csv" else fmt
+    fileformat = (_csv_format(spec, sample) if fmt == "csv" else
+                  _parquet_format(spec) if fmt == "parquet" else fmt)
     header = _csv_header(sample)[1] if fmt == "csv" else None
     try:
         dataset = ds.dataset(str(path), format=fileformat,
