@@ -10,17 +10,16 @@ whose rows without a caisse are national measures (``caisse_missing="national"``
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import numpy as np
 import pyarrow as pa
 
 from cogind.convert import column_to_int64, scope_mask
-from cogind.errors import ConfigError, DataError
+from cogind.errors import DataError
 from cogind.kernels import NULL
 from cogind.kernels.groups import MONTH_TABLE, group_index, months_and_range
 from cogind.model import Condition, Indicator, Input, Kernel
@@ -30,9 +29,6 @@ ENGINE_REASONS = ("champ_indetermine", "caisse_manquante")
 """Counted by the engine, never used: rows whose scope cannot be decided (a null in a scope
 column), rows with no caisse (counted in slot 0, so in the national row only)."""
 UNKNOWN_SCOPE, NO_CAISSE = range(len(ENGINE_REASONS))
-
-# Periods are month ranges defined in cogind.periods (issue 9), re-exported here.
-from cogind.periods import PERIOD_KINDS, Period, month_start, periods_between  # noqa: E402,F401
 
 
 # --------------------------------------------------------------------------- plan
@@ -311,11 +307,11 @@ class MonthGrid:
         if key not in self._sums:
             a, b = key
             per_slot = self.states[:, a:b].sum(axis=1)  # a slice: periods are a few months
-            if self.merge is not None:
-                per_slot[:, :self.width] = self._merged(a, b)[:-1]
             national = per_slot.sum(axis=0, keepdims=True)
-            if self.merge is not None:
-                national[:, :self.width] = self._merged(a, b)[-1:]
+            if self.merge is not None:  # the kernel's own merge, once for slots and national
+                merged = self._merged(a, b)
+                per_slot[:, :self.width] = merged[:-1]
+                national[:, :self.width] = merged[-1:]
             summed = np.concatenate([per_slot, national])
             summed.setflags(write=False)  # shared by every caller: never modified in place
             self._sums[key] = summed
@@ -366,52 +362,27 @@ def accumulate(table: TableInput, tplan: TablePlan, batch_size: int = DEFAULT_BA
     With several threads and a table of files, each thread decodes whole row groups (or
     files) itself and reduces them: decoding runs in parallel and overlaps the kernels, and
     memory holds one row group per thread. Otherwise batches are shared out.
+    ``on_batch``: progress (cogind.progress), told of each batch as it is read.
     """
     parts = file_parts(table) if threads > 1 else None
     if parts is not None and len(parts) > 1:
-        return _accumulate_parts(parts, tplan, batch_size, threads, on_batch)
+        return _accumulate_parallel(
+            parts, lambda part: part.batches(tplan.columns, batch_size, use_threads=False),
+            tplan, min(threads, len(parts)), on_batch)
     batches = table.batches(tplan.columns, batch_size)
-    if on_batch is not None:  # progress (cogind.progress), told of each batch as it is read
-        batches = (on_batch(b) or b for b in batches)
-    if threads <= 1:
-        acc = Accumulator(tplan)
-        for b in batches:
-            acc.update(b)
-        return acc
-    return _accumulate_threads(batches, tplan, threads)
+    if threads > 1:
+        return _accumulate_parallel(batches, lambda b: (b,), tplan, threads, on_batch)
+    acc = Accumulator(tplan)
+    for b in batches:
+        acc.update(on_batch(b) or b if on_batch is not None else b)
+    return acc
 
 
-def _accumulate_parts(parts: list[TableInput], tplan: TablePlan, batch_size: int, threads: int,
-                      on_batch=None) -> Accumulator:
-    """Row groups (or files) shared out to ``threads`` accumulators, each read in its thread."""
-    queue = iter(parts)
-    slots: dict[str, int] = {}
-    lock = threading.Lock()
-    accs = [Accumulator(tplan, slots, lock) for _ in range(min(threads, len(parts)))]
-
-    def work(acc: Accumulator) -> None:
-        while True:
-            with lock:
-                part = next(queue, None)
-            if part is None:
-                return
-            for b in part.batches(tplan.columns, batch_size, use_threads=False):
-                if on_batch is not None:
-                    with lock:
-                        b = on_batch(b) or b
-                acc.update(b)
-
-    with ThreadPoolExecutor(len(accs)) as pool:
-        list(pool.map(work, accs))
-    total = accs[0]
-    for other in accs[1:]:
-        total.merge(other)
-    return total
-
-
-def _accumulate_threads(batches: Iterator[pa.RecordBatch], tplan: TablePlan,
-                        threads: int) -> Accumulator:
-    """Batches shared out to ``threads`` accumulators (numba releases the GIL), then merged."""
+def _accumulate_parallel(items, batches_of, tplan: TablePlan, threads: int,
+                         on_batch=None) -> Accumulator:
+    """``items`` (row groups, or batches) shared out to ``threads`` accumulators — numba
+    releases the GIL — then merged; ``batches_of(item)`` gives an item's batches."""
+    queue = iter(items)
     slots: dict[str, int] = {}
     lock = threading.Lock()
     accs = [Accumulator(tplan, slots, lock) for _ in range(threads)]
@@ -419,10 +390,14 @@ def _accumulate_threads(batches: Iterator[pa.RecordBatch], tplan: TablePlan,
     def work(acc: Accumulator) -> None:
         while True:
             with lock:
-                b = next(batches, None)
-            if b is None:
+                item = next(queue, None)
+            if item is None:
                 return
-            acc.update(b)
+            for b in batches_of(item):
+                if on_batch is not None:
+                    with lock:
+                        b = on_batch(b) or b
+                acc.update(b)
 
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(work, accs))

@@ -19,7 +19,8 @@ from cogind.kernels import counts, delay, sums
 from cogind.model import Condition, Input, Kernel
 
 if TYPE_CHECKING:
-    from cogind.engine import MonthGrid, Period
+    from cogind.engine import MonthGrid
+    from cogind.periods import Period
     from cogind.model import Indicator
     from cogind.registry import Registry
 
@@ -140,7 +141,7 @@ class Delay(Measure):
         if self.unit not in ("jours", "heures"):
             raise ValueError(f"delay unit must be jours or heures, not '{self.unit}'")
         if self.missing_end not in ("exclure", "hors_delai"):
-            raise ValueError(f"missing_end must be exclure or hors_delai")
+            raise ValueError("missing_end must be exclure or hors_delai")
         if self.statistic == "quantile" and not (self.quantile and 0 < self.quantile <= 1):
             raise ValueError("a quantile delay needs 0 < quantile ≤ 1")
         if self.statistic == "part_sous_seuil" and not (

@@ -305,14 +305,6 @@ def open_inputs(source: Any, tables: Mapping[str, TableSchema],
     return out
 
 
-def count_rows(table: TableInput) -> int:
-    if table.num_rows is not None:
-        return table.num_rows
-    if isinstance(table._source, ds.Dataset):
-        return table._source.count_rows()
-    return -1
-
-
 def file_parts(table: TableInput) -> list[TableInput] | None:
     """``table`` split into parts each read on its own from its path (the Dask engine ships
     them to workers, never their data): one per Parquet row group, one per Arrow IPC or CSV
@@ -335,8 +327,4 @@ def file_parts(table: TableInput) -> list[TableInput] | None:
     return parts
 
 
-def is_null_count(array: pa.ChunkedArray | pa.Array) -> int:
-    return array.null_count
-
-
-__all__ = ["TableInput", "open_inputs", "count_rows", "file_parts", "pc"]
+__all__ = ["TableInput", "open_inputs", "file_parts", "pc"]

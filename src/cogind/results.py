@@ -99,19 +99,6 @@ def _num(x) -> float | None:
     return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else float(x)
 
 
-def status_of(value: float | None, target, indicator: Indicator, year: int,
-              reason: str | None) -> tuple[str, str | None, bool | None, float | None]:
-    """(statut, motif, atteint, écart) of one figure."""
-    if value is None:
-        return STATUS_NA, reason or "non calculable", None, None
-    if target is None:
-        return STATUS_NO_TARGET, f"pas de cible pour {year}", None, None
-    if target.kind == "a_determiner":
-        return STATUS_NO_TARGET, f"cible {target.label}", None, None
-    met = target.is_met(value, indicator.direction)
-    return (STATUS_MET if met else STATUS_MISSED), None, met, target.gap(value, indicator.direction)
-
-
 def target_side(target: Target, direction: str, value: float) -> tuple[float, bool]:
     """(threshold, at_least): the line a value must stay above (at_least) or below."""
     if target.kind == "minimum":
