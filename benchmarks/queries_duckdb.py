@@ -83,7 +83,7 @@ QUERIES = {
                      CNT_CAN_COD = 'MEL' AND CNT_NIV_COD IN (1, 2) AS mel,
                      CNT_CAN_COD = 'REC' AS rec,
                      -- e-mails: hours = ceil(exact duration); end before start is ms < 0
-                     epoch_ms(CNT_TRT_DTH) - epoch_ms(CNT_ARR_DTH) AS ms,
+                     date_diff('millisecond', CNT_ARR_DTH, CNT_TRT_DTH) AS ms,
                      -- complaints: calendar days, end before start compared on days
                      CAST(CNT_TRT_DTH AS DATE) - CAST(CNT_ARR_DTH AS DATE) AS jours
               FROM {{contacts}}

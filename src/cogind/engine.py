@@ -317,6 +317,29 @@ class MonthGrid:
             self._sums[key] = summed
         return self._sums[key]
 
+    def stacked(self, periods) -> np.ndarray:
+        """Whole states of every period, stacked: row ``p * (slots + 1) + s`` is slot ``s`` of
+        ``periods[p]`` (the national level last), as :meth:`rows` and :meth:`extra` give them
+        one period at a time. Calendar months are read in place, other periods are
+        differences of cumulative sums over the months: one vectorised step for all periods."""
+        n_slots, n_months, width = self.states.shape
+        if self.merge is not None or not periods or not n_months:
+            parts = [self._summed(p.first_month, p.last_month) for p in periods]
+            return np.concatenate(parts) if parts else np.zeros((0, width), np.int64)
+        spans = np.array([self._span(p.first_month, p.last_month) for p in periods], np.int64)
+        a, b = spans[:, 0], spans[:, 1]
+        out = np.zeros((len(periods), n_slots + 1, width), np.int64)
+        if np.all(b - a <= 1):  # calendar months: the states themselves
+            has = np.flatnonzero(b > a)
+            by_month = np.ascontiguousarray(self.states.transpose(1, 0, 2))
+            out[has, :n_slots] = by_month[a[has]]
+        else:
+            cum = np.zeros((n_slots, n_months + 1, width), np.int64)
+            np.cumsum(self.states, axis=1, out=cum[:, 1:])
+            out[:, :n_slots] = (cum[:, b] - cum[:, a]).transpose(1, 0, 2)
+        out[:, n_slots] = out[:, :n_slots].sum(axis=1)
+        return out.reshape(-1, width)
+
     def rows(self, first: int, last: int) -> np.ndarray:
         """Kernel state over months ``first``..``last`` (clipped), per slot + national."""
         return self._summed(first, last)[:, :self.width]

@@ -7,7 +7,6 @@ Families that compare periods (evolution, savings) finalise from the monthly gri
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Callable
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from cogind import intervals
-from cogind.kernels import counts, delay, sums
+from cogind.kernels import counts, delay, quantiles, sums
 from cogind.model import Condition, Input, Kernel
 
 if TYPE_CHECKING:
@@ -38,7 +37,7 @@ class Finalised:
 
     @classmethod
     def empty_reasons(cls, value, numerator, denominator, n, missing_reason: str) -> Finalised:
-        reason = [None if not math.isnan(v) else missing_reason for v in value]
+        reason = np.where(np.isnan(value), missing_reason, None)
         return cls(value, numerator, denominator, n, reason)
 
 
@@ -132,8 +131,12 @@ class Delay(Measure):
 
     @property
     def histogram_top(self) -> int:
-        """Largest delay with its own histogram bin; a mean needs none (-1: overflow bin only)."""
-        return -1 if self.statistic == "moyenne" else self.max_delay
+        """Largest delay with its own histogram bin: a mean needs none (-1: overflow bin only),
+        a share within a threshold none past the threshold (the overflow bin counts the rest),
+        a quantile every delay up to ``max_delay``."""
+        if self.statistic == "moyenne":
+            return -1
+        return self.threshold if self.statistic == "part_sous_seuil" else self.max_delay
 
     def validate(self, indicator, registry) -> None:
         if self.statistic not in ("moyenne", "quantile", "part_sous_seuil"):
@@ -194,13 +197,13 @@ class Delay(Measure):
         q = Fraction(str(self.quantile))
         n = np.asarray(n, np.int64)
         k = -((-q.numerator * n) // q.denominator)  # ⌈q·n⌉ in exact integer arithmetic
-        cum = np.cumsum(hist, axis=1)
-        d = (cum < k[:, None]).sum(axis=1)  # first bin whose cumulated count reaches k
+        d = np.empty(len(n), np.int64)
+        quantiles.rank_bins(hist, k, d)  # first bin whose cumulated count reaches k
         beyond = d > self.max_delay
         value = np.where((n > 0) & ~beyond, d, np.nan).astype(float)
         too_far = f"quantile au-delà de l'histogramme (> {self.max_delay} {self.unit})"
-        reason = [None if v else ("aucun délai mesurable" if m == 0 else too_far)
-                  for v, m in zip(np.isfinite(value), n)]
+        reason = np.where(np.isfinite(value), None,
+                          np.where(n == 0, "aucun délai mesurable", too_far).astype(object))
         nf = n.astype(float)
         return Finalised(value, np.full(n.shape, np.nan), nf, n, reason)
 

@@ -14,6 +14,8 @@ from statistics import NormalDist
 
 import numpy as np
 
+from cogind.kernels.quantiles import rank_bins
+
 EXACT_BINOMIAL_MAX = 5_000  # beyond, n·p·(1−p) is large: the normal approximation is exact to a rank
 """Above this many observations, the binomial ranks use the normal approximation."""
 
@@ -102,12 +104,14 @@ def quantile_order(hist: np.ndarray, n: np.ndarray, p: float,
     if not 0 < p < 1:
         return low, high
     top = hist.shape[1] - 1
-    ranks = {int(m): order_ranks(int(m), p, level) for m in np.unique(n[n > 0])}
-    lo_rank = np.array([ranks[m][0] if m > 0 else 0 for m in n.tolist()], np.int64)
-    hi_rank = np.array([ranks[m][1] if m > 0 else 0 for m in n.tolist()], np.int64)
-    cum = np.cumsum(hist, axis=1)
-    lo_bin = (cum < lo_rank[:, None]).sum(axis=1)  # bin holding the lo_rank-th delay
-    hi_bin = np.where(hi_rank <= n, (cum < hi_rank[:, None]).sum(axis=1), top)
+    sizes, where = np.unique(n, return_inverse=True)
+    ranks = np.array([order_ranks(int(m), p, level) if m > 0 else (0, 0) for m in sizes],
+                     np.int64).reshape(-1, 2)
+    lo_rank, hi_rank = ranks[where.ravel(), 0], ranks[where.ravel(), 1]
+    lo_bin, hi_bin = np.empty(len(n), np.int64), np.empty(len(n), np.int64)
+    rank_bins(hist, lo_rank, lo_bin)  # bin holding the lo_rank-th delay
+    rank_bins(hist, hi_rank, hi_bin)
+    hi_bin = np.where(hi_rank <= n, hi_bin, top)
     some = n > 0
     low[some] = np.where(lo_rank[some] == 0, 0.0, lo_bin[some])
     high[some] = np.where(hi_bin[some] >= top, math.inf, hi_bin[some])
@@ -155,21 +159,19 @@ def quantile_cases(hist: np.ndarray, n: np.ndarray, p: float, target: float,
     Higher is better: #{d < t} − ⌈p·n⌉ + 1. Never below 0; NaN where n = 0.
     """
     q = _exact(p)
-    cum = np.cumsum(hist, axis=1)
-    out = np.full(len(n), np.nan)
+    n = np.asarray(n, np.int64)
     top = hist.shape[1] - 1  # overflow bin: beyond every finite target
-    for i, ni in enumerate(np.asarray(n, np.int64)):
-        if ni == 0:
-            continue
-        k = math.ceil(q * int(ni))
-        if at_least:
-            d = math.ceil(target) - 1
-            below = 0 if d < 0 else int(cum[i, min(d, top - 1)])
-            out[i] = max(below - k + 1, 0)
-        else:
-            within = int(cum[i, min(math.floor(target), top - 1)]) if target >= 0 else 0
-            out[i] = max(k - within, 0)
-    return out
+    cum_at = lambda d: hist[:, :d + 1].sum(axis=1)  # delays ≤ d
+    k = -((-q.numerator * n) // q.denominator)  # ⌈p·n⌉ in exact integer arithmetic
+    if at_least:
+        d = math.ceil(target) - 1
+        below = np.zeros(len(n), np.int64) if d < 0 else cum_at(min(d, top - 1))
+        out = np.maximum(below - k + 1, 0).astype(float)
+    else:
+        within = (cum_at(min(math.floor(target), top - 1)) if target >= 0
+                  else np.zeros(len(n), np.int64))
+        out = np.maximum(k - within, 0).astype(float)
+    return np.where(n > 0, out, np.nan)
 
 
 # --------------------------------------------------------------------------- rules, for describe

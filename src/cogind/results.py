@@ -6,7 +6,6 @@ and whether a miss is significant, and whether its months are still provisional.
 """
 from __future__ import annotations
 
-import itertools
 import json
 import math
 from dataclasses import dataclass, field
@@ -61,7 +60,7 @@ class Options:
 
 
 class Rows:
-    """Result rows built a block at a time (one indicator × period, every caisse at once)."""
+    """Result rows built a block at a time (one indicator × year, every caisse and period)."""
 
     def __init__(self) -> None:
         self.chunks: dict[str, list] = {f.name: [] for f in RESULT_SCHEMA}
@@ -71,32 +70,45 @@ class Rows:
         """Columns given as sequences of ``size`` values, or one value for the whole block."""
         for name, chunk in self.chunks.items():
             value = columns.get(name)
-            is_seq = isinstance(value, (list, np.ndarray))
-            chunk.append(value if is_seq else [value] * size)
+            is_seq = isinstance(value, (list, np.ndarray, pa.Array))
+            chunk.append(value if is_seq else _Repeat(value, size))
         self.n += size
-
-    def add(self, **values) -> None:
-        self.add_block(1, **{k: [v] for k, v in values.items()})
 
     def table(self) -> pa.Table:
         return pa.table({f.name: _column(self.chunks[f.name], f.type) for f in RESULT_SCHEMA},
                         schema=RESULT_SCHEMA)
 
 
+@dataclass(frozen=True)
+class _Repeat:
+    """One value for a whole block."""
+
+    value: object
+    size: int
+
+
 def _column(chunks: list, typ: pa.DataType) -> pa.Array:
     """One Arrow column from blocks; NaN in float blocks is null (never a figure)."""
-    if chunks and all(isinstance(c, np.ndarray) and c.dtype.kind == "f" for c in chunks):
-        values = np.concatenate(chunks)
-        return pa.array(values, typ, mask=~np.isfinite(values))
-    flat = list(itertools.chain.from_iterable(
-        c.tolist() if isinstance(c, np.ndarray) else c for c in chunks))
+    arrays = [_chunk_array(c, typ) for c in chunks]
+    return pa.concat_arrays(arrays) if arrays else pa.array([], typ)
+
+
+def _chunk_array(chunk, typ: pa.DataType) -> pa.Array:
+    if isinstance(chunk, _Repeat):
+        value = chunk.value
+        if isinstance(value, float) and not math.isfinite(value):
+            value = None
+        return pa.repeat(pa.scalar(value, typ), chunk.size)
+    if isinstance(chunk, pa.Array):
+        return chunk.cast(typ) if chunk.type != typ else chunk
+    if isinstance(chunk, np.ndarray) and chunk.dtype.kind == "f":
+        return pa.array(chunk, typ, mask=~np.isfinite(chunk))
+    if isinstance(chunk, np.ndarray) and chunk.dtype.kind in "iub":
+        return pa.array(chunk, typ)
+    flat = chunk.tolist() if isinstance(chunk, np.ndarray) else chunk
     if pa.types.is_floating(typ):
         flat = [None if x is None or not math.isfinite(x) else x for x in flat]
     return pa.array(flat, typ)
-
-
-def _num(x) -> float | None:
-    return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else float(x)
 
 
 def target_side(target: Target, direction: str, value: float) -> tuple[float, bool]:
@@ -108,15 +120,6 @@ def target_side(target: Target, direction: str, value: float) -> tuple[float, bo
     if target.kind == "intervalle":
         return (target.low, True) if value < target.low else (target.high, False)
     return target.value, direction == "hausse"
-
-
-def significance(target: Target, direction: str, value: float, low: float | None,
-                 high: float | None) -> bool | None:
-    """True when the whole interval misses the target, False when the target lies within it."""
-    if low is None or high is None or math.isnan(low) or math.isnan(high):
-        return None
-    threshold, at_least = target_side(target, direction, value)
-    return bool(high < threshold) if at_least else bool(low > threshold)
 
 
 def select_periods(acc: Accumulator, kind: str, years: tuple[int, ...] | None,
@@ -137,15 +140,16 @@ def select_periods(acc: Accumulator, kind: str, years: tuple[int, ...] | None,
 
 @dataclass
 class Cell:
-    """Everything computed for one period of one indicator, every slot at once."""
+    """Everything computed for the periods of one target year of one indicator, every slot
+    of every period at once (rows: period after period, slots then national)."""
 
-    period: Period
+    period: list[Period]
     fin: Finalised
     target: Target | None
     rows: np.ndarray | None  # summed states, None for multi-period families
     interval: tuple | None
     excl: dict[str, np.ndarray]
-    provisional: bool
+    provisional: np.ndarray  # one per period
     cases: dict = field(default_factory=dict)
 
     def cases_for(self, measure, threshold: float, at_least: bool):
@@ -190,81 +194,126 @@ def add_indicator_rows(rows: Rows, acc: Accumulator, state_index: int, ind: Indi
 def _add_level_rows(rows: Rows, ind: Indicator, cog: Cog | None, grid: MonthGrid,
                     periods: list[Period], units: list[tuple], national: bool,
                     options: Options) -> None:
-    """Rows of ``units`` (level, code, slot of ``grid``), and of the national level if asked."""
-    if not units and not national:
+    """Rows of ``units`` (level, code, slot of ``grid``), and of the national level if asked.
+
+    One block per year (the periods sharing a target): its periods are finalised together,
+    every slot of every period at once.
+    """
+    if not units and not national or not periods:
         return
     levels = [u[0] for u in units] + (["national"] if national else [])
     codes = [u[1] for u in units] + ([None] if national else [])
-    for p, fin in zip(periods, ind.measure.finalise_grid(grid, periods)):
-        cell = _cell(ind, cog, grid, p, fin, options)
-        slots = [u[2] for u in units] + ([len(fin.value) - 1] if national else [])
-        _add_block(rows, ind, cog, cell, np.array(slots, np.int64), levels, codes, options)
+    slots = np.array([u[2] for u in units] + ([-1] if national else []), np.int64)
+    whole = grid.stacked(periods) if not ind.measure.multi_period else None
+    fins = ind.measure.finalise_grid(grid, periods) if ind.measure.multi_period else None
+    per_period = grid.states.shape[0] + 1  # slots, then the national level
+    slots[slots < 0] = per_period - 1
+    for year, ks in _by_year(periods):
+        sub = [periods[k] for k in ks]
+        picked = None if whole is None else whole.reshape(len(periods), per_period, -1)[ks]
+        fin = (_concat_finalised([fins[k] for k in ks]) if fins is not None
+               else ind.measure.finalise(picked.reshape(-1, picked.shape[2])[:, :grid.width]))
+        cell = _cell(ind, cog, grid, sub, year, fin, picked, options)
+        index = (np.arange(len(sub))[:, None] * per_period + slots[None, :]).ravel()
+        _add_block(rows, ind, cog, cell, index, levels * len(sub), codes * len(sub), options)
 
 
-def _cell(ind: Indicator, cog: Cog | None, grid: MonthGrid, p: Period, fin: Finalised,
-          options: Options) -> Cell:
-    summed = None if ind.measure.multi_period else grid.rows(p.first_month, p.last_month)
+def _by_year(periods: list[Period]) -> list[tuple[int, list[int]]]:
+    """Indices of the periods of each target year, in order."""
+    years: dict[int, list[int]] = {}
+    for k, p in enumerate(periods):
+        years.setdefault(p.year, []).append(k)
+    return list(years.items())
+
+
+def _concat_finalised(fins: list[Finalised]) -> Finalised:
+    """Several periods' :class:`Finalised` as one, period after period."""
+    cat = lambda name: np.concatenate([np.asarray(getattr(f, name)) for f in fins])
+    reason = np.concatenate([np.asarray(f.reason, dtype=object) for f in fins])
+    details = None
+    if any(f.details for f in fins):
+        details = np.concatenate([np.asarray(f.details or [None] * len(f.value), dtype=object)
+                                  for f in fins])
+    return Finalised(cat("value"), cat("numerator"), cat("denominator"), cat("n"), reason,
+                     details)
+
+
+def _cell(ind: Indicator, cog: Cog | None, grid: MonthGrid, periods: list[Period], year: int,
+          fin: Finalised, whole: np.ndarray | None, options: Options) -> Cell:
+    """The periods of one target year, their states stacked (``whole``: kernel and engine
+    slots, None for multi-period families, whose exclusions are read here)."""
+    if whole is None:
+        whole = np.concatenate([np.concatenate([grid.rows(p.first_month, p.last_month),
+                                                grid.extra(p.first_month, p.last_month)], axis=1)
+                                for p in periods])
+        summed = None
+    else:
+        whole = whole.reshape(-1, whole.shape[2])
+        summed = whole[:, :grid.width]
     interval = None if summed is None else ind.measure.interval(summed, options.level)
     ref = options.reference_month
-    provisional = ref is not None and p.last_month + options.consolidation > ref
-    return Cell(p, fin, cog.target(ind.code, p.year) if cog else None, summed, interval,
-                _exclusions(ind, grid, p), provisional)
+    provisional = np.array([ref is not None and p.last_month + options.consolidation > ref
+                            for p in periods])
+    return Cell(periods, fin, cog.target(ind.code, year) if cog else None, summed, interval,
+                _exclusions(ind, whole, grid.width), provisional)
 
 
-def _exclusions(ind: Indicator, grid: MonthGrid, p: Period) -> dict[str, np.ndarray]:
-    out = ind.measure.exclusions(grid.rows(p.first_month, p.last_month))
-    extra = grid.extra(p.first_month, p.last_month)
+def _exclusions(ind: Indicator, whole: np.ndarray, width: int) -> dict[str, np.ndarray]:
+    out = ind.measure.exclusions(whole[:, :width])
     for j, reason in enumerate(ENGINE_REASONS):
-        out[reason] = extra[:, j]
+        out[reason] = whole[:, width + j]
     return out
 
 
 def _add_block(rows: Rows, ind: Indicator, cog: Cog | None, cell: Cell, index: np.ndarray,
                levels: list[str], codes: list, options: Options) -> None:
-    """The rows of one indicator × period, every caisse and the national level at once."""
-    fin, p, target = cell.fin, cell.period, cell.target
+    """The rows of one indicator × year: every caisse and the national level of each period."""
+    fin, target = cell.fin, cell.target
+    per = len(index) // len(cell.period)
     n = np.asarray(fin.n, np.int64)[index]
     value = np.asarray(fin.value, float)[index].copy()
-    reason = [fin.reason[i] for i in index]
+    reason = np.asarray(fin.reason, dtype=object)[index]
     empty = np.isfinite(value) & (n == 0)  # no row is never a figure (issue 9), any family
     value[empty] = np.nan
     na = ~np.isfinite(value)
-    reason = ["aucune ligne dans le champ" if e else r for e, r in zip(empty, reason)]
-    statut, motif, met, gap = _statuses(value, na, reason, target, ind, p.year)
+    reason = np.where(empty, "aucune ligne dans le champ", reason)
+    statut, motif, met, gap = _statuses(value, na, reason, target, ind, cell.period[0].year)
     low, high = _bounds(cell, index, na)
-    cases, unit, sig = _cases_and_significance(cell, ind, index, value, met, low, high)
+    cases, unit, sig = _cases_and_significance(cell, ind, index, value, met, na, low, high)
     if target is not None and target.kind != "a_determiner":
-        motif = [_miss_reason(s, options.level) if m is False else r
-                 for m, s, r in zip(met, sig, motif)]
+        motif = np.where(met == False, _miss_reasons(sig, options.level), motif)  # noqa: E712
     counts, n_excl = _exclusion_counts(cell.excl, index)
+    per_period = lambda values: np.repeat(np.asarray(values, dtype=object), per)
     rows.add_block(
         len(index), indicateur=ind.code, libelle=ind.libelle, cog=cog.code if cog else None,
-        niveau=levels, caisse=codes, periode=p.label, debut=p.start, fin=p.end, valeur=value,
+        niveau=levels, caisse=codes, periode=per_period([p.label for p in cell.period]),
+        debut=per_period([p.start for p in cell.period]),
+        fin=per_period([p.end for p in cell.period]), valeur=value,
         numerateur=np.asarray(fin.numerator, float)[index],
         denominateur=np.asarray(fin.denominator, float)[index], n=n, unite=ind.unit,
         sens=ind.direction, cible=target.reference if target else None,
         cible_libelle=target.label if target else None,
         cible_type=target.kind if target else None, atteint=met, ecart=gap, ecart_cas=cases,
         ecart_cas_unite=unit, ic_bas=low, ic_haut=high, significatif=sig, statut=statut,
-        motif=motif, masque=False, provisoire=cell.provisional, situation_au=options.as_of,
-        n_exclus=n_excl, exclusions=counts,
-        details=[fin.details[i] for i in index] if fin.details else None)
+        motif=motif, masque=False, provisoire=np.repeat(cell.provisional, per),
+        situation_au=options.as_of, n_exclus=n_excl, exclusions=counts,
+        details=np.asarray(fin.details, dtype=object)[index] if fin.details is not None
+        and len(fin.details) else None)
 
 
 def _statuses(value, na, reason, target, ind: Indicator, year: int):
-    """(statut, motif, atteint, écart) lists for a block of values."""
+    """(statut, motif, atteint, écart) object arrays for a block of values."""
     k = len(value)
+    unexplained = np.where(reason == None, "non calculable", reason)  # noqa: E711
     if target is None or target.kind == "a_determiner":
         why = f"pas de cible pour {year}" if target is None else f"cible {target.label}"
-        statut = [STATUS_NA if x else STATUS_NO_TARGET for x in na]
-        motif = [(r or "non calculable") if x else why for x, r in zip(na, reason)]
-        return statut, motif, [None] * k, np.full(k, np.nan)
+        statut = np.where(na, STATUS_NA, STATUS_NO_TARGET).astype(object)
+        return statut, np.where(na, unexplained, why), np.full(k, None, object), np.full(k, np.nan)
     met_arr = target.met_array(value, ind.direction)
     gap = np.where(na, np.nan, target.gap_array(value, ind.direction))
-    met = [None if x else bool(m) for x, m in zip(na, met_arr)]
-    statut = [STATUS_NA if x else (STATUS_MET if m else STATUS_MISSED) for x, m in zip(na, met)]
-    motif = [(r or "non calculable") if x else None for x, r in zip(na, reason)]
-    return statut, motif, met, gap
+    met = np.where(na, None, met_arr.astype(object))
+    statut = np.where(na, STATUS_NA, np.where(met_arr, STATUS_MET, STATUS_MISSED)).astype(object)
+    return statut, np.where(na, unexplained, None), met, gap
 
 
 def _bounds(cell: Cell, index: np.ndarray, na: np.ndarray):
@@ -276,57 +325,64 @@ def _bounds(cell: Cell, index: np.ndarray, na: np.ndarray):
     return low, high
 
 
-def _cases_and_significance(cell: Cell, ind: Indicator, index, value, met, low, high):
+def _sides(target: Target, direction: str, value: np.ndarray) -> list[tuple[float, bool, np.ndarray]]:
+    """(threshold, at_least, rows) of the line each value is judged against."""
+    if target.kind == "intervalle":
+        below = value < target.low
+        return [(target.low, True, below), (target.high, False, ~below)]
+    threshold, at_least = target_side(target, direction, 0.0)
+    return [(threshold, at_least, np.ones(len(value), bool))]
+
+
+def _cases_and_significance(cell: Cell, ind: Indicator, index, value, met, na, low, high):
     """Gap in cases (0 when met) and significance of misses, for a block."""
     k = len(index)
-    cases, unit, sig = np.full(k, np.nan), [None] * k, [None] * k
+    cases, unit, sig = np.full(k, np.nan), np.full(k, None, object), np.full(k, None, object)
     target = cell.target
     if target is None or target.kind == "a_determiner":
         return cases, unit, sig
-    rows = [j for j in range(k) if met[j] is not None]
-    sides: dict[tuple, list[int]] = {}
-    for j in rows:  # one side for every row but with an interval target
-        sides.setdefault(target_side(target, ind.direction, value[j]), []).append(j)
-    for (threshold, at_least), js in sides.items():
-        js = np.array(js)
-        missed = np.array([met[j] is False for j in js])
+    missed_all = met == False  # noqa: E712
+    for threshold, at_least, side in _sides(target, ind.direction, value):
+        js = np.flatnonzero(side & ~na)
+        if not len(js):
+            continue
+        missed = missed_all[js]
         if target.kind != "evolution":
             found = cell.cases_for(ind.measure, threshold, at_least)
             if found is not None:
-                cases[js] = np.where(missed, found[0][index[js]], 0.0)
-                for j in js:
-                    unit[j] = found[1]
+                cases[js] = np.where(missed, np.asarray(found[0], float)[index[js]], 0.0)
+                unit[js] = found[1]
         ok = np.isfinite(low[js]) & np.isfinite(high[js])
         wrong = high[js] < threshold if at_least else low[js] > threshold
-        for j, m, o, w in zip(js, missed, ok, wrong):
-            if m:
-                sig[j] = bool(w) if o else None
+        sig[js[missed]] = np.where(ok, wrong, None)[missed]
     return cases, unit, sig
 
 
-def _opt(x: float) -> float | None:
-    return None if not math.isfinite(x) else float(x)
-
-
 def _exclusion_counts(excl: dict[str, np.ndarray], index: np.ndarray):
-    """(JSON of the non-zero reasons, total) per row of the block."""
+    """(JSON of the non-zero reasons, total) per row of the block, built column-wise."""
     names = sorted(excl)
     if not names:
-        return ["{}"] * len(index), np.zeros(len(index), np.int64)
+        return pa.repeat(pa.scalar("{}"), len(index)), np.zeros(len(index), np.int64)
     table = np.stack([np.asarray(excl[r])[index] for r in names], axis=1)
     total = table.sum(axis=1)
-    keys = [json.dumps(r, ensure_ascii=False) for r in names]  # reasons: sorted, quoted once
-    text = ["{}" if not t else
-            "{" + ", ".join(f"{k}: {c}" for k, c in zip(keys, row.tolist()) if c) + "}"
-            for t, row in zip(total, table)]
-    return text, total
+    parts = []
+    for j, name in enumerate(names):  # reasons: sorted, quoted once; '"reason": count, '
+        count = pa.array(table[:, j])
+        text = pc.binary_join_element_wise(json.dumps(name, ensure_ascii=False) + ": ",
+                                           pc.cast(count, pa.string()), ", ", "")
+        parts.append(pc.if_else(pc.greater(count, 0), text, ""))
+    inner = pc.utf8_rtrim(pc.binary_join_element_wise(*parts, ""), characters=", ")
+    return pc.binary_join_element_wise("{", inner, "}", ""), total
 
 
-def _miss_reason(significant: bool | None, level: float) -> str:
+def _miss_reasons(significant: np.ndarray, level: float) -> np.ndarray:
+    """Why each miss is or is not significant (object array)."""
     ic = f"IC {level * 100:g} %"
-    if significant is None:
-        return f"significativité non évaluable ({ic} non disponible)"
-    return f"écart significatif ({ic})" if significant else f"écart non significatif ({ic})"
+    out = np.full(len(significant), f"significativité non évaluable ({ic} non disponible)",
+                  object)
+    out[significant == True] = f"écart significatif ({ic})"  # noqa: E712
+    out[significant == False] = f"écart non significatif ({ic})"  # noqa: E712
+    return out
 
 
 def mask_cells(table: pa.Table, mask, motif: str = "secret statistique") -> pa.Table:
