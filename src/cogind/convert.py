@@ -6,7 +6,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cogind.kernels import NULL
-from cogind.kernels.groups import in_lookup, values_with_nulls
+from cogind.kernels.groups import (cents_with_nulls, flags_with_nulls, in_lookup,
+                                    rescaled_with_nulls, values_with_nulls)
+from cogind.kernels.scope import day_bounds
 from cogind.model import Condition, Input
 
 _PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
@@ -50,20 +52,31 @@ def _ints_by_cast(arr: pa.Array) -> np.ndarray:
     return out.to_numpy(zero_copy_only=False)
 
 
+def _timestamp_values(arr: pa.Array) -> np.ndarray:
+    """The int64 values buffer of a timestamp or date64 array, without a copy."""
+    buf = arr.buffers()[1]
+    return np.frombuffer(buf, dtype=np.int64, count=arr.offset + len(arr))[arr.offset:]
+
+
+def _rescaled(arr: pa.Array, mul: int, div: int) -> np.ndarray:
+    """⌊value × mul / div⌋ of a timestamp or date64 array, nulls as NULL, in one pass."""
+    out = np.empty(len(arr), np.int64)
+    rescaled_with_nulls(_timestamp_values(arr), validity_bytes(arr), arr.offset, mul, div, out)
+    return out
+
+
 def _seconds(arr: pa.Array) -> np.ndarray:
     t = arr.type
     if pa.types.is_timestamp(t):
-        return _scale_floor(_ints(pc.cast(arr, pa.int64())), _PER_SECOND[t.unit])
+        return _rescaled(arr, 1, _PER_SECOND[t.unit])
     return _scale_mul(_days(arr), 86400)
 
 
 def _microseconds(arr: pa.Array) -> np.ndarray:
     t = arr.type
     if pa.types.is_timestamp(t):
-        raw = _ints(pc.cast(arr, pa.int64()))
-        return raw if t.unit == "us" else (
-            _scale_mul(raw, 1_000_000 // _PER_SECOND[t.unit]) if t.unit in ("s", "ms")
-            else _scale_floor(raw, 1000))
+        per = _PER_SECOND[t.unit]
+        return _rescaled(arr, 1_000_000 // per, 1) if per <= 1_000_000 else _rescaled(arr, 1, 1000)
     return _scale_mul(_days(arr), 86_400_000_000)
 
 
@@ -80,16 +93,10 @@ def _days(arr: pa.Array) -> np.ndarray:
             return _int32_view(arr)
         return _ints(arr)
     if pa.types.is_date64(t):
-        return _scale_floor(_ints(pc.cast(arr, pa.int64())), 86_400_000)
+        return _rescaled(arr, 1, 86_400_000)
     if pa.types.is_timestamp(t):
-        return _scale_floor(_ints(pc.cast(arr, pa.int64())), 86400 * _PER_SECOND[t.unit])
+        return _rescaled(arr, 1, 86400 * _PER_SECOND[t.unit])
     raise TypeError(f"{t} is not a date")
-
-
-def _scale_floor(raw: np.ndarray, div: int) -> np.ndarray:
-    out = np.floor_divide(raw, div)
-    out[raw == NULL] = NULL
-    return out
 
 
 def _scale_mul(raw: np.ndarray, mul: int) -> np.ndarray:
@@ -102,12 +109,11 @@ def _cents(arr: pa.Array) -> np.ndarray:
     t = arr.type
     if pa.types.is_integer(t):
         return _scale_mul(_ints(arr), 100)
-    f = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
-    bad = ~np.isfinite(f)
-    out = np.empty(len(f), np.int64)
-    with np.errstate(invalid="ignore"):  # NaN (null) amounts are marked NULL just below
-        np.rint(f * 100.0, out=out, casting="unsafe")
-    out[bad] = NULL
+    if t != pa.float64():
+        arr = pc.cast(arr, pa.float64())
+    values = np.frombuffer(arr.buffers()[1], np.float64, count=arr.offset + len(arr))[arr.offset:]
+    out = np.empty(len(arr), np.int64)
+    cents_with_nulls(values, validity_bytes(arr), arr.offset, out)
     return out
 
 
@@ -119,6 +125,16 @@ def _value_set(values: tuple, t: pa.DataType) -> pa.Array:
 
 
 def _flag(arr: pa.Array, values: tuple) -> np.ndarray:
+    rule = condition_rule(arr, Condition("flag", values))
+    if rule is not None and rule[0] == "narrow":  # codes read in place, one pass
+        _, codes, validity, offset, ruled_out = rule
+        out = np.empty(len(arr), np.int64)
+        flags_with_nulls(codes, validity, offset, 1 - ruled_out, out)
+        return out
+    return _flag_by_lookup(arr, values)
+
+
+def _flag_by_lookup(arr: pa.Array, values: tuple) -> np.ndarray:
     hit = pc.is_in(arr, value_set=_value_set(values, arr.type))
     out = np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), np.int64)
     if arr.null_count:
@@ -201,26 +217,83 @@ def _condition(column, c: Condition) -> tuple[np.ndarray, np.ndarray | None]:
     return yes & ~null, null
 
 
-def scope_mask(batch: pa.RecordBatch, conditions: tuple[Condition, ...], cache: dict | None = None):
-    """(rows in scope, rows whose scope is undecided because of a null, or None)."""
-    n = batch.num_rows
-    scope = np.ones(n, bool)
-    if not conditions:
-        return scope, None
-    ruled_out = np.zeros(n, bool)
-    any_null = np.zeros(n, bool)
-    for c in conditions:
-        key = ("condition", c)
-        if cache is not None and key in cache:
-            yes, null = cache[key]
-        else:
-            yes, null = _condition(batch.column(c.column), c)
-            if cache is not None:
-                cache[key] = yes, null
-        scope &= yes
-        if null is None:
-            ruled_out |= ~yes
-        else:
-            ruled_out |= ~yes & ~null
-            any_null |= null
-    return scope, any_null & ~ruled_out
+def validity_bytes(arr: pa.Array) -> np.ndarray:
+    """The validity bitmap of ``arr`` as bytes, empty when it has no null."""
+    if not arr.null_count:
+        return np.empty(0, np.uint8)
+    return np.frombuffer(arr.buffers()[0], dtype=np.uint8)
+
+
+def raw_codes(arr: pa.Array):
+    """(values, validity, offset) of a fixed-width integer array, read in place."""
+    return _buffer_values(arr), validity_bytes(arr), arr.offset
+
+
+_NARROW = {pa.int8(): np.uint8, pa.uint8(): np.uint8, pa.int16(): np.uint16,
+           pa.uint16(): np.uint16}
+
+
+def unsigned_codes(arr: pa.Array) -> np.ndarray:
+    """The values of an 8- or 16-bit integer array as unsigned, in place: every bit pattern is
+    an index into a table of 256 or 65 536 entries."""
+    return _buffer_values(arr).view(_NARROW[arr.type])
+
+
+def code_values(t: pa.DataType) -> np.ndarray:
+    """The value each unsigned pattern of an 8- or 16-bit type stands for."""
+    patterns = np.arange(1 << (8 * np.dtype(_NARROW[t]).itemsize), dtype=np.int64)
+    return patterns.astype(_NARROW[t]).view(_FIXED[t]).astype(np.int64)
+
+
+def condition_rule(column, c: Condition):
+    """How to decide ``c`` row by row on the raw buffers (cogind.kernels.scope):
+    ``("narrow", codes, validity, offset, ruled_out)`` for 8- and 16-bit codes or dictionary
+    indices, ``("wide", codes, validity, offset, ruled_out, low, outside)`` for wider ones,
+    None when the column is neither (decided by :func:`condition_masks`)."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if pa.types.is_dictionary(column.type) and column.indices.type in _FIXED:
+        hit = pc.is_in(column.dictionary, value_set=_value_set(c.values, column.dictionary.type))
+        hits = np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), np.bool_)
+        ruled = (hits == c.negate).astype(np.uint8)  # entries past the dictionary: never read
+        indices = column.indices
+        if indices.type in _NARROW:
+            table = np.ones(1 << (8 * np.dtype(_NARROW[indices.type]).itemsize), np.uint8)
+            table[:len(ruled)] = ruled
+            return "narrow", unsigned_codes(indices), validity_bytes(column), column.offset, table
+        return ("wide", _buffer_values(indices), validity_bytes(column), column.offset,
+                ruled if len(ruled) else np.ones(1, np.uint8), 0, 1)
+    if not (column.type in _FIXED and pa.types.is_integer(column.type) and c.values and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in c.values)):
+        return None
+    values = np.asarray(c.values, np.int64)
+    if column.type in _NARROW:
+        ruled = (np.isin(code_values(column.type), values) == c.negate).astype(np.uint8)
+        return "narrow", unsigned_codes(column), validity_bytes(column), column.offset, ruled
+    low, high = int(values.min()), int(values.max())
+    if high - low > 1 << 20:
+        return None
+    ruled = np.full(high - low + 1, 0 if c.negate else 1, np.uint8)
+    ruled[values - low] = 1 if c.negate else 0
+    return ("wide", _buffer_values(column), validity_bytes(column), column.offset, ruled, low,
+            0 if c.negate else 1)
+
+
+def condition_masks(column, c: Condition) -> tuple[np.ndarray, np.ndarray]:
+    """(rows where ``c`` holds, rows where the column is null; empty when none)."""
+    yes, null = _condition(column, c)
+    return yes, (np.empty(0, np.bool_) if null is None else null)
+
+
+def period_days(column) -> tuple[np.ndarray, np.ndarray, int, tuple[int, int] | None]:
+    """(days since 1970, validity, offset, (first, last) day or None when all are null) of a
+    period column: date32 read in place, other dates and timestamps converted (nulls as
+    NULL, empty validity)."""
+    arr = _plain(column)
+    if pa.types.is_date32(arr.type):
+        mm = pc.min_max(arr.view(pa.int32()))
+        span = (mm["min"].as_py(), mm["max"].as_py()) if mm["min"].is_valid else None
+        return _int32_view(arr), validity_bytes(arr), arr.offset, span
+    days = np.ascontiguousarray(_days(arr), dtype=np.int64)
+    lo, hi, n = day_bounds(days)
+    return days, np.empty(0, np.uint8), 0, (lo, hi) if n else None

@@ -18,17 +18,21 @@ from typing import Iterable
 import numpy as np
 import pyarrow as pa
 
-from cogind.convert import column_to_int64, scope_mask
+from cogind.convert import (column_to_int64, condition_masks, condition_rule, period_days,
+                            raw_codes, unsigned_codes, validity_bytes)
 from cogind.errors import DataError
 from cogind.kernels import NULL
-from cogind.kernels.groups import MONTH_TABLE, group_index, months_and_range
+from cogind.kernels.groups import MONTH_TABLE, month_of_day
+from cogind.kernels.scope import (assign_groups, rule_condition, rule_masks,
+                                  rule_wide_condition)
 from cogind.model import Condition, Indicator, Input, Kernel
 from cogind.readers import DEFAULT_BATCH, TableInput, file_parts
+
+_NARROW_INDICES = (pa.int8(), pa.uint8(), pa.int16(), pa.uint16())
 
 ENGINE_REASONS = ("champ_indetermine", "caisse_manquante")
 """Counted by the engine, never used: rows whose scope cannot be decided (a null in a scope
 column), rows with no caisse (counted in slot 0, so in the national row only)."""
-UNKNOWN_SCOPE, NO_CAISSE = range(len(ENGINE_REASONS))
 
 
 # --------------------------------------------------------------------------- plan
@@ -125,50 +129,67 @@ class Accumulator:
         self.month0, self.n_months, self.n_slots = new0, new_n, n_slots
 
     # ------------------------------------------------------------------ update
-    def caisse_slots(self, column: pa.Array) -> np.ndarray:
-        """Slot of each row's caisse (0 when null); new caisses get new slots."""
+    def slot_lookup(self, column) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+        """(dictionary indices, validity, offset, slot of each dictionary entry) of a caisse
+        column: rows are matched to slots on the raw indices (0: no caisse); new caisses get
+        new slots."""
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
         if not pa.types.is_dictionary(column.type):
             column = column.dictionary_encode()
         codes = column.dictionary.to_pylist()
-        lookup = np.empty(len(codes) + 1, np.int64)
+        lookup = np.zeros(max(len(codes), 1), np.int64)
         for j, code in enumerate(codes):
             if code is None:
-                lookup[j] = 0
                 continue
             slot = self.slots.get(code)
             if slot is None:
                 with self.lock:  # threads share the mapping: assign under the lock
                     slot = self.slots.setdefault(code, len(self.slots) + 1)
             lookup[j] = slot
-        lookup[-1] = 0
-        idx = column.indices.fill_null(len(codes)).to_numpy(zero_copy_only=False)
-        return lookup[idx.astype(np.int64)]
+        indices = column.indices
+        if indices.type in _NARROW_INDICES:  # every bit pattern has a slot: no bounds to check
+            slot_of = np.zeros(1 << (8 * indices.type.byte_width), np.int64)
+            slot_of[:len(codes)] = lookup[:len(codes)]
+            return (unsigned_codes(indices), validity_bytes(column), column.offset, slot_of)
+        if column.null_count:  # nulls to an extra entry whose slot is 0
+            indices = indices.fill_null(len(codes))
+        slot_of = np.zeros(len(codes) + 1, np.int64)
+        slot_of[:len(codes)] = lookup[:len(codes)]
+        values, _, offset = raw_codes(indices.cast(pa.int64()) if indices.type not in (
+            pa.int32(), pa.int64()) else indices)
+        return values, np.empty(0, np.uint8), offset, slot_of
 
     def update(self, batch: pa.RecordBatch) -> None:
-        """Update every state from one batch: months first, then the window, then groups."""
+        """Update every state from one batch: the window, then each group's rows, then the
+        kernels (every state sharing a scope reads the same group of each row)."""
         self.rows_read += batch.num_rows
         self._grids.clear()
         if self.plan.as_of is not None:
             batch = self._known_by(batch, *self.plan.as_of)
-        cache: dict = {}
-        prepared = {g: self._months(batch, g, cache) for g in self.plan.groups}
-        spans = [(p[4], p[5]) for p in prepared.values() if p[4] <= p[5]]
+        if batch.num_rows == 0:
+            return
+        groups = self.plan.groups
+        days = {c: period_days(batch.column(c)) for c in dict.fromkeys(g.period for g in groups)}
+        caisses = {c: self.slot_lookup(batch.column(c))
+                   for c in dict.fromkeys(g.caisse for g in groups)}
+        spans = [d[3] for d in days.values() if d[3] is not None]
         if spans:
-            self._ensure(len(self.slots) + 1, min(a for a, _ in spans), max(b for _, b in spans))
+            self._ensure(len(self.slots) + 1, int(month_of_day(min(a for a, _ in spans))),
+                         int(month_of_day(max(b for _, b in spans))))
         elif len(self.slots) + 1 > self.n_slots and self.n_months:
             self._ensure(len(self.slots) + 1, self.month0, self.month0 + self.n_months - 1)
-        groups = {g: self._groups(*p, keep_no_caisse=g.national_without_caisse)
-                  for g, p in prepared.items()}
+        assigned = {g: self._groups(batch, g, days[g.period], caisses[g.caisse]) for g in groups}
+        cache: dict = {}
         for i, sp in enumerate(self.plan.states):
-            group, engine_counts, n_undated_by_slot = groups[sp.group]
+            group, engine_counts, undated = assigned[sp.group]
             st = self.states[i]
             flat = st.reshape(-1, st.shape[2])
             arrays = [column_to_int64(batch.column(inp.column), inp, cache)
                       for inp in sp.kernel.inputs]
             sp.kernel.update(flat[:, :sp.kernel.width], group, *arrays)
-            for r, counted in engine_counts.items():
-                flat[:, sp.kernel.width + r] += counted
-            self._add_undated(i, n_undated_by_slot)
+            flat[:, sp.kernel.width:] += engine_counts
+            self._add_undated(i, undated)
 
     def _known_by(self, batch: pa.RecordBatch, column: str, last_day: int) -> pa.RecordBatch:
         """Rows available on ``last_day`` (a row with no availability date is not)."""
@@ -177,41 +198,31 @@ class Accumulator:
         self.rows_not_yet_available += int(len(keep) - np.count_nonzero(keep))
         return batch if keep.all() else batch.filter(pa.array(keep))
 
-    def _months(self, batch: pa.RecordBatch, g: GroupKey, cache: dict):
-        key = ("slots", g.caisse)
-        if key not in cache:
-            cache[key] = self.caisse_slots(batch.column(g.caisse))
-        slots = cache[key]
-        scope, unknown = scope_mask(batch, g.where, cache)
-        key = ("months", g.period)
-        if key not in cache:  # months of every row, once per period column and batch
-            days = column_to_int64(batch.column(g.period), Input(g.period, "days"), cache)
-            months = np.empty(len(days), np.int64)
-            cache[key] = months, months_and_range(days, MONTH_TABLE, months)
-        months, (lo, hi, _) = cache[key]
-        span = scope if unknown is None else scope | unknown
-        n_null = int(np.count_nonzero(span & (months == NULL)))
-        return slots, months, scope, unknown, lo, hi, n_null
+    def _verdict(self, batch: pa.RecordBatch, conditions: tuple[Condition, ...]) -> np.ndarray:
+        """Each row's scope verdict (bits of kernels.scope); empty when there is no condition."""
+        if not conditions:
+            return np.empty(0, np.uint8)
+        verdict = np.zeros(batch.num_rows, np.uint8)
+        for c in conditions:
+            column = batch.column(c.column)
+            rule = condition_rule(column, c)
+            if rule is None:
+                rule_masks(*condition_masks(column, c), verdict)
+            elif rule[0] == "narrow":
+                rule_condition(*rule[1:], verdict)
+            else:
+                rule_wide_condition(*rule[1:], verdict)
+        return verdict
 
-    def _groups(self, slots, months, scope, unknown, lo, hi, n_null, keep_no_caisse=False):
-        size = self.n_slots * self.n_months
-        group = np.empty(len(months), np.int64)
-        group_index(slots, months, scope, self.month0, self.n_months, group)
-        engine_counts = {}
-        no_caisse = (slots == 0) & (group >= 0)
-        if not keep_no_caisse and no_caisse.any():
-            engine_counts[NO_CAISSE] = np.bincount(group[no_caisse], minlength=size)
-            group[no_caisse] = -1
-        n_undated = np.zeros(self.n_slots, np.int64)
-        if n_null:  # in scope or of undecided scope: either way the row has no period
-            span = scope if unknown is None else scope | unknown
-            n_undated = np.bincount(slots[span & (months == NULL)], minlength=self.n_slots)
-        if unknown is not None and unknown.any():
-            undetermined = np.empty(len(months), np.int64)
-            group_index(slots, months, unknown, self.month0, self.n_months, undetermined)
-            engine_counts[UNKNOWN_SCOPE] = np.bincount(undetermined[undetermined >= 0],
-                                                       minlength=size)
-        return group, engine_counts, n_undated
+    def _groups(self, batch: pa.RecordBatch, g: GroupKey, days, caisse):
+        """(group of each row, engine counts per cell, rows without a period date per slot)."""
+        group = np.empty(batch.num_rows, np.int64)
+        engine_counts = np.zeros((self.n_slots * self.n_months, len(ENGINE_REASONS)), np.int64)
+        undated = np.zeros(max(self.n_slots, len(self.slots) + 1), np.int64)  # undated: any slot
+        assign_groups(self._verdict(batch, g.where), *caisse, *days[:3], MONTH_TABLE,
+                      self.month0, self.n_months, g.national_without_caisse, group,
+                      engine_counts, undated)
+        return group, engine_counts, undated
 
     def grid(self, i: int) -> MonthGrid:
         """State ``i`` as a :class:`MonthGrid`, built once (indicators may share a state)."""
@@ -261,6 +272,8 @@ class Accumulator:
                 mine = self.states[i][:st.shape[0], off:off + st.shape[1]]
                 mine[..., :w] = self.plan.states[i].kernel.merged(mine[..., :w], st[..., :w])
                 mine[..., w:] += st[..., w:]
+        if self.n_months and self.n_slots < len(self.slots) + 1:  # a caisse seen only undated
+            self._ensure(len(self.slots) + 1, self.month0, self.month0 + self.n_months - 1)
         for i, und in enumerate(undated):
             self._add_undated(i, und)
         self.rows_read += other.rows_read

@@ -88,3 +88,56 @@ def values_with_nulls(values, validity, offset, out):
             out[i] = values[i]
         else:
             out[i] = NULL
+
+
+@njit(cache=True, nogil=True)
+def rescaled_with_nulls(values, validity, offset, mul, div, out):
+    """``out[i]`` = ⌊values[i] × mul / div⌋, or NULL where bit ``offset + i`` of ``validity``
+    is 0 (an empty ``validity``: no nulls). One pass: timestamps to days or microseconds.
+
+    The quotient is taken in floating point, then corrected to the exact floor (a division by
+    a runtime integer costs several times more than a multiplication)."""
+    check = validity.shape[0] > 0
+    inv = 1.0 / div
+    for i in range(values.shape[0]):
+        x = np.int64(values[i]) * mul
+        q = x
+        if div != 1:
+            q = np.int64(np.floor(x * inv))
+            if q * div > x:
+                q -= 1
+            elif (q + 1) * div <= x:
+                q += 1
+        if check:
+            j = offset + i
+            if not (validity[j >> 3] >> (j & 7)) & 1:
+                q = NULL
+        out[i] = q
+
+
+@njit(cache=True, nogil=True)
+def cents_with_nulls(values, validity, offset, out):
+    """``out[i]`` = euros ``values[i]`` in integer cents (rounded half to even, as NumPy's
+    rint), NULL where the value is null, NaN or infinite."""
+    check = validity.shape[0] > 0
+    for i in range(values.shape[0]):
+        v = values[i]
+        ok = np.isfinite(v)
+        if check:
+            j = offset + i
+            ok = ok and (validity[j >> 3] >> (j & 7)) & 1 == 1
+        out[i] = np.int64(np.rint(v * 100.0)) if ok else NULL
+
+
+@njit(cache=True, nogil=True)
+def flags_with_nulls(codes, validity, offset, hit, out):
+    """``out[i]`` = ``hit[codes[i]]`` (1 when the code is one of the flag's values, else 0),
+    NULL where the value is null; ``codes`` unsigned 8- or 16-bit, ``hit`` covering them."""
+    check = validity.shape[0] > 0
+    for i in range(codes.shape[0]):
+        f = np.int64(hit[codes[i]])
+        if check:
+            j = offset + i
+            if not (validity[j >> 3] >> (j & 7)) & 1:
+                f = NULL
+        out[i] = f
