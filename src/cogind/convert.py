@@ -1,6 +1,8 @@
 """Arrow columns to the int64 arrays kernels read (nulls as NULL), and row scopes."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -245,6 +247,15 @@ def code_values(t: pa.DataType) -> np.ndarray:
     return patterns.astype(_NARROW[t]).view(_FIXED[t]).astype(np.int64)
 
 
+@functools.lru_cache(maxsize=256)
+def _narrow_table(type_name: str, values: tuple, negate: bool) -> np.ndarray:
+    """1 for each 8/16-bit code a condition rules out (built once per type and condition)."""
+    t = pa.type_for_alias(type_name)
+    ruled = (np.isin(code_values(t), np.asarray(values, np.int64)) == negate).astype(np.uint8)
+    ruled.setflags(write=False)
+    return ruled
+
+
 def condition_rule(column, c: Condition):
     """How to decide ``c`` row by row on the raw buffers (cogind.kernels.scope):
     ``("narrow", codes, validity, offset, ruled_out)`` for 8- and 16-bit codes or dictionary
@@ -268,7 +279,7 @@ def condition_rule(column, c: Condition):
         return None
     values = np.asarray(c.values, np.int64)
     if column.type in _NARROW:
-        ruled = (np.isin(code_values(column.type), values) == c.negate).astype(np.uint8)
+        ruled = _narrow_table(str(column.type), tuple(c.values), c.negate)
         return "narrow", unsigned_codes(column), validity_bytes(column), column.offset, ruled
     low, high = int(values.min()), int(values.max())
     if high - low > 1 << 20:

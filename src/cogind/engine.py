@@ -26,7 +26,7 @@ from cogind.kernels.groups import MONTH_TABLE, month_of_day
 from cogind.kernels.scope import (assign_groups, rule_condition, rule_masks,
                                   rule_wide_condition)
 from cogind.model import Condition, Indicator, Input, Kernel
-from cogind.readers import DEFAULT_BATCH, TableInput, file_parts
+from cogind.readers import DEFAULT_BATCH, TableInput, day_span, file_parts
 
 _NARROW_INDICES = (pa.int8(), pa.uint8(), pa.int16(), pa.uint16())
 
@@ -93,7 +93,7 @@ class Accumulator:
     """States of one table's pass: per state, an int64 array (slots, months, width + extra)."""
 
     def __init__(self, tplan: TablePlan, slots: dict[str, int] | None = None,
-                 lock=None) -> None:
+                 lock=None, months: tuple[int, int] | None = None) -> None:
         self.plan = tplan
         self.slots = slots if slots is not None else {}
         self.lock = lock or contextlib.nullcontext()
@@ -107,6 +107,8 @@ class Accumulator:
         self.rows_read = 0
         self.rows_not_yet_available = 0
         self._grids: dict[int, MonthGrid] = {}  # finalisation views; cleared by any update
+        if months is not None:  # the table's whole month range, known beforehand: no regrowth
+            self._ensure(1, *months)
 
     # ------------------------------------------------------------------ shape
     def _ensure(self, n_slots: int, lo: int, hi: int) -> None:
@@ -400,28 +402,42 @@ def accumulate(table: TableInput, tplan: TablePlan, batch_size: int = DEFAULT_BA
     memory holds one row group per thread. Otherwise batches are shared out.
     ``on_batch``: progress (cogind.progress), told of each batch as it is read.
     """
+    months = month_span(table, tplan)
     parts = file_parts(table) if threads > 1 else None
     if parts is not None and len(parts) > 1:
         return _accumulate_parallel(
             parts, lambda part: part.batches(tplan.columns, batch_size, use_threads=False),
-            tplan, min(threads, len(parts)), on_batch)
+            tplan, min(threads, len(parts)), on_batch, months)
     batches = table.batches(tplan.columns, batch_size)
     if threads > 1:
-        return _accumulate_parallel(batches, lambda b: (b,), tplan, threads, on_batch)
-    acc = Accumulator(tplan)
+        return _accumulate_parallel(batches, lambda b: (b,), tplan, threads, on_batch, months)
+    acc = Accumulator(tplan, months=months)
     for b in batches:
         acc.update(on_batch(b) or b if on_batch is not None else b)
     return acc
 
 
+def month_span(table: TableInput, tplan: TablePlan) -> tuple[int, int] | None:
+    """(first, last) month of the plan's period columns over the whole table when the input
+    tells it without a pass (:func:`cogind.readers.day_span`), so that states are sized once;
+    None otherwise, or under ``as_of`` (rows not yet available do not widen the grid)."""
+    if tplan.as_of is not None:
+        return None
+    spans = [day_span(table, g.period) for g in tplan.groups]
+    if not spans or any(s is None for s in spans):
+        return None
+    return (int(month_of_day(min(a for a, _ in spans))),
+            int(month_of_day(max(b for _, b in spans))))
+
+
 def _accumulate_parallel(items, batches_of, tplan: TablePlan, threads: int,
-                         on_batch=None) -> Accumulator:
+                         on_batch=None, months: tuple[int, int] | None = None) -> Accumulator:
     """``items`` (row groups, or batches) shared out to ``threads`` accumulators — numba
     releases the GIL — then merged; ``batches_of(item)`` gives an item's batches."""
     queue = iter(items)
     slots: dict[str, int] = {}
     lock = threading.Lock()
-    accs = [Accumulator(tplan, slots, lock) for _ in range(threads)]
+    accs = [Accumulator(tplan, slots, lock, months) for _ in range(threads)]
 
     def work(acc: Accumulator) -> None:
         while True:

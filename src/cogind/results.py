@@ -140,12 +140,11 @@ def select_periods(acc: Accumulator, kind: str, years: tuple[int, ...] | None,
 
 @dataclass
 class Cell:
-    """Everything computed for the periods of one target year of one indicator, every slot
-    of every period at once (rows: period after period, slots then national)."""
+    """Everything computed for the periods of one indicator, every slot of every period at
+    once (rows: period after period, slots then national); targets are applied per year."""
 
     period: list[Period]
     fin: Finalised
-    target: Target | None
     rows: np.ndarray | None  # summed states, None for multi-period families
     interval: tuple | None
     excl: dict[str, np.ndarray]
@@ -205,17 +204,19 @@ def _add_level_rows(rows: Rows, ind: Indicator, cog: Cog | None, grid: MonthGrid
     codes = [u[1] for u in units] + ([None] if national else [])
     slots = np.array([u[2] for u in units] + ([-1] if national else []), np.int64)
     whole = grid.stacked(periods) if not ind.measure.multi_period else None
-    fins = ind.measure.finalise_grid(grid, periods) if ind.measure.multi_period else None
+    fin = (ind.measure.finalise(whole[:, :grid.width]) if whole is not None
+           else _concat_finalised(ind.measure.finalise_grid(grid, periods)))
+    cell = _cell(ind, grid, periods, fin, whole, options)
     per_period = grid.states.shape[0] + 1  # slots, then the national level
     slots[slots < 0] = per_period - 1
+    index = (np.arange(len(periods))[:, None] * per_period + slots[None, :]).ravel()
+    exclusions = _exclusion_counts(cell.excl, index)
+    k = len(slots)
     for year, ks in _by_year(periods):
-        sub = [periods[k] for k in ks]
-        picked = None if whole is None else whole.reshape(len(periods), per_period, -1)[ks]
-        fin = (_concat_finalised([fins[k] for k in ks]) if fins is not None
-               else ind.measure.finalise(picked.reshape(-1, picked.shape[2])[:, :grid.width]))
-        cell = _cell(ind, cog, grid, sub, year, fin, picked, options)
-        index = (np.arange(len(sub))[:, None] * per_period + slots[None, :]).ravel()
-        _add_block(rows, ind, cog, cell, index, levels * len(sub), codes * len(sub), options)
+        pos = (np.asarray(ks)[:, None] * k + np.arange(k)).ravel()
+        _add_block(rows, ind, cog, cell, ks, cog.target(ind.code, year) if cog else None,
+                   index[pos], (exclusions[0].take(pa.array(pos)), exclusions[1][pos]),
+                   levels * len(ks), codes * len(ks), options)
 
 
 def _by_year(periods: list[Period]) -> list[tuple[int, list[int]]]:
@@ -238,24 +239,22 @@ def _concat_finalised(fins: list[Finalised]) -> Finalised:
                      details)
 
 
-def _cell(ind: Indicator, cog: Cog | None, grid: MonthGrid, periods: list[Period], year: int,
-          fin: Finalised, whole: np.ndarray | None, options: Options) -> Cell:
-    """The periods of one target year, their states stacked (``whole``: kernel and engine
-    slots, None for multi-period families, whose exclusions are read here)."""
+def _cell(ind: Indicator, grid: MonthGrid, periods: list[Period], fin: Finalised,
+          whole: np.ndarray | None, options: Options) -> Cell:
+    """Every period of an indicator, their states stacked (``whole``: kernel and engine slots,
+    None for multi-period families, whose exclusions are read here)."""
     if whole is None:
         whole = np.concatenate([np.concatenate([grid.rows(p.first_month, p.last_month),
                                                 grid.extra(p.first_month, p.last_month)], axis=1)
                                 for p in periods])
         summed = None
     else:
-        whole = whole.reshape(-1, whole.shape[2])
         summed = whole[:, :grid.width]
     interval = None if summed is None else ind.measure.interval(summed, options.level)
     ref = options.reference_month
     provisional = np.array([ref is not None and p.last_month + options.consolidation > ref
                             for p in periods])
-    return Cell(periods, fin, cog.target(ind.code, year) if cog else None, summed, interval,
-                _exclusions(ind, whole, grid.width), provisional)
+    return Cell(periods, fin, summed, interval, _exclusions(ind, whole, grid.width), provisional)
 
 
 def _exclusions(ind: Indicator, whole: np.ndarray, width: int) -> dict[str, np.ndarray]:
@@ -265,11 +264,14 @@ def _exclusions(ind: Indicator, whole: np.ndarray, width: int) -> dict[str, np.n
     return out
 
 
-def _add_block(rows: Rows, ind: Indicator, cog: Cog | None, cell: Cell, index: np.ndarray,
-               levels: list[str], codes: list, options: Options) -> None:
-    """The rows of one indicator × year: every caisse and the national level of each period."""
-    fin, target = cell.fin, cell.target
-    per = len(index) // len(cell.period)
+def _add_block(rows: Rows, ind: Indicator, cog: Cog | None, cell: Cell, ks: list[int],
+               target: Target | None, index: np.ndarray, exclusions: tuple, levels: list[str],
+               codes: list, options: Options) -> None:
+    """The rows of one indicator × year (periods ``ks`` of the cell, sharing ``target``): every
+    caisse and the national level of each period; ``index``: their rows in the cell."""
+    fin = cell.fin
+    periods = [cell.period[k] for k in ks]
+    per = len(index) // len(ks)
     n = np.asarray(fin.n, np.int64)[index]
     value = np.asarray(fin.value, float)[index].copy()
     reason = np.asarray(fin.reason, dtype=object)[index]
@@ -277,25 +279,26 @@ def _add_block(rows: Rows, ind: Indicator, cog: Cog | None, cell: Cell, index: n
     value[empty] = np.nan
     na = ~np.isfinite(value)
     reason = np.where(empty, "aucune ligne dans le champ", reason)
-    statut, motif, met, gap = _statuses(value, na, reason, target, ind, cell.period[0].year)
+    statut, motif, met, gap = _statuses(value, na, reason, target, ind, periods[0].year)
     low, high = _bounds(cell, index, na)
-    cases, unit, sig = _cases_and_significance(cell, ind, index, value, met, na, low, high)
+    cases, unit, sig = _cases_and_significance(cell, ind, target, index, value, met, na, low,
+                                               high)
     if target is not None and target.kind != "a_determiner":
         motif = np.where(met == False, _miss_reasons(sig, options.level), motif)  # noqa: E712
-    counts, n_excl = _exclusion_counts(cell.excl, index)
+    counts, n_excl = exclusions
     per_period = lambda values: np.repeat(np.asarray(values, dtype=object), per)
     rows.add_block(
         len(index), indicateur=ind.code, libelle=ind.libelle, cog=cog.code if cog else None,
-        niveau=levels, caisse=codes, periode=per_period([p.label for p in cell.period]),
-        debut=per_period([p.start for p in cell.period]),
-        fin=per_period([p.end for p in cell.period]), valeur=value,
+        niveau=levels, caisse=codes, periode=per_period([p.label for p in periods]),
+        debut=per_period([p.start for p in periods]),
+        fin=per_period([p.end for p in periods]), valeur=value,
         numerateur=np.asarray(fin.numerator, float)[index],
         denominateur=np.asarray(fin.denominator, float)[index], n=n, unite=ind.unit,
         sens=ind.direction, cible=target.reference if target else None,
         cible_libelle=target.label if target else None,
         cible_type=target.kind if target else None, atteint=met, ecart=gap, ecart_cas=cases,
         ecart_cas_unite=unit, ic_bas=low, ic_haut=high, significatif=sig, statut=statut,
-        motif=motif, masque=False, provisoire=np.repeat(cell.provisional, per),
+        motif=motif, masque=False, provisoire=np.repeat(cell.provisional[ks], per),
         situation_au=options.as_of, n_exclus=n_excl, exclusions=counts,
         details=np.asarray(fin.details, dtype=object)[index] if fin.details is not None
         and len(fin.details) else None)
@@ -334,11 +337,11 @@ def _sides(target: Target, direction: str, value: np.ndarray) -> list[tuple[floa
     return [(threshold, at_least, np.ones(len(value), bool))]
 
 
-def _cases_and_significance(cell: Cell, ind: Indicator, index, value, met, na, low, high):
+def _cases_and_significance(cell: Cell, ind: Indicator, target: Target | None, index, value,
+                            met, na, low, high):
     """Gap in cases (0 when met) and significance of misses, for a block."""
     k = len(index)
     cases, unit, sig = np.full(k, np.nan), np.full(k, None, object), np.full(k, None, object)
-    target = cell.target
     if target is None or target.kind == "a_determiner":
         return cases, unit, sig
     missed_all = met == False  # noqa: E712
