@@ -12,7 +12,7 @@ import pyarrow as pa
 from cogind.engine import check_strict, plan
 from cogind.dask import engine_pass
 from cogind.errors import ConfigError, InputError
-from cogind.fingerprint import input_fingerprint
+from cogind.fingerprint import Fingerprints
 from cogind.levels import check_levels, read_grouping, region_of
 from cogind.plugins import build_registry
 from cogind.progress import Progress, make_progress
@@ -127,6 +127,7 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
     rows, skipped, undated, read, consolidated = Rows(), {}, {}, {}, {}
     accs = {}
     run_pass = engine_pass(engine, scheduler, registry)
+    prints = Fingerprints({n: inputs[n] for n in by_table if n in inputs})
     for name, tplan in by_table.items():
         if name not in inputs:
             for sp in tplan.states:
@@ -149,7 +150,7 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
             check_strict(acc, name)
         accs[name] = acc
         read[name] = {"origine": inputs[name].origin, "lignes": acc.rows_read,
-                      **input_fingerprint(inputs[name])}
+                      **prints.result(name)}
         if tplan.as_of:
             read[name]["lignes_non_disponibles"] = acc.rows_not_yet_available
     run_pass.close()  # on error, the Dask client and cluster close when it is collected

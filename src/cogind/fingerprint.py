@@ -10,6 +10,8 @@ table) gets the SHA-256 of its manifest: one ``relative/path<TAB>sha256`` line p
 from __future__ import annotations
 
 import hashlib
+import weakref
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow.dataset as ds
@@ -51,3 +53,25 @@ def input_fingerprint(table_input) -> dict:
     if not files:
         return {}
     return {"sha256": paths_sha256(files, table_input.origin), "fichiers": len(files)}
+
+
+class Fingerprints:
+    """The fingerprints of some inputs, hashed in a background thread while the tables are
+    read and reduced (hashlib releases the GIL): a second read of the files that overlaps
+    the pass instead of following it."""
+
+    def __init__(self, inputs: dict) -> None:
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="cogind-sha256")
+        self._futures: dict[str, Future] = {
+            name: self._pool.submit(input_fingerprint, tin) for name, tin in inputs.items()}
+        self._pool.shutdown(wait=False)  # the thread ends with the last hash
+        weakref.finalize(self, _cancel, self._futures)
+
+    def result(self, name: str) -> dict:
+        """The fingerprint of ``name`` (waiting for it); an error reading it is raised here."""
+        return self._futures[name].result()
+
+
+def _cancel(futures: dict) -> None:
+    for f in futures.values():  # computation failed or ended early: hashes nobody will read
+        f.cancel()
