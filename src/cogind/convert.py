@@ -29,9 +29,10 @@ _FIXED = {pa.int8(): np.int8, pa.int16(): np.int16, pa.int32(): np.int32, pa.int
           pa.date32(): np.int32}
 
 
-def _buffer_values(arr: pa.Array) -> np.ndarray:
-    """The values buffer of a fixed-width integer (or date32) array, without a copy."""
-    dtype = _FIXED[arr.type]
+def buffer_values(arr: pa.Array, dtype=None) -> np.ndarray:
+    """The values buffer of a fixed-width array as NumPy, without a copy: integers and date32
+    by their type, others (timestamps, floats) as ``dtype``."""
+    dtype = dtype or _FIXED[arr.type]
     buf = arr.buffers()[1]
     return np.frombuffer(buf, dtype=dtype, count=arr.offset + len(arr))[arr.offset:]
 
@@ -41,7 +42,7 @@ def _ints(arr: pa.Array) -> np.ndarray:
     if arr.type in _FIXED and arr.null_count:
         validity = np.frombuffer(arr.buffers()[0], dtype=np.uint8)
         out = np.empty(len(arr), np.int64)
-        values_with_nulls(_buffer_values(arr), validity, arr.offset, out)
+        values_with_nulls(buffer_values(arr), validity, arr.offset, out)
         return out
     return _ints_by_cast(arr)
 
@@ -54,16 +55,10 @@ def _ints_by_cast(arr: pa.Array) -> np.ndarray:
     return out.to_numpy(zero_copy_only=False)
 
 
-def _timestamp_values(arr: pa.Array) -> np.ndarray:
-    """The int64 values buffer of a timestamp or date64 array, without a copy."""
-    buf = arr.buffers()[1]
-    return np.frombuffer(buf, dtype=np.int64, count=arr.offset + len(arr))[arr.offset:]
-
-
 def _rescaled(arr: pa.Array, mul: int, div: int) -> np.ndarray:
     """⌊value × mul / div⌋ of a timestamp or date64 array, nulls as NULL, in one pass."""
     out = np.empty(len(arr), np.int64)
-    rescaled_with_nulls(_timestamp_values(arr), validity_bytes(arr), arr.offset, mul, div, out)
+    rescaled_with_nulls(buffer_values(arr, np.int64), validity_bytes(arr), arr.offset, mul, div, out)
     return out
 
 
@@ -82,17 +77,11 @@ def _microseconds(arr: pa.Array) -> np.ndarray:
     return _scale_mul(_days(arr), 86_400_000_000)
 
 
-def _int32_view(arr: pa.Array) -> np.ndarray:
-    """The values buffer of a 32-bit array without nulls, as NumPy, without a copy."""
-    buf = arr.buffers()[1]
-    return np.frombuffer(buf, dtype=np.int32, count=arr.offset + len(arr))[arr.offset:]
-
-
 def _days(arr: pa.Array) -> np.ndarray:
     t = arr.type
     if pa.types.is_date32(t):
         if not arr.null_count:  # kernels read int32 days as they are: no conversion pass
-            return _int32_view(arr)
+            return buffer_values(arr)
         return _ints(arr)
     if pa.types.is_date64(t):
         return _rescaled(arr, 1, 86_400_000)
@@ -113,9 +102,8 @@ def _cents(arr: pa.Array) -> np.ndarray:
         return _scale_mul(_ints(arr), 100)
     if t != pa.float64():
         arr = pc.cast(arr, pa.float64())
-    values = np.frombuffer(arr.buffers()[1], np.float64, count=arr.offset + len(arr))[arr.offset:]
     out = np.empty(len(arr), np.int64)
-    cents_with_nulls(values, validity_bytes(arr), arr.offset, out)
+    cents_with_nulls(buffer_values(arr, np.float64), validity_bytes(arr), arr.offset, out)
     return out
 
 
@@ -226,11 +214,6 @@ def validity_bytes(arr: pa.Array) -> np.ndarray:
     return np.frombuffer(arr.buffers()[0], dtype=np.uint8)
 
 
-def raw_codes(arr: pa.Array):
-    """(values, validity, offset) of a fixed-width integer array, read in place."""
-    return _buffer_values(arr), validity_bytes(arr), arr.offset
-
-
 _NARROW = {pa.int8(): np.uint8, pa.uint8(): np.uint8, pa.int16(): np.uint16,
            pa.uint16(): np.uint16}
 
@@ -238,7 +221,7 @@ _NARROW = {pa.int8(): np.uint8, pa.uint8(): np.uint8, pa.int16(): np.uint16,
 def unsigned_codes(arr: pa.Array) -> np.ndarray:
     """The values of an 8- or 16-bit integer array as unsigned, in place: every bit pattern is
     an index into a table of 256 or 65 536 entries."""
-    return _buffer_values(arr).view(_NARROW[arr.type])
+    return buffer_values(arr).view(_NARROW[arr.type])
 
 
 def code_values(t: pa.DataType) -> np.ndarray:
@@ -272,7 +255,7 @@ def condition_rule(column, c: Condition):
             table = np.ones(1 << (8 * np.dtype(_NARROW[indices.type]).itemsize), np.uint8)
             table[:len(ruled)] = ruled
             return "narrow", unsigned_codes(indices), validity_bytes(column), column.offset, table
-        return ("wide", _buffer_values(indices), validity_bytes(column), column.offset,
+        return ("wide", buffer_values(indices), validity_bytes(column), column.offset,
                 ruled if len(ruled) else np.ones(1, np.uint8), 0, 1)
     if not (column.type in _FIXED and pa.types.is_integer(column.type) and c.values and all(
             isinstance(v, int) and not isinstance(v, bool) for v in c.values)):
@@ -286,7 +269,7 @@ def condition_rule(column, c: Condition):
         return None
     ruled = np.full(high - low + 1, 0 if c.negate else 1, np.uint8)
     ruled[values - low] = 1 if c.negate else 0
-    return ("wide", _buffer_values(column), validity_bytes(column), column.offset, ruled, low,
+    return ("wide", buffer_values(column), validity_bytes(column), column.offset, ruled, low,
             0 if c.negate else 1)
 
 
@@ -296,15 +279,16 @@ def condition_masks(column, c: Condition) -> tuple[np.ndarray, np.ndarray]:
     return yes, (np.empty(0, np.bool_) if null is None else null)
 
 
-def period_days(column) -> tuple[np.ndarray, np.ndarray, int, tuple[int, int] | None]:
+def period_days(column, name: str, cache: dict) -> tuple[np.ndarray, np.ndarray, int,
+                                                          tuple[int, int] | None]:
     """(days since 1970, validity, offset, (first, last) day or None when all are null) of a
-    period column: date32 read in place, other dates and timestamps converted (nulls as
-    NULL, empty validity)."""
+    period column: date32 read in place, other dates and timestamps converted once, through
+    the batch's ``cache`` that the kernels' inputs share (nulls as NULL, empty validity)."""
     arr = _plain(column)
     if pa.types.is_date32(arr.type):
         mm = pc.min_max(arr.view(pa.int32()))
         span = (mm["min"].as_py(), mm["max"].as_py()) if mm["min"].is_valid else None
-        return _int32_view(arr), validity_bytes(arr), arr.offset, span
-    days = np.ascontiguousarray(_days(arr), dtype=np.int64)
+        return buffer_values(arr), validity_bytes(arr), arr.offset, span
+    days = column_to_int64(arr, Input(name, "days"), cache)
     lo, hi, n = day_bounds(days)
     return days, np.empty(0, np.uint8), 0, (lo, hi) if n else None

@@ -18,8 +18,8 @@ from typing import Iterable
 import numpy as np
 import pyarrow as pa
 
-from cogind.convert import (column_to_int64, condition_masks, condition_rule, period_days,
-                            raw_codes, unsigned_codes, validity_bytes)
+from cogind.convert import (buffer_values, column_to_int64, condition_masks, condition_rule,
+                            period_days, unsigned_codes, validity_bytes)
 from cogind.errors import DataError
 from cogind.kernels import NULL
 from cogind.kernels.groups import MONTH_TABLE, month_of_day
@@ -140,7 +140,10 @@ class Accumulator:
         if not pa.types.is_dictionary(column.type):
             column = column.dictionary_encode()
         codes = column.dictionary.to_pylist()
-        lookup = np.zeros(max(len(codes), 1), np.int64)
+        indices = column.indices
+        narrow = indices.type in _NARROW_INDICES  # every bit pattern gets a slot: no bounds
+        slot_of = np.zeros(1 << (8 * indices.type.byte_width) if narrow else len(codes) + 1,
+                           np.int64)  # beyond the dictionary (and the null entry): slot 0
         for j, code in enumerate(codes):
             if code is None:
                 continue
@@ -148,19 +151,14 @@ class Accumulator:
             if slot is None:
                 with self.lock:  # threads share the mapping: assign under the lock
                     slot = self.slots.setdefault(code, len(self.slots) + 1)
-            lookup[j] = slot
-        indices = column.indices
-        if indices.type in _NARROW_INDICES:  # every bit pattern has a slot: no bounds to check
-            slot_of = np.zeros(1 << (8 * indices.type.byte_width), np.int64)
-            slot_of[:len(codes)] = lookup[:len(codes)]
-            return (unsigned_codes(indices), validity_bytes(column), column.offset, slot_of)
-        if column.null_count:  # nulls to an extra entry whose slot is 0
+            slot_of[j] = slot
+        if narrow:
+            return unsigned_codes(indices), validity_bytes(column), column.offset, slot_of
+        if column.null_count:  # nulls to the extra entry, whose slot is 0
             indices = indices.fill_null(len(codes))
-        slot_of = np.zeros(len(codes) + 1, np.int64)
-        slot_of[:len(codes)] = lookup[:len(codes)]
-        values, _, offset = raw_codes(indices.cast(pa.int64()) if indices.type not in (
-            pa.int32(), pa.int64()) else indices)
-        return values, np.empty(0, np.uint8), offset, slot_of
+        if indices.type not in (pa.int32(), pa.int64()):
+            indices = indices.cast(pa.int64())
+        return buffer_values(indices), np.empty(0, np.uint8), 0, slot_of
 
     def update(self, batch: pa.RecordBatch) -> None:
         """Update every state from one batch: the window, then each group's rows, then the
@@ -172,7 +170,9 @@ class Accumulator:
         if batch.num_rows == 0:
             return
         groups = self.plan.groups
-        days = {c: period_days(batch.column(c)) for c in dict.fromkeys(g.period for g in groups)}
+        cache: dict = {}  # conversions of this batch, shared by periods and kernel inputs
+        days = {c: period_days(batch.column(c), c, cache)
+                for c in dict.fromkeys(g.period for g in groups)}
         caisses = {c: self.slot_lookup(batch.column(c))
                    for c in dict.fromkeys(g.caisse for g in groups)}
         spans = [d[3] for d in days.values() if d[3] is not None]
@@ -182,7 +182,6 @@ class Accumulator:
         elif len(self.slots) + 1 > self.n_slots and self.n_months:
             self._ensure(len(self.slots) + 1, self.month0, self.month0 + self.n_months - 1)
         assigned = {g: self._groups(batch, g, days[g.period], caisses[g.caisse]) for g in groups}
-        cache: dict = {}
         for i, sp in enumerate(self.plan.states):
             group, engine_counts, undated = assigned[sp.group]
             st = self.states[i]

@@ -15,8 +15,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 
+from cogind.convert import column_to_int64
 from cogind.errors import InputError, SchemaError
-from cogind.model import TableSchema
+from cogind.model import Input, TableSchema
 
 EXTENSIONS = {".parquet": "parquet", ".pq": "parquet", ".arrow": "ipc", ".feather": "ipc",
               ".ipc": "ipc", ".csv": "csv"}
@@ -68,8 +69,8 @@ class TableInput:
                 raise SchemaError(f"table '{self.name}', column '{col}': expected {expected}, "
                                   f"found {found} ({self.origin})")
 
-    def batches(self, columns: list[str], batch_size: int = DEFAULT_BATCH,
-                use_threads: bool = True) -> Iterator[pa.RecordBatch]:
+    def batches(self, columns: list[str],
+                batch_size: int = DEFAULT_BATCH) -> Iterator[pa.RecordBatch]:
         """The table's record batches, ``columns`` only, streamed (bounded read-ahead)."""
         src = self._source
         try:
@@ -77,7 +78,7 @@ class TableInput:
                 yield from map(without_views, _mapped_batches(self.mapped, columns, batch_size))
             elif isinstance(src, ds.Dataset):
                 yield from map(without_views, src.to_batches(
-                    columns=columns, batch_size=batch_size, use_threads=use_threads,
+                    columns=columns, batch_size=batch_size, use_threads=True,
                     batch_readahead=2, fragment_readahead=1,
                     fragment_scan_options=_scan_options(src)))
             elif isinstance(src, pa.Table):
@@ -362,9 +363,6 @@ def _parquet_span(src: ds.FileSystemDataset, column: str):
 
 
 def _scalar_days(t: pa.DataType, values: list):
-    from cogind.convert import column_to_int64
-    from cogind.model import Input
-
     return column_to_int64(pa.array(values, t), Input("span", "days"))
 
 

@@ -36,41 +36,6 @@ MONTH_TABLE = month_table()
 
 
 @njit(cache=True, nogil=True)
-def months_and_range(days, table, months):
-    """Fill ``months`` of every row (NULL for a null date); return (min, max, null count)."""
-    lo = np.iinfo(np.int64).max
-    hi = np.iinfo(np.int64).min
-    n_null = 0
-    first = TABLE_FIRST_DAY
-    size = table.shape[0]
-    for i in range(days.shape[0]):
-        d = days[i]
-        if d == NULL:
-            months[i] = NULL
-            n_null += 1
-            continue
-        k = d - first
-        m = table[k] if 0 <= k < size else month_of_day(d)
-        months[i] = m
-        if m < lo:
-            lo = m
-        if m > hi:
-            hi = m
-    return lo, hi, n_null
-
-
-@njit(cache=True, nogil=True)
-def group_index(slots, months, scope, month0, n_months, out):
-    """``out[i] = slot * n_months + month - month0`` for rows in scope with a month, else -1."""
-    for i in range(slots.shape[0]):
-        m = months[i]
-        if not scope[i] or m == NULL:
-            out[i] = -1
-        else:
-            out[i] = slots[i] * n_months + (m - month0)
-
-
-@njit(cache=True, nogil=True)
 def in_lookup(values, lut, low, out):
     """``out[i]`` = ``values[i]`` is a code whose entry ``lut[code - low]`` is true."""
     size = lut.shape[0]
