@@ -21,6 +21,7 @@ import pyarrow as pa
 from cogind.convert import (buffer_values, column_to_int64, condition_masks, condition_rule,
                             period_days, unsigned_codes, validity_bytes)
 from cogind.errors import DataError
+from cogind.fused import FusedPlan
 from cogind.kernels import NULL
 from cogind.kernels.groups import MONTH_TABLE, month_of_day
 from cogind.kernels.scope import (assign_groups, rule_condition, rule_masks,
@@ -93,8 +94,10 @@ class Accumulator:
     """States of one table's pass: per state, an int64 array (slots, months, width + extra)."""
 
     def __init__(self, tplan: TablePlan, slots: dict[str, int] | None = None,
-                 lock=None, months: tuple[int, int] | None = None) -> None:
+                 lock=None, months: tuple[int, int] | None = None,
+                 fused: FusedPlan | None = None) -> None:
         self.plan = tplan
+        self.fused = fused  # one generated loop per batch instead of a loop per step
         self.slots = slots if slots is not None else {}
         self.lock = lock or contextlib.nullcontext()
         self.month0 = 0
@@ -169,18 +172,16 @@ class Accumulator:
             batch = self._known_by(batch, *self.plan.as_of)
         if batch.num_rows == 0:
             return
+        if self.fused is not None:
+            self.fused.update(self, batch)
+            return
         groups = self.plan.groups
         cache: dict = {}  # conversions of this batch, shared by periods and kernel inputs
         days = {c: period_days(batch.column(c), c, cache)
                 for c in dict.fromkeys(g.period for g in groups)}
         caisses = {c: self.slot_lookup(batch.column(c))
                    for c in dict.fromkeys(g.caisse for g in groups)}
-        spans = [d[3] for d in days.values() if d[3] is not None]
-        if spans:
-            self._ensure(len(self.slots) + 1, int(month_of_day(min(a for a, _ in spans))),
-                         int(month_of_day(max(b for _, b in spans))))
-        elif len(self.slots) + 1 > self.n_slots and self.n_months:
-            self._ensure(len(self.slots) + 1, self.month0, self.month0 + self.n_months - 1)
+        self.fit([d[3] for d in days.values()])
         assigned = {g: self._groups(batch, g, days[g.period], caisses[g.caisse]) for g in groups}
         for i, sp in enumerate(self.plan.states):
             group, engine_counts, undated = assigned[sp.group]
@@ -191,6 +192,16 @@ class Accumulator:
             sp.kernel.update(flat[:, :sp.kernel.width], group, *arrays)
             flat[:, sp.kernel.width:] += engine_counts
             self._add_undated(i, undated)
+
+    def fit(self, spans: list[tuple[int, int] | None]) -> None:
+        """Grow the states to the caisses seen so far and to the batch's (first, last) period
+        days (None: a period column with no date in the batch)."""
+        spans = [s for s in spans if s is not None]
+        if spans:
+            self._ensure(len(self.slots) + 1, int(month_of_day(min(a for a, _ in spans))),
+                         int(month_of_day(max(b for _, b in spans))))
+        elif len(self.slots) + 1 > self.n_slots and self.n_months:
+            self._ensure(len(self.slots) + 1, self.month0, self.month0 + self.n_months - 1)
 
     def _known_by(self, batch: pa.RecordBatch, column: str, last_day: int) -> pa.RecordBatch:
         """Rows available on ``last_day`` (a row with no availability date is not)."""
@@ -404,10 +415,11 @@ def accumulate(table: TableInput, tplan: TablePlan, batch_size: int = DEFAULT_BA
     stays flat (benchmarks/README.md). ``on_batch``: progress, told of each batch as read.
     """
     months = month_span(table, tplan)
+    fused = FusedPlan.of(tplan, table)
     batches = table.batches(tplan.columns, batch_size)
     if threads > 1:
-        return _accumulate_parallel(batches, tplan, threads, on_batch, months)
-    acc = Accumulator(tplan, months=months)
+        return _accumulate_parallel(batches, tplan, threads, on_batch, months, fused)
+    acc = Accumulator(tplan, months=months, fused=fused)
     for b in batches:
         acc.update(on_batch(b) or b if on_batch is not None else b)
     return acc
@@ -427,12 +439,13 @@ def month_span(table: TableInput, tplan: TablePlan) -> tuple[int, int] | None:
 
 
 def _accumulate_parallel(batches, tplan: TablePlan, threads: int, on_batch=None,
-                         months: tuple[int, int] | None = None) -> Accumulator:
+                         months: tuple[int, int] | None = None,
+                         fused: FusedPlan | None = None) -> Accumulator:
     """``batches`` shared out to ``threads`` accumulators, then merged."""
     queue = iter(batches)
     slots: dict[str, int] = {}
     lock = threading.Lock()
-    accs = [Accumulator(tplan, slots, lock, months) for _ in range(threads)]
+    accs = [Accumulator(tplan, slots, lock, months, fused) for _ in range(threads)]
 
     def work(acc: Accumulator) -> None:
         while True:

@@ -123,11 +123,14 @@ class Delay(Measure):
         hours = self.unit == "heures"
         kind = "microseconds" if hours else "days"
         late = self.missing_end == "hors_delai"
-        update = {(False, False): delay.update_days, (False, True): delay.update_days_open_late,
-                  (True, False): delay.update_hours, (True, True): delay.update_hours_open_late}
+        update, step = {(False, False): (delay.update_days, delay.step_days),
+                        (False, True): (delay.update_days_open_late, delay.step_days_open_late),
+                        (True, False): (delay.update_hours, delay.step_hours),
+                        (True, True): (delay.update_hours_open_late,
+                                       delay.step_hours_open_late)}[(hours, late)]
         return Kernel(f"delai_{self.unit}{'_ouverts_hors_delai' if late else ''}",
                       (Input(self.start, kind), Input(self.end, kind)),
-                      delay.width(self.histogram_top), update[(hours, late)], delay.REASONS)
+                      delay.width(self.histogram_top), update, delay.REASONS, step=step)
 
     @property
     def histogram_top(self) -> int:
@@ -241,7 +244,8 @@ class Proportion(Measure):
     def kernel(self) -> Kernel:
         c = self.numerator
         return Kernel("proportion", (Input(c.column, "flag", c.values),), 3,
-                      counts.update_proportion, counts.PROPORTION_REASONS)
+                      counts.update_proportion, counts.PROPORTION_REASONS,
+                      step=counts.step_proportion)
 
     def finalise(self, rows):
         n = rows[:, 0]
@@ -273,7 +277,7 @@ class Count(Measure):
     statistic: str = "nombre"
 
     def kernel(self) -> Kernel:
-        return Kernel("nombre", (), 1, counts.update_count)
+        return Kernel("nombre", (), 1, counts.update_count, step=counts.step_count)
 
     def finalise(self, rows):
         n = rows[:, 0]
@@ -296,7 +300,8 @@ class Sum(Measure):
     statistic: str = "somme"
 
     def kernel(self) -> Kernel:
-        return Kernel("somme", (Input(self.column, "cents"),), 4, sums.update_sum, sums.SUM_REASONS)
+        return Kernel("somme", (Input(self.column, "cents"),), 4, sums.update_sum,
+                      sums.SUM_REASONS, step=sums.step_sum)
 
     def finalise(self, rows):
         n = rows[:, 0]
@@ -356,7 +361,7 @@ class RatioOfSums(Measure):
 
     def kernel(self) -> Kernel:
         return Kernel("ratio", (Input(self.numerator, "cents"), Input(self.denominator, "cents")),
-                      6, sums.update_ratio, sums.RATIO_REASONS)
+                      6, sums.update_ratio, sums.RATIO_REASONS, step=sums.step_ratio)
 
     def finalise(self, rows):
         n = rows[:, 0]

@@ -84,6 +84,13 @@ class Kernel:
     (a date column without nulls, read in place) — write kernels that accept either. The last ``len(reasons)`` slots of a group's
     state count the rows excluded for each reason. ``merge`` must be associative and
     commutative with zeros as identity; the default adds states.
+
+    ``step(state, g, *values)``, optional, is the same update for one row: a numba function
+    defined at the top level of a module, given the row's group ``g`` (always ≥ 0) and one
+    int64 value per input (nulls as ``NULL``). When every kernel of a table has one, large
+    tables are read in one generated loop that converts, scopes, groups and steps every state
+    row by row (:mod:`cogind.fused`), with no intermediate array; ``update`` must then be
+    ``step`` in a loop over the rows in scope (the engine uses either).
     """
 
     name: str
@@ -92,6 +99,7 @@ class Kernel:
     update: Callable
     reasons: tuple[str, ...] = ()
     merge: Callable | None = None
+    step: Callable | None = None
 
     def merged(self, a, b):
         return a + b if self.merge is None else self.merge(a, b)

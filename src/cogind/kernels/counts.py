@@ -10,22 +10,28 @@ PROPORTION_REASONS = ("valeur_manquante",)
 
 
 @njit(cache=True, nogil=True)
+def step_proportion(state, g, flag):
+    if flag == NULL:
+        state[g, 2] += 1
+    else:
+        state[g, 0] += 1
+        state[g, 1] += flag
+
+
+@njit(cache=True, nogil=True)
 def update_proportion(state, group, flag):
     for i in range(group.shape[0]):
-        g = group[i]
-        if g < 0:
-            continue
-        f = flag[i]
-        if f == NULL:
-            state[g, 2] += 1
-        else:
-            state[g, 0] += 1
-            state[g, 1] += f
+        if group[i] >= 0:
+            step_proportion(state, group[i], flag[i])
+
+
+@njit(cache=True, nogil=True)
+def step_count(state, g):
+    state[g, 0] += 1
 
 
 @njit(cache=True, nogil=True)
 def update_count(state, group):
     for i in range(group.shape[0]):
-        g = group[i]
-        if g >= 0:
-            state[g, 0] += 1
+        if group[i] >= 0:
+            step_count(state, group[i])

@@ -5,6 +5,7 @@ fin_manquante, fin_avant_debut]. ``n`` counts delays kept (open ones included wh
 late), ``sum`` and ``sum of squares`` the finite delays, ``open`` rows with no end event. Exact
 means, variances and quantiles follow.
 """
+import numpy as np
 from numba import njit
 
 from cogind.kernels import NULL
@@ -14,56 +15,79 @@ REASONS = ("debut_manquant", "fin_manquante", "fin_avant_debut")
 
 
 @njit(cache=True, nogil=True)
-def _delay(state, group, start, end, divisor, open_is_late):
+def _step(state, g, s, e, divisor, open_is_late):
+    """Add one row's delay (start ``s``, end ``e``, NULL when missing) to group ``g``."""
     width = state.shape[1]
     overflow = width - len(REASONS) - 1
     top = overflow - HEAD
-    for i in range(group.shape[0]):
-        g = group[i]
-        if g < 0:
-            continue
-        s = start[i]
-        e = end[i]
-        if s == NULL:
-            state[g, width - 3] += 1
-        elif e == NULL:
-            if open_is_late:
-                state[g, 0] += 1
-                state[g, 3] += 1
-                state[g, overflow] += 1
-            else:
-                state[g, width - 2] += 1
-        elif e < s:
-            state[g, width - 1] += 1
-        else:
-            d = (e - s + divisor - 1) // divisor  # ceiling: 48 h 00 min 01 s is 49 h
+    if s == NULL:
+        state[g, width - 3] += 1
+    elif e == NULL:
+        if open_is_late:
             state[g, 0] += 1
-            state[g, 1] += d
-            state[g, 2] += d * d
-            state[g, HEAD + (d if d < top else top)] += 1
-
-
-@njit(cache=True, nogil=True)
-def update_days(state, group, start, end):
-    _delay(state, group, start, end, 1, False)
-
-
-@njit(cache=True, nogil=True)
-def update_days_open_late(state, group, start, end):
-    _delay(state, group, start, end, 1, True)
+            state[g, 3] += 1
+            state[g, overflow] += 1
+        else:
+            state[g, width - 2] += 1
+    elif e < s:
+        state[g, width - 1] += 1
+    else:
+        d = (np.int64(e) - s + divisor - 1) // divisor  # ceiling: 48 h 00 min 01 s is 49 h
+        state[g, 0] += 1
+        state[g, 1] += d
+        state[g, 2] += d * d
+        state[g, HEAD + (d if d < top else top)] += 1
 
 
 HOUR = 3_600_000_000  # hours are measured on microsecond timestamps: 48 h 0.5 s is 49 h
 
 
 @njit(cache=True, nogil=True)
+def step_days(state, g, start, end):
+    _step(state, g, start, end, 1, False)
+
+
+@njit(cache=True, nogil=True)
+def step_days_open_late(state, g, start, end):
+    _step(state, g, start, end, 1, True)
+
+
+@njit(cache=True, nogil=True)
+def step_hours(state, g, start, end):
+    _step(state, g, start, end, HOUR, False)
+
+
+@njit(cache=True, nogil=True)
+def step_hours_open_late(state, g, start, end):
+    _step(state, g, start, end, HOUR, True)
+
+
+@njit(cache=True, nogil=True)
+def update_days(state, group, start, end):
+    for i in range(group.shape[0]):
+        if group[i] >= 0:
+            step_days(state, group[i], start[i], end[i])
+
+
+@njit(cache=True, nogil=True)
+def update_days_open_late(state, group, start, end):
+    for i in range(group.shape[0]):
+        if group[i] >= 0:
+            step_days_open_late(state, group[i], start[i], end[i])
+
+
+@njit(cache=True, nogil=True)
 def update_hours(state, group, start, end):
-    _delay(state, group, start, end, HOUR, False)
+    for i in range(group.shape[0]):
+        if group[i] >= 0:
+            step_hours(state, group[i], start[i], end[i])
 
 
 @njit(cache=True, nogil=True)
 def update_hours_open_late(state, group, start, end):
-    _delay(state, group, start, end, HOUR, True)
+    for i in range(group.shape[0]):
+        if group[i] >= 0:
+            step_hours_open_late(state, group[i], start[i], end[i])
 
 
 def width(max_delay: int) -> int:

@@ -12,36 +12,39 @@ RATIO_REASONS = ("numerateur_manquant", "denominateur_manquant", "montant_negati
 
 
 @njit(cache=True, nogil=True)
+def step_sum(state, g, a):
+    if a == NULL:
+        state[g, 2] += 1
+    elif a < 0:
+        state[g, 3] += 1
+    else:
+        state[g, 0] += 1
+        state[g, 1] += a
+
+
+@njit(cache=True, nogil=True)
 def update_sum(state, group, amount):
     for i in range(group.shape[0]):
-        g = group[i]
-        if g < 0:
-            continue
-        a = amount[i]
-        if a == NULL:
-            state[g, 2] += 1
-        elif a < 0:
-            state[g, 3] += 1
-        else:
-            state[g, 0] += 1
-            state[g, 1] += a
+        if group[i] >= 0:
+            step_sum(state, group[i], amount[i])
+
+
+@njit(cache=True, nogil=True)
+def step_ratio(state, g, a, b):
+    if a == NULL:
+        state[g, 3] += 1
+    elif b == NULL:
+        state[g, 4] += 1
+    elif a < 0 or b < 0:
+        state[g, 5] += 1
+    else:
+        state[g, 0] += 1
+        state[g, 1] += a
+        state[g, 2] += b
 
 
 @njit(cache=True, nogil=True)
 def update_ratio(state, group, num, den):
     for i in range(group.shape[0]):
-        g = group[i]
-        if g < 0:
-            continue
-        a = num[i]
-        b = den[i]
-        if a == NULL:
-            state[g, 3] += 1
-        elif b == NULL:
-            state[g, 4] += 1
-        elif a < 0 or b < 0:
-            state[g, 5] += 1
-        else:
-            state[g, 0] += 1
-            state[g, 1] += a
-            state[g, 2] += b
+        if group[i] >= 0:
+            step_ratio(state, group[i], num[i], den[i])
