@@ -23,6 +23,7 @@ from cogind.convert import (buffer_values, column_to_int64, condition_masks, con
 from cogind.errors import DataError
 from cogind.fused import FusedPlan
 from cogind.kernels import NULL
+from cogind.kernels.grid import month_rows
 from cogind.kernels.groups import MONTH_TABLE, month_of_day
 from cogind.kernels.scope import (assign_groups, rule_condition, rule_masks,
                                   rule_wide_condition)
@@ -354,14 +355,12 @@ class MonthGrid:
         spans = np.array([self._span(p.first_month, p.last_month) for p in periods], np.int64)
         a, b = spans[:, 0], spans[:, 1]
         out = np.zeros((len(periods), n_slots + 1, width), np.int64)
-        if np.all(b - a <= 1):  # calendar months: the states themselves
-            has = np.flatnonzero(b > a)
-            by_month = np.ascontiguousarray(self.states.transpose(1, 0, 2))
-            out[has, :n_slots] = by_month[a[has]]
-        else:
-            cum = np.zeros((n_slots, n_months + 1, width), np.int64)
-            np.cumsum(self.states, axis=1, out=cum[:, 1:])
-            out[:, :n_slots] = (cum[:, b] - cum[:, a]).transpose(1, 0, 2)
+        if np.all(b - a <= 1):  # calendar months: the states themselves, read once
+            month_rows(self.states, np.where(b > a, a, -1), out)
+            return out.reshape(-1, width)
+        cum = np.zeros((n_slots, n_months + 1, width), np.int64)
+        np.cumsum(self.states, axis=1, out=cum[:, 1:])
+        out[:, :n_slots] = (cum[:, b] - cum[:, a]).transpose(1, 0, 2)
         out[:, n_slots] = out[:, :n_slots].sum(axis=1)
         return out.reshape(-1, width)
 
@@ -459,8 +458,9 @@ def _accumulate_parallel(batches, tplan: TablePlan, threads: int, on_batch=None,
 
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(work, accs))
-    total = accs[0]
-    for other in accs[1:]:
+    used = [a for a in accs if a.rows_read] or accs[:1]  # a thread that got no batch: nothing
+    total = used[0]                                    # to merge (states can be 50 MB each)
+    for other in used[1:]:
         total.merge(other)
     return total
 
