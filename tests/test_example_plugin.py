@@ -127,7 +127,10 @@ def test_list_and_describe_use_its_indicators():
 
 
 @needs_example
-def test_compute_gives_the_reference_figures(tmp_path):
+@pytest.mark.parametrize("fused", ["never", "always"])
+def test_compute_gives_the_reference_figures(tmp_path, monkeypatch, fused):
+    """Both passes: the separate loops, and the generated loop calling the plugin's step."""
+    monkeypatch.setenv("COGIND_FUSED", fused)
     table = ij_sample()
     pq.write_table(table, tmp_path / "ij.parquet")
     out = tmp_path / "resultats.parquet"

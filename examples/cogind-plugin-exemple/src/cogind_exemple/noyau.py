@@ -22,23 +22,24 @@ WIDTH = 3 + len(REASONS)
 
 
 @njit(cache=True, nogil=True)
+def step(state, g, debut, reception, paiement):
+    """Add one row in scope to its group ``g``; never raises on data."""
+    if debut == NULL or reception == NULL or paiement == NULL:
+        state[g, WIDTH - 2] += 1
+    elif reception < debut or paiement < reception:  # certificate before the leave, or payment
+        state[g, WIDTH - 1] += 1                     # before the certificate
+    else:
+        state[g, N] += 1
+        state[g, CAISSE] += paiement - reception
+        state[g, TOTAL] += paiement - debut
+
+
+@njit(cache=True, nogil=True)
 def update(state, group, debut, reception, paiement):
-    """Add each row in scope (``group[i] >= 0``) to its group; never raises on data."""
+    """Every row in scope (``group[i] >= 0``) added to its group: ``step`` in a loop."""
     for i in range(group.shape[0]):
-        g = group[i]
-        if g < 0:
-            continue
-        a = debut[i]
-        r = reception[i]
-        p = paiement[i]
-        if a == NULL or r == NULL or p == NULL:
-            state[g, WIDTH - 2] += 1
-        elif r < a or p < r:  # certificate before the leave, or payment before the certificate
-            state[g, WIDTH - 1] += 1
-        else:
-            state[g, N] += 1
-            state[g, CAISSE] += p - r
-            state[g, TOTAL] += p - a
+        if group[i] >= 0:
+            step(state, group[i], debut[i], reception[i], paiement[i])
 
 
 def finalise(rows: np.ndarray):
@@ -54,7 +55,7 @@ KERNEL = Kernel(
     name="cpam75_part_delai_caisse",
     inputs=(Input("ARR_DEB_DTD", "days"), Input("ATT_REC_DTD", "days"),
             Input("IJ_PAI_DTD", "days")),
-    width=WIDTH, update=update, reasons=REASONS)
+    width=WIDTH, update=update, reasons=REASONS, step=step)
 
 MEASURE = KernelMeasure(
     KERNEL, finalise,
