@@ -1,13 +1,14 @@
 """One row at a time: the readers and the placement a fused table loop calls for each row.
 
-A reader turns element ``i`` of a raw Arrow buffer with nulls into the int64 a kernel step reads (nulls as
-:data:`NULL`) or into scope verdict bits; :data:`PLACE` turns a row's verdict, caisse slot and
-period day into its group, counting the rows the engine excludes. The whole-array loops of
-:mod:`cogind.kernels.groups` and :mod:`cogind.kernels.scope` are these functions in a loop, and
-:mod:`cogind.fused` calls them all in one loop per table. A column with no null in a batch is
-read without its bitmap (the loop is generated for it): reading the bit halved the speed of
-the claims loop. Whole-array loops are given a bitmap of ones instead: a test of its presence
-inside a row loop costs more than the bit itself.
+A reader turns element ``i`` of a raw Arrow buffer with nulls into the int64 a kernel step
+reads (nulls as :data:`NULL`) or into scope verdict bits; :data:`PLACE` turns a row's verdict,
+caisse slot and period day into its group, counting the rows the engine excludes.
+:mod:`cogind.fused` calls them all in one loop per table; the whole-array loops of
+:mod:`cogind.kernels.scope` (the separate path, for small tables and kernels without a
+``step``) share their scope readers. A column with no null in a batch is read without its
+bitmap (the loop is generated for it): reading the bit halved the speed of the claims loop.
+Whole-array loops are given a bitmap of ones instead: a test of its presence inside a row
+loop costs more than the bit itself.
 """
 import numpy as np
 from numba import njit

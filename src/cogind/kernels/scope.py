@@ -8,15 +8,9 @@ import numpy as np
 from numba import njit
 
 from cogind.kernels import NULL
-from cogind.kernels.groups import TABLE_FIRST_DAY, month_of_day
-
-RULED_OUT, UNDECIDED = 1, 2
-UNKNOWN_SCOPE, NO_CAISSE = 0, 1  # engine counts, as cogind.engine.ENGINE_REASONS
-
-
-@njit(cache=True, nogil=True)
-def _valid(validity, j):
-    return (validity[j >> 3] >> (j & 7)) & 1
+from cogind.kernels.groups import TABLE_FIRST_DAY
+from cogind.kernels.rows import (RULED_OUT, UNDECIDED, bit, place_rare, rule_narrow,
+                                 rule_wide_code)
 
 
 @njit(cache=True, nogil=True)
@@ -30,24 +24,18 @@ def rule_condition(codes, validity, offset, ruled_out, verdict):
             verdict[i] |= ruled_out[codes[i]]
     else:
         for i in range(codes.shape[0]):
-            j = offset + i
-            valid = (validity[j >> 3] >> (j & 7)) & 1
-            verdict[i] |= (ruled_out[codes[i]] & valid) | ((1 - valid) << 1)
+            verdict[i] |= rule_narrow(codes, validity, offset, ruled_out, i)
 
 
 @njit(cache=True, nogil=True)
 def rule_wide_condition(codes, validity, offset, ruled_out, low, outside, verdict):
     """:func:`rule_condition` for wider codes: ``ruled_out[code - low]`` within the table,
     ``outside`` (1: ruled out) beyond it."""
-    top = ruled_out.shape[0] - 1
     check = validity.shape[0] > 0
     for i in range(codes.shape[0]):
-        k = np.int64(codes[i]) - low
-        kc = min(max(k, 0), top)
-        r = ruled_out[kc] if k == kc else outside
+        r = rule_wide_code(codes[i], ruled_out, low, outside)
         if check:
-            j = offset + i
-            valid = (validity[j >> 3] >> (j & 7)) & 1
+            valid = bit(validity, offset + i)
             r = (r & valid) | ((1 - valid) << 1)
         verdict[i] |= r
 
@@ -99,17 +87,8 @@ def assign_groups(verdict, caisse, caisse_validity, caisse_offset, slot_of, days
         group[i] = cell * ok + ok - 1  # cell, or -1: no branch on the row's scope
         if (ok | (v & RULED_OUT)) != 0:  # one test, taken by every common row
             continue
-        if not dated:  # in scope or undecided, no period date
-            undated[s] += 1
-            continue
-        if k != kc:  # before 1900 or after 2199: the calendar, not the table
-            cell = s * n_months + (month_of_day(d) - month0)
-        if v & UNDECIDED:
-            engine[cell, UNKNOWN_SCOPE] += 1
-        elif s == 0 and keep == 0:
-            engine[cell, NO_CAISSE] += 1
-        else:
-            group[i] = cell
+        group[i] = place_rare(v, s, d if dated else NULL, k == kc, cell, month0, n_months,
+                              keep == 1, engine, undated)
 
 
 @njit(cache=True, nogil=True)
