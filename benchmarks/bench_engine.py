@@ -25,8 +25,12 @@ def registry():
     return cogind.build_registry()
 
 
+@pytest.mark.parametrize("loop", ["always", "never"], ids=["generated_loop", "separate_loops"])
 @pytest.mark.parametrize("threads", [1, 2])
-def test_fused_ij_pass_in_memory(benchmark, ij, registry, threads):
+def test_fused_ij_pass_in_memory(benchmark, ij, registry, threads, loop, monkeypatch):
+    """One pass of the IJ indicators: the loop generated for the plan (cogind.fused) against
+    the separate loops (COGIND_FUSED=never)."""
+    monkeypatch.setenv("COGIND_FUSED", loop)
     cogind.compute({"ij": ij.slice(0, 1000)}, cog=None, indicators=IJ_INDICATORS,
                    registry=registry)  # compile outside the timing
     result = benchmark.pedantic(
