@@ -81,6 +81,20 @@ def test_dask_equals_local(cluster, data, registry, kind):
     assert {t: v["lignes"] for t, v in bar.tables.items()} == rows_read(dask)
 
 
+def test_dask_equals_local_with_the_generated_loop(data, registry, monkeypatch):
+    """Workers that read their row groups with the generated table loop (forced: the test's
+    row groups are below its 1 M-row threshold) ship states, not the loop, and give the local
+    engine's results."""
+    monkeypatch.setenv("COGIND_FUSED", "always")
+    src = _source(data, "dossier")
+    local = cogind.compute(src, cog=None, registry=registry)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0", env={"COGIND_FUSED": "always"}) as c:
+        dask = cogind.compute(src, cog=None, registry=registry, engine="dask",
+                              scheduler=c.scheduler_address)
+    same(local, dask)
+
+
 def test_partitions_are_paths_or_scattered_slices(cluster, data, registry):
     tplan = plan(i for i in registry.indicators.values() if i.table == "ij")["ij"]
     files = open_inputs(data / "single", registry.tables, ["ij"])["ij"]

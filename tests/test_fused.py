@@ -208,3 +208,54 @@ def test_generated_loop_is_written_once_under_its_hash(tmp_path, monkeypatch):
     assert fused._load(text) is fused._load(text)
     files = list((tmp_path / "fused").glob("cogind_fused_*.py"))
     assert len(files) == 1 and files[0].read_text() == text
+
+
+def _registry_with(kernel):
+    import cogind
+    from cogind import hookimpl
+    from cogind.families import KernelMeasure
+
+    class Plugin:
+        __name__ = "noyau_casse"
+
+        @hookimpl
+        def cogind_register_indicators(self, registry):
+            registry.add_indicator(Indicator(
+                code="CASSE", libelle="Cassé", definition="Un noyau qui ne compile pas.",
+                table="ij", measure=KernelMeasure(kernel, lambda r: (r[:, 0] * 1.0,) + (r[:, 0],) * 3),
+                unit="n", direction="hausse", period_column="IJ_PAI_DTD"))
+
+    return cogind.build_registry(extra=[Plugin()])
+
+
+@pytest.mark.parametrize("how", ["always", "never"])
+def test_a_kernel_that_does_not_compile_is_a_one_line_plugin_error(how, monkeypatch):
+    import cogind
+    from broken_kernels import step_bad, update_bad
+    from cogind.errors import PluginError
+    from cogind.model import Input, Kernel
+    from conftest import tiny_ij
+
+    kernel = Kernel("casse", (Input("IJ_PAI_DTD", "days"),), 1, update_bad, step=step_bad)
+    registry = _registry_with(kernel)
+    monkeypatch.setenv("COGIND_FUSED", how)
+    with pytest.raises(PluginError) as err:
+        cogind.compute({"ij": tiny_ij()}, cog=None, indicators=["CASSE"], registry=registry)
+    message = str(err.value)
+    assert "\n" not in message and "table 'ij'" in message and "casse" in message
+    assert "Unknown attribute 'nope'" in message
+
+
+def test_a_step_the_loop_cannot_import_is_refused_at_registration():
+    from numba import njit
+
+    from cogind.errors import PluginError
+    from cogind.kernels import counts
+    from cogind.model import Kernel
+
+    @njit
+    def local_step(state, g):
+        state[g, 0] += 1
+
+    with pytest.raises(PluginError, match="step must be a numba function"):
+        _registry_with(Kernel("local", (), 1, counts.update_count, step=local_step))

@@ -1,4 +1,5 @@
-"""Registration-time checks of a kernel: its state must merge the way the engine merges states.
+"""Registration-time checks of a kernel: its state must merge the way the engine merges states,
+and its per-row ``step``, when it has one, must be importable by the generated table loop.
 
 The engine combines threads, months (quarters, years) and caisses (the national level) with
 ``Kernel.merge`` (addition by default), so a custom merge must have the zero state as identity
@@ -10,6 +11,7 @@ from typing import Callable
 
 import numpy as np
 
+from cogind.fused import step_path
 from cogind.model import Kernel
 
 SHAPE = (2, 3)
@@ -17,8 +19,12 @@ SHAPE = (2, 3)
 
 
 def check_kernel(kernel: Kernel) -> None:
-    """Raise ValueError unless ``kernel.merge`` has the zero state as identity, is associative
-    and commutative."""
+    """Raise ValueError unless ``kernel.step`` (when declared) can be imported by a generated
+    loop, and ``kernel.merge`` has the zero state as identity, is associative and
+    commutative."""
+    if kernel.step is not None and step_path(kernel.step) is None:
+        raise ValueError(f"kernel '{kernel.name}': step must be a numba function (@njit) "
+                         "defined at the top level of an importable module")
     if kernel.merge is None:
         return
     rng = np.random.default_rng(20240101)

@@ -276,8 +276,9 @@ def _worker_name() -> str:
 
 
 def pack(acc: Accumulator) -> dict:
-    """An accumulator's state without its plan (the receiver has it) nor its lock."""
-    return {k: v for k, v in vars(acc).items() if k not in ("plan", "lock")}
+    """An accumulator's state without its plan (the receiver has it), its lock, nor its
+    generated loop (compiled where it runs; the receiver only merges)."""
+    return {k: v for k, v in vars(acc).items() if k not in ("plan", "lock", "fused")}
 
 
 def unpack(tplan: TablePlan, state: dict) -> Accumulator:

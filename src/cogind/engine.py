@@ -20,10 +20,11 @@ from typing import Iterable
 
 import numpy as np
 import pyarrow as pa
+from numba.core.errors import NumbaError
 
 from cogind.convert import (buffer_values, column_to_int64, condition_masks, condition_rule,
                             period_days, unsigned_codes, validity_bytes)
-from cogind.errors import DataError
+from cogind.errors import DataError, PluginError, compile_reason
 from cogind.fused import FusedPlan
 from cogind.kernels import NULL
 from cogind.kernels.grid import month_rows
@@ -193,7 +194,11 @@ class Accumulator:
             flat = st.reshape(-1, st.shape[2])
             arrays = [column_to_int64(batch.column(inp.column), inp, cache)
                       for inp in sp.kernel.inputs]
-            sp.kernel.update(flat[:, :sp.kernel.width], group, *arrays)
+            try:
+                sp.kernel.update(flat[:, :sp.kernel.width], group, *arrays)
+            except NumbaError as exc:  # a plugin's update that does not compile on its inputs
+                raise PluginError(f"table '{self.plan.table}': kernel '{sp.kernel.name}' does "
+                                  f"not compile on its inputs: {compile_reason(exc)}") from None
             flat[:, sp.kernel.width:] += engine_counts
             self._add_undated(i, undated)
 

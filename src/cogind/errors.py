@@ -36,3 +36,11 @@ class PluginError(CogindError):
 
 class ConfigError(CogindError):
     """A request names an unknown COG, indicator, period or option."""
+
+
+def compile_reason(exc: Exception) -> str:
+    """The one line of a numba compilation error that says what failed (its first lines name
+    the compiler's pipeline stage only; none holds row contents: numba sees types)."""
+    lines = [x.strip() for x in str(exc).splitlines() if x.strip()]
+    useful = [x for x in lines if not x.startswith(("Failed in ", "During: ", "File ", "^"))]
+    return (useful or lines or [type(exc).__name__])[0][:200]

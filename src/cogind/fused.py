@@ -30,9 +30,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from numba.core.errors import NumbaError
 
 from cogind.convert import (_PER_SECOND, _plain, buffer_values, column_to_int64,
                             condition_masks, condition_rule)
+from cogind.errors import PluginError, compile_reason
 from cogind.kernels.groups import MONTH_TABLE
 from cogind.kernels.rows import CELL, PLACE
 from cogind.kernels.scope import rule_masks
@@ -143,8 +145,13 @@ class FusedPlan:
         undated = [np.zeros(max(acc.n_slots, len(acc.slots) + 1), np.int64) for _ in self.groups]
         flats = [st.reshape(-1, st.shape[2]) for st in acc.states]
         views = [f[:, :sp.kernel.width] for f, sp in zip(flats, self.tplan.states)]
-        function(n, MONTH_TABLE, acc.month0, acc.n_months, tuple(a for _, a in found),
-                 tuple(views), tuple(engine), tuple(undated))
+        try:
+            function(n, MONTH_TABLE, acc.month0, acc.n_months, tuple(a for _, a in found),
+                     tuple(views), tuple(engine), tuple(undated))
+        except NumbaError as exc:  # a plugin's step that does not compile with its inputs
+            names = ", ".join(sp.kernel.name for sp in self.tplan.states)
+            raise PluginError(f"table '{self.tplan.table}': the kernels' steps ({names}) do "
+                              f"not compile: {compile_reason(exc)}") from None
         for i, sp in enumerate(self.tplan.states):
             gi = self.group_of_state[i]
             flats[i][:, sp.kernel.width:] += engine[gi]
