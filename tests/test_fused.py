@@ -145,6 +145,19 @@ def test_fused_loop_equals_separate_loops_without_nulls(data, wide):
     check(table, data.draw(st.sampled_from([7, 64])))
 
 
+@EXAMPLES
+@given(data=st.data())
+def test_a_pass_may_switch_to_the_fused_loop_after_some_rows(data):
+    """A stream of unknown size starts on the separate loops, then switches: same states."""
+    table = data.draw(tables(with_nulls=True, wide=False))
+    batch_size = data.draw(st.sampled_from([7, 64]))
+    tplan = plan(INDICATORS)["t"]
+    switching = fused_plan_of(tplan)
+    switching.after_rows = data.draw(st.integers(0, table.num_rows))
+    separate = run(tplan, table, batch_size, None)
+    assert canonical(run(tplan, table, batch_size, switching)) == canonical(separate)
+
+
 def test_rows_outside_the_month_table():
     """Period dates before 1900 are placed by the calendar, not the month table."""
     table = pa.table({
@@ -179,9 +192,11 @@ def test_auto_mode_fuses_large_tables_only(monkeypatch):
     tplan = plan([indicator("N", Count())])["t"]
     small = TableInput("t", "test", pa.schema([]), None, num_rows=10)
     large = TableInput("t", "test", pa.schema([]), None, num_rows=fused.FUSED_MIN_ROWS)
+    stream = TableInput("t", "test", pa.schema([]), None)  # size not known beforehand
     monkeypatch.setenv("COGIND_FUSED", "auto")
     assert fused.FusedPlan.of(tplan, small) is None
-    assert fused.FusedPlan.of(tplan, large) is not None
+    assert fused.FusedPlan.of(tplan, large).after_rows == 0
+    assert fused.FusedPlan.of(tplan, stream).after_rows == fused.FUSED_MIN_ROWS
     monkeypatch.setenv("COGIND_FUSED", "never")
     assert fused.FusedPlan.of(tplan, large) is None
 

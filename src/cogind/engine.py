@@ -171,13 +171,14 @@ class Accumulator:
     def update(self, batch: pa.RecordBatch) -> None:
         """Update every state from one batch: the window, then each group's rows, then the
         kernels (every state sharing a scope reads the same group of each row)."""
+        before = self.rows_read
         self.rows_read += batch.num_rows
         self._grids.clear()
         if self.plan.as_of is not None:
             batch = self._known_by(batch, *self.plan.as_of)
         if batch.num_rows == 0:
             return
-        if self.fused is not None:
+        if self.fused is not None and before >= self.fused.after_rows:
             self.fused.update(self, batch)
             return
         groups = self.plan.groups

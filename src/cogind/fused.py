@@ -12,7 +12,9 @@ and per kind of column (8/16-bit codes, dates, timestamps, amounts), later runs 
 A plan is fused when every kernel declares a ``step`` (built-in and plugin kernels alike) and
 the table is large enough for the first compilation (about 2 s) to pay off:
 :data:`FUSED_MIN_ROWS` rows, or always / never with the environment variable ``COGIND_FUSED``
-(``auto``, ``always``, ``never``). Both paths give the same states (tests/test_fused.py).
+(``auto``, ``always``, ``never``). A table whose size is not known beforehand (a stream, CSV)
+starts on the separate loops and switches once it has given that many rows: both paths give
+the same states (tests/test_fused.py), so a pass may mix them.
 """
 from __future__ import annotations
 
@@ -110,6 +112,7 @@ class FusedPlan:
                 source(("value", g.period, "days", ())), g.national_without_caisse, states))
         self.periods = list(dict.fromkeys(g.period for g in groups))
         self.caisses = list(dict.fromkeys(g.caisse for g in groups))
+        self.after_rows = 0  # rows an accumulator reads with the separate loops first
         self._functions: dict[tuple[str, ...], object] = {}
         self._lock = threading.Lock()
 
@@ -124,11 +127,14 @@ class FusedPlan:
                  for sp in tplan.states]
         if any(s is None for s in steps):
             return None
+        fused = cls(tplan, steps)
         if m == "auto":
             rows = None if table is None else _known_rows(table)
-            if rows is None or rows < FUSED_MIN_ROWS:
+            if rows is not None and rows < FUSED_MIN_ROWS:
                 return None
-        return cls(tplan, steps)
+            if rows is None:  # a stream or CSV: the separate loops until it proves large
+                fused.after_rows = FUSED_MIN_ROWS
+        return fused
 
     # ------------------------------------------------------------------ one batch
     def update(self, acc, batch: pa.RecordBatch) -> None:
