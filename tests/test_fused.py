@@ -41,7 +41,8 @@ INDICATORS = [
               scope=(Condition("CAN", ("MEL", "TEL")),)),
     indicator("PART", Proportion(Condition("CAN", ("TEL",))), period="DATE_J64",
               scope=(Condition("GRAND", (70000, 70002), negate=True),)),
-    indicator("RATIO", RatioOfSums("DEP", "BSE"), scope=(Condition("OUI", (True,)),), national=True),
+    indicator("RATIO", RatioOfSums("DEP", "BSE"), scope=(Condition("OUI", (True,)),),
+              national=True),
     indicator("SOMME", Sum("DEP_INT"), period="DATE_DEB"),
     indicator("TOP", Proportion(Condition("TOP", (1,))), period="DATE_DEB"),
     indicator("NOMBRE", Count(), period="HEURE_DEB", scope=where(NAT=3)),
@@ -237,8 +238,8 @@ def _registry_with(kernel):
         def cogind_register_indicators(self, registry):
             registry.add_indicator(Indicator(
                 code="CASSE", libelle="Cassé", definition="Un noyau qui ne compile pas.",
-                table="ij", measure=KernelMeasure(kernel, lambda r: (r[:, 0] * 1.0,) + (r[:, 0],) * 3),
-                unit="n", direction="hausse", period_column="IJ_PAI_DTD"))
+                table="ij", unit="n", direction="hausse", period_column="IJ_PAI_DTD",
+                measure=KernelMeasure(kernel, lambda r: (r[:, 0] * 1.0,) + (r[:, 0],) * 3)))
 
     return cogind.build_registry(extra=[Plugin()])
 

@@ -7,7 +7,8 @@ Periods (month, quarter, year) and the national level are sums of the monthly st
 averages of caisse values. A batch is read either by the separate numba loops below (a
 conversion, a condition, a group, a kernel: each a loop over the batch) or, for tables of 1 M
 rows or more whose kernels all have a per-row ``step``, by one loop generated for the table's
-plan (:mod:`cogind.fused`); both give the same states. Caisse slot 0 counts rows with no caisse: the kernels never see them, except for indicators
+plan (:mod:`cogind.fused`); both give the same states. Caisse slot 0 counts rows with no
+caisse: the kernels never see them, except for indicators
 whose rows without a caisse are national measures (``caisse_missing="national"``).
 """
 from __future__ import annotations

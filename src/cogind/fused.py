@@ -184,10 +184,10 @@ class FusedPlan:
 
     def _source_text(self, kinds: tuple[str, ...]) -> str:
         head = ["import numpy as np", "from numba import njit",
-                "from cogind.kernels.rows import (NULL, RULED_OUT, TABLE_FIRST_DAY, cents, floor_div,",
-                "                                 place_rare, read_cents, read_flag, read_int,",
-                "                                 read_rescaled, read_slot, rule_narrow, rule_wide,",
-                "                                 rule_wide_code)"]
+                "from cogind.kernels.rows import (NULL, RULED_OUT, TABLE_FIRST_DAY, cents,",
+                "                                 floor_div, place_rare, read_cents, read_flag,",
+                "                                 read_int, read_rescaled, read_slot, rule_narrow,",
+                "                                 rule_wide, rule_wide_code)"]
         for k, (module, name) in enumerate(self.steps):
             head.append(f"from {module} import {name} as step_{k}")
         body = ["", "", "@njit(cache=True, nogil=True)",

@@ -48,7 +48,8 @@ def floor_div(x, div, inv):
 
 @njit(cache=True, nogil=True)
 def read_rescaled(values, validity, offset, mul, div, inv, i):
-    """⌊value × mul / div⌋ of a timestamp or date64 value (days, microseconds), NULL when null."""
+    """⌊value × mul / div⌋ of a timestamp or date64 value (days, microseconds); NULL when
+    null."""
     if not bit(validity, offset + i):
         return NULL
     return floor_div(np.int64(values[i]) * mul, div, inv)
