@@ -130,19 +130,12 @@ def check(table, batch_size):
     assert together.rows_read == separate.rows_read == table.num_rows
 
 
+@pytest.mark.parametrize("nulls", [True, False], ids=["nulls", "no_nulls"])
 @pytest.mark.parametrize("wide", [False, True], ids=["narrow", "wide"])
 @EXAMPLES
 @given(data=st.data())
-def test_fused_loop_equals_separate_loops_with_nulls(data, wide):
-    table = data.draw(tables(with_nulls=True, wide=wide))
-    check(table, data.draw(st.sampled_from([7, 64])))
-
-
-@pytest.mark.parametrize("wide", [False, True], ids=["narrow", "wide"])
-@EXAMPLES
-@given(data=st.data())
-def test_fused_loop_equals_separate_loops_without_nulls(data, wide):
-    table = data.draw(tables(with_nulls=False, wide=wide))
+def test_fused_loop_equals_separate_loops(data, wide, nulls):
+    table = data.draw(tables(with_nulls=nulls, wide=wide))
     check(table, data.draw(st.sampled_from([7, 64])))
 
 
