@@ -28,7 +28,7 @@ def registry():
 @pytest.mark.parametrize("loop", ["always", "never"], ids=["generated_loop", "separate_loops"])
 @pytest.mark.parametrize("threads", [1, 2])
 def test_fused_ij_pass_in_memory(benchmark, ij, registry, threads, loop, monkeypatch):
-    """One pass of the IJ indicators: the loop generated for the plan (cogind.fused) against
+    """One pass of the IJ indicators: the loop generated for the plan (cogind.engine.fused) against
     the separate loops (COGIND_FUSED=never)."""
     monkeypatch.setenv("COGIND_FUSED", loop)
     cogind.compute({"ij": ij.slice(0, 1000)}, cog=None, indicators=IJ_INDICATORS,

@@ -104,7 +104,7 @@ class SharePlugin:
     @staticmethod
     def _indicator():
         from cogind import Indicator, where
-        from cogind.families import Delay
+        from cogind.measures.families import Delay
 
         return Indicator(
             code="IJ_MAL_DELAI_30J_PART",

@@ -3,7 +3,7 @@
 One statement per (table, period column): indicators that share a table and a period are
 computed together with ``FILTER`` clauses, caisse × month and national months in one
 ``GROUPING SETS``. The exclusion rules are cogind's declarations (plugins/indicateurs_*.py and
-cogind.families), restated in SQL:
+cogind.measures.families), restated in SQL:
 
 - a row with no caisse, no period date or a null in a scope column is not counted anywhere
   (not even nationally);

@@ -1,7 +1,7 @@
 """A change in points of a rate versus a base year (« +4pts/2017 », COG 2018-2022).
 
 Not an entry point: a measure family used by the ``indicateurs_*`` modules, built on the same
-contract as :class:`cogind.families.Evolution` (finalised from the monthly grid). Its value is
+contract as :class:`cogind.measures.families.Evolution` (finalised from the monthly grid). Its value is
 ``rate(period) − rate(same months of the base year)`` in points, so a COG target « +1pt/2018 »
 is a :meth:`cogind.Target.change` of 1 whose base year is that of the measure.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cogind.families import Finalised, Measure
+from cogind import Finalised, Measure
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 recovery of fraudulent undue payments in points versus 2017, PUMA controls, third-party
 recourse (recours contre tiers)."""
 from cogind import Indicator, hookimpl, where
-from cogind.families import RatioOfSums
+from cogind import RatioOfSums
 from cogind_plugins.familles_points import EcartPoints
 from cogind_plugins.mesures import SOMME, TAUX, reported
 from cogind_plugins.seeds import S004, src

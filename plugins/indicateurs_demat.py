@@ -4,9 +4,9 @@ import numpy as np
 from numba import njit
 
 from cogind import Condition, Indicator, hookimpl, where
-from cogind.families import KernelMeasure, Proportion
+from cogind import KernelMeasure, Proportion
 from cogind.kernels import NULL
-from cogind.model import Input, Kernel
+from cogind import Input, Kernel
 from cogind_plugins.mesures import STOCK, TAUX, reported
 from cogind_plugins.seeds import S002, S004, src
 

@@ -1,6 +1,6 @@
 """Indicators of access to rights: C2S / CMUC-ACS instruction delays (``dossiers`` table)."""
 from cogind import Indicator, hookimpl, where
-from cogind.families import Delay
+from cogind import Delay
 from cogind_plugins.seeds import S000, S002, S004, src
 
 

@@ -1,7 +1,7 @@
 """Risk-management indicators: excess fees (dépassements) and savings versus trend."""
 from cogind import Indicator, hookimpl, where
-from cogind.families import Evolution, RatioOfSums
-from cogind.trend import SavingsVsTrend
+from cogind import Evolution, RatioOfSums
+from cogind import SavingsVsTrend
 from cogind_plugins.seeds import S001, S002, S004, src
 
 # IR_SPE_V specialties of physicians (not 0/99 unknown, not 36 dental surgeons)

@@ -1,7 +1,7 @@
 """Prevention, care pathways and risk-management results (COG 2018-2022 fiches 4 and 5; the GDR
 and prevention indicators the IGAS quotes for 2014-2017). All from reported ``mesures``."""
 from cogind import hookimpl
-from cogind.families import Sum
+from cogind import Sum
 from cogind_plugins.familles_points import EcartPoints
 from cogind_plugins.mesures import STOCK, TAUX, reported
 from cogind_plugins.seeds import S000, S001, S004, src

@@ -1,6 +1,6 @@
 """Indicators of daily-allowance (IJ) payment delays, from the ``ij`` table."""
 from cogind import Indicator, hookimpl, where
-from cogind.families import Delay
+from cogind import Delay
 from cogind_plugins.seeds import S000, S002, S004, src
 
 FIRST_NON_SUBROGATED = dict(SIN_1IJ_IND=1, IJ_SUB_TOP=0)

@@ -1,6 +1,6 @@
 """Controls, residual errors, undue payments and frauds (``controles`` table)."""
 from cogind import Condition, Indicator, hookimpl, where
-from cogind.families import Count, Evolution, Proportion, RatioOfSums, Sum
+from cogind import Count, Evolution, Proportion, RatioOfSums, Sum
 from cogind_plugins.seeds import S002, S004, src
 
 PERIOD = "CTL_DTD"

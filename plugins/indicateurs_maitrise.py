@@ -4,9 +4,9 @@ import numpy as np
 from numba import njit
 
 from cogind import Indicator, hookimpl, where
-from cogind.families import Evolution, KernelMeasure
+from cogind import Evolution, KernelMeasure
 from cogind.kernels import NULL
-from cogind.model import Input, Kernel
+from cogind import Input, Kernel
 from cogind_plugins.mesures import TAUX, reported
 from cogind_plugins.seeds import S002, src
 

@@ -2,7 +2,7 @@
 quotes for 2014-2017): online share of requests by nature (``demarches``), employer platforms,
 DMP, e-prescription, ameli accounts (``mesures``)."""
 from cogind import Condition, Indicator, hookimpl, where
-from cogind.families import Proportion
+from cogind import Proportion
 from cogind_plugins.mesures import STOCK, reported
 from cogind_plugins.seeds import S000, S004, src
 

@@ -1,7 +1,7 @@
 """Access to care and care supply (COG 2018-2022 fiches 1 to 3): renunciation, excess fees,
 territorial supply. Reported measures (``mesures``) except the share of acts at set fees."""
 from cogind import Condition, Indicator, hookimpl, where
-from cogind.families import Evolution, Proportion
+from cogind import Evolution, Proportion
 from cogind_plugins.indicateurs_gdr import MEDECINS, SECTEUR_2_ET_1DP
 from cogind_plugins.mesures import RATIO, SOMME, STOCK, TAUX, reported
 from cogind_plugins.seeds import S000, S004, src

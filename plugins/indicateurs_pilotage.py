@@ -1,7 +1,7 @@
 """Management of the branch: portals, HR, energy, purchasing, productivity, costs, real estate
 (reported measurements, ``mesures`` table)."""
 from cogind import hookimpl
-from cogind.families import Evolution, RatioOfSums, Sum
+from cogind import Evolution, RatioOfSums, Sum
 from cogind_plugins.mesures import RATIO, TAUX, reported
 from cogind_plugins.seeds import S002, S004, src
 

@@ -1,6 +1,6 @@
 """Indicators of claims reimbursement: FSE delay (``prestations`` table)."""
 from cogind import Indicator, hookimpl, where
-from cogind.families import Delay
+from cogind import Delay
 from cogind_plugins.seeds import S000, S004, src
 
 

@@ -1,6 +1,6 @@
 """Indicators of the relation with the insured: calls, e-mails, complaints (``contacts`` table)."""
 from cogind import Condition, Indicator, hookimpl, where
-from cogind.families import Delay, Proportion
+from cogind import Delay, Proportion
 from cogind_plugins.seeds import S000, S002, S004, src
 
 

@@ -2,7 +2,7 @@
 budget and staff figures the IGAS quotes for 2014-2017): yearly changes of productivity and
 management cost, premises, staff, UGECAM activity. All from reported ``mesures``."""
 from cogind import hookimpl
-from cogind.families import Evolution
+from cogind import Evolution
 from cogind_plugins.mesures import RATIO, SOMME, STOCK, TAUX, reported
 from cogind_plugins.seeds import S000, S004, src
 

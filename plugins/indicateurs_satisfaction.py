@@ -1,6 +1,6 @@
 """Satisfaction and repeat-contact rates from the survey responses (``enquetes`` table)."""
 from cogind import Condition, Indicator, hookimpl, where
-from cogind.families import Proportion
+from cogind import Proportion
 from cogind_plugins.seeds import S002, S004, src
 
 SATISFAIT = Proportion(Condition("ENQ_SAT_TOP", (1,)))

@@ -5,7 +5,7 @@ Each value is the standardised rate; the crude rate sits beside it in ``details`
 with the reference population named (``population_reference``).
 """
 from cogind import Indicator, hookimpl, where
-from cogind.standard import Standardised
+from cogind import Standardised
 from cogind_plugins.seeds import S001, src
 
 GENERALISTES = (1, 22, 23)  # IR_SPE_V: médecine générale, spécialistes en MG (DES, ordre)

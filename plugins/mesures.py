@@ -4,7 +4,7 @@ Not an entry point: a helper of the ``indicateurs_*`` modules. Each indicator re
 one documented ``MES_COD``; its definition says which, and what MES_NUM, MES_DEN or MES_VAL hold.
 """
 from cogind import Indicator, where
-from cogind.families import Evolution, Measure, RatioOfSums, Stock, Sum
+from cogind import Evolution, Measure, RatioOfSums, Stock, Sum
 
 TABLE = "mesures"
 PERIOD = "MES_MOI_DTD"

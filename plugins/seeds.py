@@ -1,5 +1,5 @@
 """Short names of the seed texts that indicator definitions cite (see shared/seeds/README.md)."""
-from cogind.model import Source
+from cogind import Source
 
 S000 = "000_b936defe8891518f.txt"  # IGAS, évaluation COG 2014-2017 : qualité de service, réseau
 S001 = "001_a0b09f3be5c54e30.txt"  # IGAS, évaluation COG 2014-2017 : gestion du risque

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from cogind.families import Delay
+from cogind.measures.families import Delay
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 ARROW = {"date": pa.date32(), "datetime": pa.timestamp("s"), "integer": pa.int64(),

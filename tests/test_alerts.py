@@ -4,10 +4,10 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from cogind.alerts import alerts_table, find_alerts, render_alerts
+from cogind.analyses.alerts import alerts_table, find_alerts, render_alerts
 from cogind.cli import cli
 from cogind.errors import ConfigError
-from cogind.results import RESULT_SCHEMA
+from cogind.engine.finalise import RESULT_SCHEMA
 
 DELAI = "IJ_MAL_DELAI_MOYEN"  # lower is better, target 26 j
 

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 import cogind
 from cogind.api import provenance
 from cogind.cli import cli
-from cogind.output import write_table
+from cogind.io.output import write_table
 
 D = dt.date
 CODES = ["DEPASSEMENT_TAUX", "FSE_DELAI_D9"]

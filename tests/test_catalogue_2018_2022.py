@@ -164,7 +164,7 @@ def test_point_targets_are_changes_in_points():
 
 
 def test_describe_says_what_each_indicator_is_computed_from():
-    from cogind.describe import indicator_text
+    from cogind.report.describe import indicator_text
     for code in EXPECTED:
         text = indicator_text(REGISTRY, code)
         ind = REGISTRY.indicator(code)

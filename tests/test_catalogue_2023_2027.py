@@ -15,7 +15,7 @@ import pyarrow as pa
 import pytest
 
 import cogind
-from cogind.families import Evolution
+from cogind.measures.families import Evolution
 from cogind.model import Target
 
 REGISTRY = cogind.build_registry()
@@ -350,7 +350,7 @@ def test_some_values_by_hand(results):
 
 
 def test_docs_page_lists_every_indicator(tmp_path):
-    from cogind.docgen import cog_markdown, write_docs
+    from cogind.report.docgen import cog_markdown, write_docs
 
     text = cog_markdown(REGISTRY, "2023-2027")
     for e in COG.indicators:

@@ -13,10 +13,10 @@ from click.testing import CliRunner
 
 import cogind
 from cogind.cli import cli, sample_path
-from cogind.composite import (base_service, composite_html, composite_table,
+from cogind.analyses.composite import (base_service, composite_html, composite_table,
                               drivers_table, previous_period)
 from cogind.errors import ConfigError
-from cogind.targets_derive import derive_cpg
+from cogind.analyses.targets import derive_cpg
 
 CODES = list(base_service("2023-2027"))
 

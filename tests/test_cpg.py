@@ -19,11 +19,11 @@ from click.testing import CliRunner
 
 import cogind
 from cogind.cli import cli, sample_path
-from cogind.cpg import (ABOVE, BELOW, CPG_COLUMNS, CPG_SCHEMA, MASKED, NOT_COMPUTED, apply_cpg,
+from cogind.analyses.cpg import (ABOVE, BELOW, CPG_COLUMNS, CPG_SCHEMA, MASKED, NOT_COMPUTED, apply_cpg,
                         judge, read_cpg)
 from cogind.errors import ConfigError, InputError, SchemaError
-from cogind.results import RESULT_SCHEMA
-from cogind.targets_derive import derive_cpg, derive_info
+from cogind.engine.finalise import RESULT_SCHEMA
+from cogind.analyses.targets import derive_cpg, derive_info
 
 ROOT = Path(__file__).parents[1]
 CODES = ["IJ_MAL_DELAI_MOYEN", "C2S_DELAI_D9", "APPELS_TAUX_ABOUTIS", "RECLAMATIONS_10J_TAUX",

@@ -14,11 +14,11 @@ distributed = pytest.importorskip(
 
 import cogind  # noqa: E402
 from cogind.cli import cli  # noqa: E402
-from cogind.dask import DaskPass, engine_pass, plan_spec, worker_plan  # noqa: E402
-from cogind.engine import accumulate, plan  # noqa: E402
+from cogind.engine.dask import DaskPass, engine_pass, plan_spec, worker_plan  # noqa: E402
+from cogind.engine.core import accumulate, plan  # noqa: E402
 from cogind.errors import ConfigError, PluginError  # noqa: E402
-from cogind.progress import Progress  # noqa: E402
-from cogind.readers import open_inputs  # noqa: E402
+from cogind.io.progress import Progress  # noqa: E402
+from cogind.io.readers import open_inputs  # noqa: E402
 from cogind.synth import generate  # noqa: E402
 
 from click.testing import CliRunner  # noqa: E402

@@ -4,7 +4,7 @@ import datetime as dt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cogind.readers import day_span, open_inputs
+from cogind.io.readers import day_span, open_inputs
 from cogind.plugins import build_registry
 
 REGISTRY = build_registry()

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 import cogind
 from cogind.cli import cli
-from cogind.diff import compare, read_results
-from cogind.output import write_table
+from cogind.analyses.diff import compare, read_results
+from cogind.io.output import write_table
 from conftest import tiny_contacts
 
 

@@ -66,7 +66,7 @@ def test_stock_takes_the_last_month_and_national_rows():
 
     import pyarrow as pa
     from cogind import Indicator, hookimpl, where
-    from cogind.families import Stock
+    from cogind.measures.families import Stock
 
     class P:
         __name__ = "stock_local"

@@ -3,7 +3,7 @@ import numpy as np
 import pyarrow as pa
 
 import cogind
-from cogind.engine import Accumulator, plan
+from cogind.engine.core import Accumulator, plan
 from conftest import tiny_ij
 
 
@@ -54,7 +54,7 @@ def test_a_custom_merge_combines_months_caisses_and_threads():
     from numba import njit
 
     from cogind import Indicator, Input, Kernel, hookimpl, where
-    from cogind.families import KernelMeasure
+    from cogind.measures.families import KernelMeasure
     from cogind.kernels import NULL
 
     @njit(cache=False)

@@ -18,10 +18,10 @@ from click.testing import CliRunner
 
 import cogind
 from cogind import Cog, CogIndicator, Condition, Indicator, Kernel, Target, hookimpl, where
-from cogind.checks import check_kernel
+from cogind.engine.checks import check_kernel
 from cogind.cli import cli
 from cogind.errors import PluginError
-from cogind.families import Count, KernelMeasure
+from cogind.measures.families import Count, KernelMeasure
 from cogind.kernels import counts
 from conftest import tiny_contacts, tiny_ij
 
@@ -220,7 +220,7 @@ class Declares:
 
 
 def _indicator(code="TIERS_APPELS", measure=None, scope=None):
-    from cogind.families import Proportion
+    from cogind.measures.families import Proportion
 
     return Indicator(code=code, libelle="Appels aboutis", definition="Exemple.", table="contacts",
                      measure=measure or Proportion(Condition("CNT_ABO_TOP", (1,))), unit="%",

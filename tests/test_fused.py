@@ -1,4 +1,4 @@
-"""The generated table loop (cogind.fused) gives the states of the separate loops, exactly.
+"""The generated table loop (cogind.engine.fused) gives the states of the separate loops, exactly.
 
 The separate loops are checked against plain Python in test_row_kernels.py and the engine
 tests; here every reader kind of the fused loop (8/16-bit and wider codes, codes decided by
@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cogind import fused
-from cogind.engine import Accumulator, plan
-from cogind.families import Count, Delay, Proportion, RatioOfSums, Sum
+from cogind.engine import fused
+from cogind.engine.core import Accumulator, plan
+from cogind.measures.families import Count, Delay, Proportion, RatioOfSums, Sum
 from cogind.model import Condition, Indicator, where
 
 EXAMPLES = settings(max_examples=25, deadline=None)
@@ -181,7 +181,7 @@ def test_a_kernel_without_step_keeps_the_separate_loops():
 
 
 def test_auto_mode_fuses_large_tables_only(monkeypatch):
-    from cogind.readers import TableInput
+    from cogind.io.readers import TableInput
 
     tplan = plan([indicator("N", Count())])["t"]
     small = TableInput("t", "test", pa.schema([]), None, num_rows=10)
@@ -222,7 +222,7 @@ def test_generated_loop_is_written_once_under_its_hash(tmp_path, monkeypatch):
 def _registry_with(kernel):
     import cogind
     from cogind import hookimpl
-    from cogind.families import KernelMeasure
+    from cogind.measures.families import KernelMeasure
 
     class Plugin:
         __name__ = "noyau_casse"

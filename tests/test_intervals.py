@@ -1,7 +1,7 @@
 """Confidence intervals and gaps in cases against textbook values and brute-force definitions.
 
 The independent formulas here are written from the textbooks (Wilson 1927; the order-statistic
-interval of Conover, Practical Nonparametric Statistics, §3.2), not from cogind.intervals.
+interval of Conover, Practical Nonparametric Statistics, §3.2), not from cogind.measures.intervals.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pytest
 
 import cogind
-from cogind import intervals
+from cogind.measures import intervals
 
 Z95 = 1.959963984540054
 

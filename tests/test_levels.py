@@ -4,7 +4,7 @@ import pytest
 
 import cogind
 from cogind.cli import sample_path
-from cogind.levels import region_of
+from cogind.engine.levels import region_of
 from cogind.errors import ConfigError
 
 

@@ -16,8 +16,8 @@ import pytest
 import cogind
 from cogind import Condition, Indicator, hookimpl, where
 from cogind.errors import ConfigError
-from cogind.families import Evolution, Proportion
-from cogind.periods import Period, periods_between
+from cogind.measures.families import Evolution, Proportion
+from cogind.measures.periods import Period, periods_between
 
 CAISSES = ("01C751", "02C131")
 FIRST, LAST = (2021, 1), (2024, 6)

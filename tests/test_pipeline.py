@@ -15,7 +15,7 @@ from click.testing import CliRunner
 import cogind
 from cogind.cli import cli
 from cogind.errors import ConfigError, InputError
-from cogind.progress import Progress
+from cogind.io.progress import Progress
 from conftest import tiny_contacts, tiny_ij
 
 

@@ -8,7 +8,7 @@ import pytest
 import cogind
 from cogind import Cog, CogIndicator, Condition, Indicator, Target, hookimpl, hookspecs, where
 from cogind.errors import PluginError
-from cogind.families import Delay, Proportion
+from cogind.measures.families import Delay, Proportion
 from cogind.plugins import build_registry, make_plugin_manager
 
 DOCS = Path(__file__).parents[1] / "docs" / "plugins.md"

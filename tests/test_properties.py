@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cogind
-from cogind.engine import Accumulator, plan
+from cogind.engine.core import Accumulator, plan
 from reference import SPECS
 from reference.strategies import ROWS, to_arrow
 

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 import cogind
 from cogind.cli import cli, sample_path
-from cogind.report import build_report
-from cogind.report_charts import caisse_chart, fr_number, trend_chart
+from cogind.report.html import build_report
+from cogind.report.charts import caisse_chart, fr_number, trend_chart
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # days, %, a count, an evolution and a quantile: every kind of label (the whole COG takes 30 s)

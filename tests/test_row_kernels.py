@@ -12,9 +12,9 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cogind.convert import column_to_int64
-from cogind.engine import Accumulator, GroupKey, StatePlan, TablePlan
-from cogind.families import Count
+from cogind.engine.columns import column_to_int64
+from cogind.engine.core import Accumulator, GroupKey, StatePlan, TablePlan
+from cogind.measures.families import Count
 from cogind.kernels import NULL
 from cogind.kernels.quantiles import rank_bins
 from cogind.model import Condition, Input

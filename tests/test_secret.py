@@ -18,11 +18,11 @@ from click.testing import CliRunner
 
 import cogind
 from cogind.cli import cli, sample_path
-from cogind.report import build_report
-from cogind.results import MASKED_COLUMNS, RESULT_SCHEMA
-from cogind.secret import apply_secret, complementary_mask, primary_mask
-from cogind.spread import dispersion
-from cogind.verify import read_results_table
+from cogind.report.html import build_report
+from cogind.engine.finalise import MASKED_COLUMNS, RESULT_SCHEMA
+from cogind.analyses.secret import apply_secret, complementary_mask, primary_mask
+from cogind.analyses.spread import dispersion
+from cogind.analyses.verify import read_results_table
 
 IND = "APPELS_TAUX_ABOUTIS"
 CALLS = {"01C00A": (50, 40), "01C00B": (5, 1), "01C00C": (30, 27), "01C00D": (12, 9)}
@@ -162,7 +162,7 @@ def test_masked_cells_never_leak_through_files(folder, tmp_path, ext):
 
 
 def _draw_spy(monkeypatch) -> list:
-    import cogind.report as report
+    import cogind.report.html as report
 
     drawn: list = []
     monkeypatch.setattr(report, "caisse_chart",
@@ -200,7 +200,7 @@ def test_result_schema_has_the_flag():
 
 
 def test_regions_never_reveal_a_caisse():
-    from cogind.levels import region_of
+    from cogind.engine.levels import region_of
 
     table = cogind.compute(sample_path(), period="quarter", years=2024, secret=11,
                            levels=["caisse", "region", "national"],

@@ -1,6 +1,6 @@
 """Dispersion between caisses against an independent computation in plain Python.
 
-The reference below shares no code with :mod:`cogind.spread`: deciles come from the definition
+The reference below shares no code with :mod:`cogind.analyses.spread`: deciles come from the definition
 (the smallest caisse value v such that at least k × 10 % of the caisses are ≤ v), found by
 scanning every candidate, counts from the statuses, the previous period by date.
 """
@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 import cogind
 from cogind.cli import cli, sample_path
-from cogind.results import RESULT_SCHEMA
-from cogind.spread import SPREAD_SCHEMA, decile, dispersion, spread_path
+from cogind.engine.finalise import RESULT_SCHEMA
+from cogind.analyses.spread import SPREAD_SCHEMA, decile, dispersion, spread_path
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """Standardised rates (issue 12) against a direct standardisation written here in plain Python.
 
 The reference below reads rows and population as dicts and shares no code with
-``cogind.standard`` or its kernel: strata by age band × sex, beneficiary-years per year of the
+``cogind.measures.standard`` or its kernel: strata by age band × sex, beneficiary-years per year of the
 period, weights = shares of the reference population, Σ_s w_s · num_s / pop_s.
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ import pytest
 
 import cogind
 from cogind import Indicator, hookimpl
-from cogind.describe import indicator_text
-from cogind.standard import EUROPEAN_2013, ESP_2013, Reference, Standardised
+from cogind.report.describe import indicator_text
+from cogind.measures.standard import EUROPEAN_2013, ESP_2013, Reference, Standardised
 from cogind.synth import generate, network
 
 CODES = ("DEPENSE_PAR_BENEFICIAIRE_STD", "RECOURS_GENERALISTE_STD",

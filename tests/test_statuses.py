@@ -13,11 +13,11 @@ import pyarrow.compute as pc
 import pytest
 
 import cogind
-from cogind.diff import read_results
-from cogind.families import Count, Sum
-from cogind.output import render, write_table
+from cogind.analyses.diff import read_results
+from cogind.measures.families import Count, Sum
+from cogind.io.output import render, write_table
 from cogind.plugins import build_registry
-from cogind.results import MASKED_COLUMNS, RESULT_SCHEMA, STATUSES, mask_cells
+from cogind.engine.finalise import MASKED_COLUMNS, RESULT_SCHEMA, STATUSES, mask_cells
 
 FORMATS = (".arrow", ".parquet", ".csv", ".json")
 FIGURES = ("valeur", "atteint", "ecart", "ecart_cas", "ic_bas", "ic_haut", "significatif")

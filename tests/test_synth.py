@@ -458,7 +458,7 @@ class _Measures:
 
     @hookimpl_
     def cogind_register_indicators(self, registry):
-        from cogind.families import Evolution, RatioOfSums, Stock, Sum
+        from cogind.measures.families import Evolution, RatioOfSums, Stock, Sum
 
         ratio = RatioOfSums("MES_NUM", "MES_DEN")
         for ind in (self._ind("DISPO", ratio, "%", "hausse", national=True),

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 import cogind
 from cogind.cli import cli, sample_path
-from cogind.fingerprint import file_sha256, paths_sha256
-from cogind.verify import is_results_file, read_results_table, verify
+from cogind.io.fingerprint import file_sha256, paths_sha256
+from cogind.analyses.verify import is_results_file, read_results_table, verify
 
 IND = "APPELS_TAUX_ABOUTIS"
 

@@ -9,20 +9,20 @@ from typing import Any, Iterable, Sequence
 
 import pyarrow as pa
 
-from cogind.engine import check_strict, plan
-from cogind.dask import engine_pass
+from cogind.engine.core import check_strict, plan
+from cogind.engine.dask import engine_pass
 from cogind.errors import ConfigError, InputError
-from cogind.fingerprint import Fingerprints
-from cogind.levels import check_levels, read_grouping, region_of
+from cogind.io.fingerprint import Fingerprints
+from cogind.engine.levels import check_levels, read_grouping, region_of
 from cogind.plugins import build_registry
-from cogind.progress import Progress, make_progress
-from cogind.readers import DEFAULT_BATCH, open_inputs
+from cogind.io.progress import Progress, make_progress
+from cogind.io.readers import DEFAULT_BATCH, open_inputs
 from cogind.registry import Registry
-from cogind.periods import month_label, month_number, month_start
-from cogind.results import Options, Rows, add_indicator_rows, select_periods
-from cogind.secret import apply_secret
+from cogind.measures.periods import month_label, month_number, month_start
+from cogind.engine.finalise import Options, Rows, add_indicator_rows, select_periods
+from cogind.analyses.secret import apply_secret
 
-__version__ = "0.1.0"
+from cogind._version import __version__
 
 
 def _selected(registry: Registry, cog: str | None, indicators: Sequence[str] | None):
@@ -76,7 +76,7 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
         (default caisse and national); every level comes from merged caisse states.
     :param groupes: for the ``groupe`` level, a CSV file (caisse;groupe) or a mapping.
     :param cpg: caisse contracts (``schemas/cpg.json``: a path or a pyarrow Table): appends
-        ``socle``, ``objectif``, ``statut_socle``, ``statut_objectif`` (:mod:`cogind.cpg`).
+        ``socle``, ``objectif``, ``statut_socle``, ``statut_objectif`` (:mod:`cogind.analyses.cpg`).
     :param tables: a folder or file path, or a mapping ``{table name: path | pyarrow.Table |
         RecordBatchReader | dataset | object with __arrow_c_stream__}``.
     :param cog: COG code whose indicators and targets to use (``None``: no targets).
@@ -94,14 +94,14 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
         for tables with an availability column (others: 0); until then ``provisoire`` is true.
         Counted up to ``as_of``, or to the last month of the data.
     :param secret: secret statistique threshold: caisse figures computed on fewer individuals
-        are masked, with complementary masking (:mod:`cogind.secret`); ``None``: no masking.
+        are masked, with complementary masking (:mod:`cogind.analyses.secret`); ``None``: no masking.
     :param engine: ``local`` (threads here) or ``dask`` (partitions read and reduced on a Dask
         cluster, finalised here; extra ``cogind[dask]``, see docs/dask.md).
     :param scheduler: with ``dask``, the scheduler address (``tcp://host:8786``); ``None``:
         the current Dask client, else a LocalCluster started for the call.
     :param progress: ``False`` (default): nothing drawn, details on the ``cogind`` logger;
         ``True``: rows read, batches and elapsed time on stderr; ``None``: only if stderr is a
-        terminal; or a :class:`cogind.progress.Progress`.
+        terminal; or a :class:`cogind.io.progress.Progress`.
     :param registry: a registry built beforehand (default: every installed plugin, plus
         ``plugins`` registered in memory).
     :returns: a table with the columns of ``schemas/resultats.json``; provenance in its
@@ -187,7 +187,7 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
     if secret is not None:
         table = apply_secret(table, secret, {"groupe": user_groups} if user_groups else None)
     if cpg is not None:  # after the secret: a masked figure is never judged (issue 12)
-        from cogind.cpg import apply_cpg
+        from cogind.analyses.cpg import apply_cpg
 
         table = apply_cpg(table, cpg)
     return table

@@ -42,7 +42,7 @@ def cogind_register_tables(registry: Registry) -> None:
 def cogind_register_indicators(registry: Registry) -> None:
     """Declare indicators through ``registry.add_indicator(Indicator)``.
 
-    An indicator names its input table, its measure family (see :mod:`cogind.families`) or its
+    An indicator names its input table, its measure family (see :mod:`cogind.measures.families`) or its
     own kernel, its scope, its unit, direction and the seed passage it rests on. Codes are
     unique across all plugins.
 

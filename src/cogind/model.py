@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
 import numpy as np
 
 if TYPE_CHECKING:
-    from cogind.families import Measure
+    from cogind.measures.families import Measure
 
 Direction = Literal["hausse", "baisse"]
 """``hausse``: a higher value is better (a rate of answered calls); ``baisse``: lower is better."""
@@ -89,7 +89,7 @@ class Kernel:
     defined at the top level of a module, given the row's group ``g`` (always ≥ 0) and one
     int64 value per input (nulls as ``NULL``). When every kernel of a table has one, large
     tables are read in one generated loop that converts, scopes, groups and steps every state
-    row by row (:mod:`cogind.fused`), with no intermediate array; ``update`` must then be
+    row by row (:mod:`cogind.engine.fused`), with no intermediate array; ``update`` must then be
     ``step`` in a loop over the rows in scope (the engine uses either).
     """
 
@@ -261,7 +261,7 @@ class Cog:
     source: tuple[Source, ...] = ()
     service_de_base: tuple[str, ...] = ()
     """The base-service indicators the network is steered on (comité d'alerte, composite of
-    the caisses below their socle / objectif, :mod:`cogind.composite`)."""
+    the caisses below their socle / objectif, :mod:`cogind.analyses.composite`)."""
 
     def entry(self, code: str) -> CogIndicator | None:
         for ci in self.indicators:

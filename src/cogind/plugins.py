@@ -8,7 +8,7 @@ from typing import Iterable
 
 import pluggy
 
-from cogind import hookspecs
+import cogind.hookspecs as hookspecs
 from cogind.errors import PluginError
 from cogind.registry import Registry
 

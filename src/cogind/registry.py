@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from cogind.checks import check_kernel
+from cogind.engine.checks import check_kernel
 from cogind.errors import ConfigError, PluginError
 from cogind.model import Cog, Indicator, TableSchema, as_target
 

@@ -3,7 +3,7 @@
 A reader turns element ``i`` of a raw Arrow buffer with nulls into the int64 a kernel step
 reads (nulls as :data:`NULL`) or into scope verdict bits; :data:`PLACE` turns a row's verdict,
 caisse slot and period day into its group, counting the rows the engine excludes.
-:mod:`cogind.fused` calls them all in one loop per table; the whole-array loops of
+:mod:`cogind.engine.fused` calls them all in one loop per table; the whole-array loops of
 :mod:`cogind.kernels.scope` (the separate path, for small tables and kernels without a
 ``step``) share their scope readers. A column with no null in a batch is read without its
 bitmap (the loop is generated for it): reading the bit halved the speed of the claims loop.
@@ -17,7 +17,7 @@ from cogind.kernels import NULL
 from cogind.kernels.groups import TABLE_FIRST_DAY, month_of_day  # noqa: F401 (PLACE's names)
 
 RULED_OUT, UNDECIDED = 1, 2
-UNKNOWN_SCOPE, NO_CAISSE = 0, 1  # engine counts, as cogind.engine.ENGINE_REASONS
+UNKNOWN_SCOPE, NO_CAISSE = 0, 1  # engine counts, as cogind.engine.core.ENGINE_REASONS
 
 
 @njit(cache=True, nogil=True)

@@ -70,7 +70,7 @@ def generate_sample(out_dir: str | Path) -> dict:
 def __getattr__(name: str):
     # click command built on first use so that importing the library stays light
     if name == "generate_command":
-        from cogind.synth.command import generate_command
+        from cogind.cli.generate import generate_command
 
         return generate_command
     raise AttributeError(name)

@@ -119,7 +119,7 @@ def check_options(years, scale, rows, seed, defects, fmt, partition, tables,
         if builtin:
             registry = builtin_registry()
         else:
-            from cogind import build_registry
+            from cogind.plugins import build_registry
 
             registry = build_registry()
     cat = catalogue(registry, tables)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cogind.families import Count, Measure, Proportion, RatioOfSums, Stock, Sum
+from cogind.measures.families import Count, Measure, Proportion, RatioOfSums, Stock, Sum
 from cogind.synth.reference import table_schema
 
 # Codes every run writes even if no indicator names them (the schemas' descriptions list them).
@@ -75,7 +75,7 @@ class Catalogue:
 
 def builtin_registry():
     """The registry of cogind's own plugins only (the bundled sample must not depend on others)."""
-    from cogind import build_registry
+    from cogind.plugins import build_registry
 
     others = [ep.name for ep in md.entry_points(group="cogind")
               if getattr(ep, "dist", None) is not None and ep.dist.metadata["Name"] != "cogind"]

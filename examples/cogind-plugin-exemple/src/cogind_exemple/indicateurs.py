@@ -1,6 +1,6 @@
 """The CPAM's own indicators on first sickness IJ payments (hook ``cogind_register_indicators``)."""
 from cogind import Indicator, hookimpl, where
-from cogind.families import Delay
+from cogind import Delay
 from cogind_exemple.noyau import MEASURE
 
 FIRST_NON_SUBROGATED_SICKNESS = where(SIN_1IJ_IND=1, IJ_SUB_TOP=0, IJ_RIS_COD="MAL")

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from cogind import Input, Kernel
-from cogind.families import KernelMeasure
+from cogind import KernelMeasure
 from cogind.kernels import NULL
 
 REASONS = ("date_manquante", "dates_incoherentes")

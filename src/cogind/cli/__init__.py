@@ -1,0 +1,64 @@
+"""The ``cogind`` command line: click only, one module per command group.
+
+A command's module is imported when that command runs (or its help is shown), so that
+``cogind --version`` and ``cogind --help`` import neither numba nor pyarrow.
+"""
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from cogind.cli.common import handle_errors, sample_path
+
+# name → "module:attribute" of its click command, in the order of `cogind --help`
+COMMANDS = {
+    "compute": "cogind.cli.compute:compute",
+    "validate": "cogind.cli.validate:validate",
+    "list": "cogind.cli.catalogue:list_",
+    "describe": "cogind.cli.catalogue:describe",
+    "cogs": "cogind.cli.catalogue:cogs",
+    "plugins": "cogind.cli.catalogue:plugins",
+    "docs": "cogind.cli.catalogue:docs",
+    "generate": "cogind.cli.generate:generate_command",
+    "convert": "cogind.cli.convert:convert_command",
+    "diff": "cogind.cli.diff:diff_command",
+    "verify": "cogind.cli.verify:verify_command",
+    "alerts": "cogind.cli.alerts:alerts_command",
+    "report": "cogind.cli.report:report_command",
+    "targets": "cogind.cli.targets:targets_command",
+}
+
+
+class CogindGroup(click.Group):
+    """Commands loaded on demand from :data:`COMMANDS`; each runs under :func:`handle_errors`."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.commands or name not in COMMANDS:
+            return self.commands.get(name)
+        module, attr = COMMANDS[name].split(":")
+        command = getattr(importlib.import_module(module), attr)
+        self.add_command(command, name)
+        return command
+
+    def invoke(self, ctx: click.Context):
+        return handle_errors(super().invoke)(ctx)
+
+
+@click.group(cls=CogindGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks (or set COGIND_DEBUG=1).")
+@click.option("--disable-plugin", multiple=True, metavar="NAME",
+              help="Do not load this plugin (repeatable; or COGIND_DISABLE_PLUGINS=a,b).")
+@click.version_option(package_name="cogind")
+def cli(debug: bool, disable_plugin: tuple[str, ...]) -> None:
+    """Indicateurs des COG État–Cnam, calculés par caisse et par période."""
+
+
+def main() -> None:
+    cli(prog_name="cogind")
+
+
+__all__ = ["cli", "main", "sample_path", "COMMANDS"]

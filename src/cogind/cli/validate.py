@@ -1,0 +1,25 @@
+"""``cogind validate``: the tables of a folder or file checked against the schemas."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from cogind.cli.common import registry_of
+from cogind.errors import ExitCode
+
+
+@click.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--cog", default=None, help="Check only the columns this COG's indicators need.")
+@click.pass_context
+def validate(ctx, source, cog):
+    """Check the tables in SOURCE against the schemas: columns and types, with precise messages."""
+    from cogind.io.validate import validate_source
+
+    registry = registry_of(ctx)
+    report, ok = validate_source(source, registry, cog)
+    click.echo(report)
+    if not ok:
+        sys.exit(ExitCode.ERROR)

@@ -1,0 +1,369 @@
+"""Inputs in: files, folders, in-memory Arrow objects, checked against the table schemas.
+
+Errors name the table, the file and the column; they never quote a value from the data.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.dataset as ds
+
+from cogind.engine.columns import column_to_int64
+from cogind.errors import InputError, SchemaError
+from cogind.model import Input, TableSchema
+
+EXTENSIONS = {".parquet": "parquet", ".pq": "parquet", ".arrow": "ipc", ".feather": "ipc",
+              ".ipc": "ipc", ".csv": "csv"}
+DEFAULT_BATCH = 1 << 20
+
+ARROW_TYPES = {"date": pa.date32(), "datetime": pa.timestamp("us"), "integer": pa.int64(),
+               "number": pa.float64(), "string": pa.string(), "boolean": pa.bool_()}
+
+
+def _accepts(expected: str, t: pa.DataType) -> bool:
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    if expected in ("date", "datetime"):
+        return pa.types.is_date(t) or pa.types.is_timestamp(t)
+    if expected == "integer":
+        return pa.types.is_integer(t) or pa.types.is_boolean(t)
+    if expected == "number":
+        return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
+    if expected == "string":
+        return pa.types.is_string(t) or pa.types.is_large_string(t) or (
+            hasattr(pa.types, "is_string_view") and pa.types.is_string_view(t))
+    if expected == "boolean":
+        return pa.types.is_boolean(t) or pa.types.is_integer(t)
+    return True
+
+
+@dataclass
+class TableInput:
+    """One input table: where it comes from and how to stream its batches."""
+
+    name: str
+    origin: str  # a path or a description, for messages
+    schema: pa.Schema
+    _source: Any  # ds.Dataset | pa.Table | pa.RecordBatchReader
+    num_rows: int | None = None
+    csv_columns: list[str] | None = None
+    mapped: str | None = None  # an Arrow IPC file read through a memory map (no decoding)
+
+    def check(self, spec: TableSchema, needed: Mapping[str, list[str]]) -> None:
+        """``needed``: column → indicator codes that need it."""
+        for col, users in needed.items():
+            idx = self.schema.get_field_index(col)
+            expected = spec.field_type(col) or "?"
+            if idx < 0:
+                raise SchemaError(f"table '{self.name}' ({self.origin}): missing column '{col}'"
+                                  f" ({expected}) needed by {', '.join(sorted(users)[:3])}")
+            found = self.schema.field(idx).type
+            if not _accepts(expected, found):
+                raise SchemaError(f"table '{self.name}', column '{col}': expected {expected}, "
+                                  f"found {found} ({self.origin})")
+
+    def batches(self, columns: list[str],
+                batch_size: int = DEFAULT_BATCH) -> Iterator[pa.RecordBatch]:
+        """The table's record batches, ``columns`` only, streamed (bounded read-ahead)."""
+        src = self._source
+        try:
+            if self.mapped is not None:
+                yield from map(without_views, _mapped_batches(self.mapped, columns, batch_size))
+            elif isinstance(src, ds.Dataset):
+                yield from map(without_views, src.to_batches(
+                    columns=columns, batch_size=batch_size, use_threads=True,
+                    batch_readahead=2, fragment_readahead=1,
+                    fragment_scan_options=_scan_options(src)))
+            elif isinstance(src, pa.Table):
+                yield from map(without_views, src.select(columns).to_batches(
+                    max_chunksize=batch_size))
+            else:  # a RecordBatchReader: one pass only
+                for b in src:
+                    yield without_views(b.select(columns) if hasattr(b, "select") else
+                                        pa.RecordBatch.from_arrays([b.column(c) for c in columns],
+                                                                   names=columns))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+            raise InputError(f"table '{self.name}': cannot read {self.origin}: "
+                             f"{_safe(str(exc), self.csv_columns)}") from None
+
+
+def _mapped_batches(path: str, columns: list[str], batch_size: int) -> Iterator[pa.RecordBatch]:
+    """Batches of an uncompressed Arrow IPC file, zero-copy: pages are read as the kernels touch
+    them, and unused columns are never read."""
+    with pa.memory_map(path, "r") as source:
+        reader = pa.ipc.open_file(source)
+        for i in range(reader.num_record_batches):
+            batch = reader.get_batch(i).select(columns)
+            for start in range(0, batch.num_rows, batch_size):
+                yield batch.slice(start, batch_size)
+
+
+def _scan_options(src: ds.Dataset):
+    """Parquet without pre-buffering: memory holds what is decoded, not whole row groups."""
+    fmt = getattr(src, "format", None)
+    if isinstance(fmt, ds.ParquetFileFormat):
+        return ds.ParquetFragmentScanOptions(pre_buffer=False)
+    return None
+
+
+def _plain_type(t: pa.DataType) -> pa.DataType:
+    """``t`` with view types replaced: Arrow compute has no kernels for string_view yet."""
+    if pa.types.is_dictionary(t):
+        value = _plain_type(t.value_type)
+        return t if value == t.value_type else pa.dictionary(t.index_type, value, t.ordered)
+    if hasattr(pa, "string_view") and t == pa.string_view():  # Polars' default export
+        return pa.string()
+    if hasattr(pa, "binary_view") and t == pa.binary_view():
+        return pa.binary()
+    return t
+
+
+def without_views(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """``batch`` with its view columns cast to plain ones (only those copy)."""
+    types = [_plain_type(f.type) for f in batch.schema]
+    if all(t == f.type for t, f in zip(types, batch.schema)):
+        return batch
+    schema = pa.schema([f.with_type(t) for f, t in zip(batch.schema, types)],
+                       metadata=batch.schema.metadata)
+    return pa.RecordBatch.from_arrays([c if c.type == t else pc.cast(c, t)
+                                       for c, t in zip(batch.columns, types)], schema=schema)
+
+
+_CSV_COLUMN = re.compile(r"In CSV column #(\d+).*conversion error to ([^:]+)")
+
+
+def _safe(message: str, columns: list[str] | None = None) -> str:
+    """An Arrow error message with no data value in it (CSV errors: the column only)."""
+    m = _CSV_COLUMN.search(message)
+    if m and columns is not None and int(m.group(1)) < len(columns):
+        return (f"column '{columns[int(m.group(1))]}': a value is not a valid "
+                f"{m.group(2).strip()} (dates as YYYY-MM-DD, times as YYYY-MM-DD HH:MM:SS)")
+    message = re.sub(r"'[^']*'", "'…'", message.splitlines()[0])
+    message = re.sub(r"invalid value.*$", "invalid value", message)
+    return message[:200]
+
+
+def _parquet_format(spec: TableSchema | None) -> ds.ParquetFileFormat:
+    """Parquet whose string code columns (caisse, natures, channels…) are decoded as
+    dictionaries: their pages already are, so no string is materialised, and caisse slots
+    and scope conditions are then decided once per distinct value."""
+    strings = [n for n, f in (spec.fields.items() if spec else ()) if f.get("type") == "string"]
+    return ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=strings))
+
+
+def _csv_header(path: Path) -> tuple[str, list[str]]:
+    """(delimiter, column names) from a CSV file's first line."""
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline().decode("utf-8-sig", errors="replace").strip()
+    except OSError as exc:
+        raise InputError(f"cannot open {path}: {exc.strerror}") from None
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    return delimiter, [c.strip().strip('"') for c in first.split(delimiter)]
+
+
+def _csv_format(spec: TableSchema | None, path: Path) -> ds.CsvFileFormat:
+    types = {}
+    if spec is not None:
+        for name, f in spec.fields.items():
+            t = ARROW_TYPES.get(f.get("type"))
+            if t is not None:
+                types[name] = t
+    delimiter, _ = _csv_header(path)
+    return ds.CsvFileFormat(
+        parse_options=pacsv.ParseOptions(delimiter=delimiter),
+        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
+                                             timestamp_parsers=[pacsv.ISO8601, "%Y-%m-%d", "%d/%m/%Y",
+                                                                "%Y-%m-%dT%H:%M:%S",
+                                                                "%Y-%m-%d %H:%M:%S"]))
+
+
+def _open_path(name: str, path: Path, spec: TableSchema | None) -> TableInput:
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in EXTENSIONS)
+        if not files:
+            raise InputError(f"table '{name}': folder {path} holds no .parquet, .arrow or .csv file")
+        fmt = EXTENSIONS[files[0].suffix.lower()]
+        sample = files[0]
+    else:
+        fmt = EXTENSIONS.get(path.suffix.lower())
+        if fmt is None:
+            raise InputError(f"table '{name}': unknown file type {path.name} "
+                             f"(expected {', '.join(sorted(EXTENSIONS))})")
+        sample = path
+    fileformat = (_csv_format(spec, sample) if fmt == "csv" else
+                  _parquet_format(spec) if fmt == "parquet" else fmt)
+    header = _csv_header(sample)[1] if fmt == "csv" else None
+    try:
+        dataset = ds.dataset(str(path), format=fileformat,
+                             partitioning="hive" if path.is_dir() else None)
+        schema = dataset.schema
+        if fmt == "csv":  # CSV types come from the header line and the schema
+            schema = dataset.head(0).schema
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+        kind = {"parquet": "Parquet", "ipc": "Arrow IPC", "csv": "CSV"}[fmt]
+        raise InputError(f"table '{name}': cannot read {path} as {kind}: "
+                         f"{_safe(str(exc), header)}") from None
+    mapped = str(path) if fmt == "ipc" and path.is_file() else None  # compressed: decoded
+    return TableInput(name, str(path), schema, dataset, csv_columns=header, mapped=mapped)
+
+
+def _stream_schema(obj: Any) -> pa.Schema:
+    reader = pa.RecordBatchReader.from_stream(obj)
+    try:
+        return reader.schema
+    finally:
+        reader.close()
+
+
+class _Stream:
+    """An object exporting ``__arrow_c_stream__``, streamed only when read: DuckDB allows a
+    single open result per connection, so the relations of one connection are read in turn."""
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        try:
+            reader = pa.RecordBatchReader.from_stream(self.obj)
+        except Exception as exc:  # the producer's own error type
+            raise InputError(f"cannot stream the {type(self.obj).__name__} object a second time "
+                             f"({type(exc).__name__}): pass pyarrow.RecordBatchReader."
+                             "from_stream(obj) instead") from None
+        return iter(reader)
+
+
+def _open_object(name: str, obj: Any) -> TableInput:
+    if isinstance(obj, pa.Table):
+        return TableInput(name, "table en mémoire", obj.schema, obj, obj.num_rows)
+    if isinstance(obj, pa.RecordBatch):
+        t = pa.Table.from_batches([obj])
+        return TableInput(name, "batch en mémoire", t.schema, t, t.num_rows)
+    if isinstance(obj, ds.Dataset):
+        return TableInput(name, "dataset", obj.schema, obj)
+    if isinstance(obj, pa.RecordBatchReader):
+        return TableInput(name, "flux Arrow", obj.schema, obj)
+    if hasattr(obj, "__arrow_c_stream__"):  # Polars, DuckDB, pandas…: zero copy through C
+        return TableInput(name, f"flux Arrow ({type(obj).__name__})", _stream_schema(obj),
+                          _Stream(obj))
+    if isinstance(obj, (str, Path)):
+        return _open_path(name, Path(obj), None)
+    raise InputError(f"table '{name}': cannot read an object of type {type(obj).__name__}")
+
+
+def _find_in_folder(folder: Path, name: str) -> Path | None:
+    for ext in EXTENSIONS:
+        p = folder / f"{name}{ext}"
+        if p.is_file():
+            return p
+    p = folder / name
+    return p if p.is_dir() else None
+
+
+def open_inputs(source: Any, tables: Mapping[str, TableSchema],
+                wanted: list[str] | None = None, allow_none: bool = False
+                ) -> dict[str, TableInput]:
+    """Open every table of ``tables`` present in ``source`` (folder, file or mapping).
+
+    Tables are looked for by name: ``ij.parquet``, ``ij.arrow``, ``ij.csv`` or a folder ``ij/``.
+    """
+    wanted = list(wanted or tables)
+    if isinstance(source, Mapping):
+        out = {}
+        for name, obj in source.items():
+            if name not in tables:
+                raise InputError(f"unknown table '{name}' (known: {', '.join(sorted(tables))})")
+            out[name] = (_open_path(name, Path(obj), tables[name])
+                         if isinstance(obj, (str, Path)) else _open_object(name, obj))
+        return out
+    if not isinstance(source, (str, os.PathLike)):
+        raise InputError(f"cannot read an object of type {type(source).__name__}: pass a path "
+                         f"or a mapping {{table name: object}} (tables: {', '.join(sorted(tables))})")
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"no such file or folder: {path}")
+    if path.is_file():
+        name = path.name.split(".")[0]
+        if name not in tables:
+            raise InputError(f"cannot tell which table {path.name} holds: name it after one of "
+                             f"{', '.join(sorted(tables))}")
+        return {name: _open_path(name, path, tables[name])}
+    out = {}
+    for name in wanted:
+        found = _find_in_folder(path, name)
+        if found is not None:
+            out[name] = _open_path(name, found, tables[name])
+    if not out and not allow_none:
+        raise InputError(f"folder {path} holds none of the tables "
+                         f"{', '.join(sorted(wanted))} (e.g. ij.parquet, contacts.csv)")
+    return out
+
+
+def file_parts(table: TableInput) -> list[TableInput] | None:
+    """``table`` split into parts each read on its own from its path (the Dask engine ships
+    them to workers, never their data): one per Parquet row group, one per Arrow IPC or CSV
+    file. None when the table is not read from files (in-memory tables, streams)."""
+    src = table._source
+    if not isinstance(src, ds.FileSystemDataset):
+        return None
+    parts = []
+    for fragment in src.get_fragments():  # Parquet footers are read here, on the caller
+        pieces = (fragment.split_by_row_group() if isinstance(fragment, ds.ParquetFileFragment)
+                  else [fragment])
+        for piece in pieces:
+            rows, origin = None, piece.path
+            if isinstance(piece, ds.ParquetFileFragment):
+                rows = sum(rg.num_rows for rg in piece.row_groups)
+                origin = f"{piece.path}, groupe de lignes {piece.row_groups[0].id}"
+            one = ds.FileSystemDataset([piece], src.schema, src.format, src.filesystem)
+            parts.append(TableInput(table.name, origin, table.schema, one, rows,
+                                    table.csv_columns))
+    return parts
+
+
+def day_span(table: TableInput, column: str) -> tuple[int, int] | None:
+    """(first, last) day of a date or timestamp column over the whole table, without a pass
+    over its rows: one min/max of an in-memory table, the row-group statistics of Parquet
+    files. None when they are not known (streams, CSV, missing statistics, all null)."""
+    src = table._source
+    if isinstance(src, pa.Table):
+        mm = pc.min_max(src.column(column))
+        ends = (mm["min"], mm["max"])
+    elif isinstance(src, ds.FileSystemDataset) and isinstance(src.format, ds.ParquetFileFormat):
+        ends = _parquet_span(src, column)
+    else:
+        return None
+    if ends is None or not ends[0].is_valid:
+        return None
+    return tuple(int(d) for d in _scalar_days(ends[0].type, [e.as_py() for e in ends]))
+
+
+def _parquet_span(src: ds.FileSystemDataset, column: str):
+    lo = hi = None
+    for fragment in src.get_fragments():
+        for rg in fragment.row_groups:
+            stats = (rg.statistics or {}).get(column)
+            if not stats or stats.get("min") is None:
+                if rg.num_rows:
+                    return None
+                continue
+            lo = stats["min"] if lo is None else min(lo, stats["min"])
+            hi = stats["max"] if hi is None else max(hi, stats["max"])
+    if lo is None:
+        return None
+    t = src.schema.field(column).type
+    return pa.scalar(lo, t), pa.scalar(hi, t)
+
+
+def _scalar_days(t: pa.DataType, values: list):
+    return column_to_int64(pa.array(values, t), Input("span", "days"))
+
+
+__all__ = ["TableInput", "open_inputs", "file_parts", "day_span", "pc"]

@@ -1,0 +1,460 @@
+"""Measure families: how an indicator's rows become a state (its kernel) and a state a value.
+
+Each family declares a :class:`~cogind.model.Kernel` (columns read, state width, numba update)
+and finalises summed states, row-wise and vectorised, into value, numerator, denominator and n.
+Families that compare periods (evolution, savings) finalise from the monthly grid instead.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from cogind.measures import intervals
+from cogind.kernels import counts, delay, quantiles, sums
+from cogind.model import Condition, Input, Kernel
+
+if TYPE_CHECKING:
+    from cogind.engine.core import MonthGrid
+    from cogind.measures.periods import Period
+    from cogind.model import Indicator
+    from cogind.registry import Registry
+
+
+@dataclass
+class Finalised:
+    """Finalised figures for a set of state rows; ``reason`` says why a value is missing."""
+
+    value: np.ndarray
+    numerator: np.ndarray
+    denominator: np.ndarray
+    n: np.ndarray
+    reason: list
+    details: list | None = None
+
+    @classmethod
+    def empty_reasons(cls, value, numerator, denominator, n, missing_reason: str) -> Finalised:
+        reason = np.where(np.isnan(value), missing_reason, None)
+        return cls(value, numerator, denominator, n, reason)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    out = np.full(num.shape, np.nan)
+    ok = den > 0
+    out[ok] = scale * num[ok].astype(np.float64) / den[ok]
+    return out
+
+
+class Measure:
+    """Base of every family. Subclasses set ``statistic`` and implement the hooks below."""
+
+    statistic = "?"
+    multi_period = False
+    auxiliary_tables: tuple[str, ...] = ()
+    """Input tables read whole (small: populations…) and handed to ``finalise_grid`` through
+    ``grid.context.aux``."""
+
+    def kernel(self) -> Kernel:
+        raise NotImplementedError
+
+    def finalise(self, rows: np.ndarray) -> Finalised:
+        """``rows``: int64 states of shape (k, width), one per cell to finalise."""
+        raise NotImplementedError
+
+    def finalise_grid(self, grid: MonthGrid, periods: list[Period]) -> list[Finalised]:
+        """One :class:`Finalised` per period, rows = caisse slots then national."""
+        return [self.finalise(grid.rows(p.first_month, p.last_month)) for p in periods]
+
+    def exclusions(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        reasons = self.kernel().reasons
+        k = len(reasons)
+        return {r: rows[:, rows.shape[1] - k + j] for j, r in enumerate(reasons)}
+
+    def validate(self, indicator: Indicator, registry: Registry) -> None:
+        """Raise ValueError when the declaration cannot be computed."""
+
+    def interval(self, rows: np.ndarray, level: float):
+        """(low, high) confidence bounds of each cell's value, or None: not available."""
+        return None
+
+    def cases(self, rows: np.ndarray, target: float, at_least: bool):
+        """(gap to ``target`` of each cell in cases, their unit), or None: not available.
+
+        ``at_least``: the value must be ≥ ``target`` (else ≤). 0 where the target is met.
+        """
+        return None
+
+    def gap_rules(self) -> list[str]:
+        """How :meth:`cases` and :meth:`interval` are computed, for ``cogind describe``."""
+        return intervals.rules(self.statistic)
+
+    def describe(self, indicator: Indicator) -> list[str]:
+        raise NotImplementedError
+
+
+# --------------------------------------------------------------------------- delays
+
+PERCENTILE_RULE = ("plus petite valeur d telle qu'au moins p % des délais soient ≤ d "
+                   "(inverse de la fonction de répartition empirique : Hyndman-Fan type 1, "
+                   "SAS PCTLDEF=3) ; rang k = ⌈p·n⌉, sans interpolation")
+
+
+@dataclass(frozen=True)
+class Delay(Measure):
+    """A delay between a start and an end event: mean, exact quantile or share within a threshold.
+
+    ``missing_end``: ``exclure`` (a row with no end event is excluded and counted) or
+    ``hors_delai`` (it counts as beyond every threshold: an e-mail never answered).
+    """
+
+    start: str
+    end: str
+    statistic: str = "moyenne"  # moyenne | quantile | part_sous_seuil
+    unit: str = "jours"  # jours | heures
+    quantile: float | None = None
+    threshold: int | None = None
+    missing_end: str = "exclure"
+    max_delay: int = 730
+
+    def kernel(self) -> Kernel:
+        hours = self.unit == "heures"
+        kind = "microseconds" if hours else "days"
+        late = self.missing_end == "hors_delai"
+        update, step = {(False, False): (delay.update_days, delay.step_days),
+                        (False, True): (delay.update_days_open_late, delay.step_days_open_late),
+                        (True, False): (delay.update_hours, delay.step_hours),
+                        (True, True): (delay.update_hours_open_late,
+                                       delay.step_hours_open_late)}[(hours, late)]
+        return Kernel(f"delai_{self.unit}{'_ouverts_hors_delai' if late else ''}",
+                      (Input(self.start, kind), Input(self.end, kind)),
+                      delay.width(self.histogram_top), update, delay.REASONS, step=step)
+
+    @property
+    def histogram_top(self) -> int:
+        """Largest delay with its own histogram bin: a mean needs none (-1: overflow bin only),
+        a share within a threshold none past the threshold (the overflow bin counts the rest),
+        a quantile every delay up to ``max_delay``."""
+        if self.statistic == "moyenne":
+            return -1
+        return self.threshold if self.statistic == "part_sous_seuil" else self.max_delay
+
+    def validate(self, indicator, registry) -> None:
+        if self.statistic not in ("moyenne", "quantile", "part_sous_seuil"):
+            raise ValueError(f"unknown delay statistic '{self.statistic}'")
+        if self.unit not in ("jours", "heures"):
+            raise ValueError(f"delay unit must be jours or heures, not '{self.unit}'")
+        if self.missing_end not in ("exclure", "hors_delai"):
+            raise ValueError("missing_end must be exclure or hors_delai")
+        if self.statistic == "quantile" and not (self.quantile and 0 < self.quantile <= 1):
+            raise ValueError("a quantile delay needs 0 < quantile ≤ 1")
+        if self.statistic == "part_sous_seuil" and not (
+                self.threshold is not None and 0 <= self.threshold <= self.max_delay):
+            raise ValueError("a share within a threshold needs 0 ≤ threshold ≤ max_delay")
+        if self.statistic == "moyenne" and self.missing_end != "exclure":
+            raise ValueError("a mean delay cannot count open rows as late")
+
+    def finalise(self, rows: np.ndarray) -> Finalised:
+        n = rows[:, 0]
+        hist = rows[:, delay.HEAD:delay.HEAD + self.histogram_top + 2]
+        if self.statistic == "moyenne":
+            value = _ratio(rows[:, 1], n)
+            return Finalised.empty_reasons(value, rows[:, 1].astype(float), n.astype(float), n,
+                                           "aucun délai mesurable")
+        if self.statistic == "part_sous_seuil":
+            within = hist[:, :self.threshold + 1].sum(axis=1)
+            value = _ratio(within, n, 100.0)
+            return Finalised.empty_reasons(value, within.astype(float), n.astype(float), n,
+                                           "aucune ligne dans le champ")
+        return self._quantile(hist, n)
+
+    def _hist(self, rows: np.ndarray) -> np.ndarray:
+        return rows[:, delay.HEAD:delay.HEAD + self.histogram_top + 2]
+
+    def interval(self, rows, level):
+        n = rows[:, 0]
+        if self.statistic == "moyenne":
+            return intervals.mean_normal(n, rows[:, 1], rows[:, 2], level)
+        if self.statistic == "part_sous_seuil":
+            low, high = intervals.wilson(self._hist(rows)[:, :self.threshold + 1].sum(axis=1),
+                                         n, level)
+            return 100 * low, 100 * high
+        return intervals.quantile_order(self._hist(rows), n, self.quantile, level)
+
+    def cases(self, rows, target, at_least):
+        n = rows[:, 0]
+        if self.statistic == "moyenne":
+            return intervals.excess_total(rows[:, 1], n, target, at_least), self.unit
+        if self.statistic == "part_sous_seuil":
+            within = self._hist(rows)[:, :self.threshold + 1].sum(axis=1)
+            return intervals.share_cases(within, n, target, at_least), "cas"
+        return intervals.quantile_cases(self._hist(rows), n, self.quantile, target,
+                                        at_least), "cas"
+
+    def gap_rules(self) -> list[str]:
+        return intervals.rules(self.statistic, unit=self.unit)
+
+    def _quantile(self, hist: np.ndarray, n: np.ndarray) -> Finalised:
+        q = Fraction(str(self.quantile))
+        n = np.asarray(n, np.int64)
+        k = -((-q.numerator * n) // q.denominator)  # ⌈q·n⌉ in exact integer arithmetic
+        d = np.empty(len(n), np.int64)
+        quantiles.rank_bins(hist, k, d)  # first bin whose cumulated count reaches k
+        beyond = d > self.max_delay
+        value = np.where((n > 0) & ~beyond, d, np.nan).astype(float)
+        too_far = f"quantile au-delà de l'histogramme (> {self.max_delay} {self.unit})"
+        reason = np.where(np.isfinite(value), None,
+                          np.where(n == 0, "aucun délai mesurable", too_far).astype(object))
+        nf = n.astype(float)
+        return Finalised(value, np.full(n.shape, np.nan), nf, n, reason)
+
+    def describe(self, indicator) -> list[str]:
+        unit = "heures (arrondi à l'heure supérieure)" if self.unit == "heures" else "jours calendaires"
+        lines = [f"Délai = {self.end} − {self.start}, en {unit}."]
+        if self.statistic == "moyenne":
+            lines.append("Valeur : moyenne des délais (somme des délais / nombre de délais).")
+        elif self.statistic == "quantile":
+            lines.append(f"Valeur : quantile d'ordre {self.quantile:g} des délais ; règle : "
+                         f"{PERCENTILE_RULE}.")
+        else:
+            lines.append(f"Valeur : part des lignes dont le délai est ≤ {self.threshold} "
+                         f"{self.unit} (numérateur) parmi les lignes du champ (dénominateur).")
+        if self.missing_end == "hors_delai":
+            lines.append(f"Sans {self.end} (non traité) : compté hors délai, pas exclu.")
+        else:
+            lines.append(f"Sans {self.end} : exclu (motif fin_manquante).")
+        lines.append(f"Exclus : {self.start} manquant (debut_manquant), fin avant début "
+                     f"(fin_avant_debut). Délais > {self.max_delay} {self.unit} : comptés "
+                     "exactement dans la moyenne, regroupés au-delà pour les quantiles.")
+        return lines + self.gap_rules()
+
+
+# --------------------------------------------------------------------------- proportions, counts
+
+
+@dataclass(frozen=True)
+class Proportion(Measure):
+    """Share of the rows in scope whose ``numerator`` condition holds (in %)."""
+
+    numerator: Condition
+    statistic: str = "proportion"
+
+    def kernel(self) -> Kernel:
+        c = self.numerator
+        return Kernel("proportion", (Input(c.column, "flag", c.values),), 3,
+                      counts.update_proportion, counts.PROPORTION_REASONS,
+                      step=counts.step_proportion)
+
+    def finalise(self, rows):
+        n = rows[:, 0]
+        value = _ratio(rows[:, 1], n, 100.0)
+        return Finalised.empty_reasons(value, rows[:, 1].astype(float), n.astype(float), n,
+                                       "aucune ligne dans le champ")
+
+    def interval(self, rows, level):
+        low, high = intervals.wilson(rows[:, 1], rows[:, 0], level)
+        return 100 * low, 100 * high
+
+    def cases(self, rows, target, at_least):
+        return intervals.share_cases(rows[:, 1], rows[:, 0], target, at_least), "cas"
+
+    def gap_rules(self) -> list[str]:
+        return intervals.rules("proportion")
+
+    def describe(self, indicator):
+        return [f"Numérateur : lignes du champ où {self.numerator}.",
+                "Dénominateur : lignes du champ. Valeur : numérateur / dénominateur × 100.",
+                f"Exclus : {self.numerator.column} manquant (valeur_manquante)."
+                ] + self.gap_rules()
+
+
+@dataclass(frozen=True)
+class Count(Measure):
+    """Number of rows in scope."""
+
+    statistic: str = "nombre"
+
+    def kernel(self) -> Kernel:
+        return Kernel("nombre", (), 1, counts.update_count, step=counts.step_count)
+
+    def finalise(self, rows):
+        n = rows[:, 0]
+        value = np.where(n > 0, n, np.nan)  # no row: non calculable, never 0 (issue 9)
+        return Finalised.empty_reasons(value, n.astype(float), np.full(n.shape, np.nan), n,
+                                       "aucune ligne dans le champ")
+
+    def describe(self, indicator):
+        return ["Valeur : nombre de lignes du champ."]
+
+
+# --------------------------------------------------------------------------- amounts
+
+
+@dataclass(frozen=True)
+class Sum(Measure):
+    """Sum of an amount over the rows in scope, in euros (exact, from integer cents)."""
+
+    column: str
+    statistic: str = "somme"
+
+    def kernel(self) -> Kernel:
+        return Kernel("somme", (Input(self.column, "cents"),), 4, sums.update_sum,
+                      sums.SUM_REASONS, step=sums.step_sum)
+
+    def finalise(self, rows):
+        n = rows[:, 0]
+        total = np.where(n > 0, rows[:, 1] / 100.0, np.nan)  # no row: never 0 (issue 9)
+        return Finalised.empty_reasons(total, total, np.full(n.shape, np.nan), n,
+                                       "aucune ligne dans le champ")
+
+    def describe(self, indicator):
+        return [f"Valeur : somme de {self.column} (euros) sur les lignes du champ.",
+                "Exclus : montant manquant, montant négatif."]
+
+
+@dataclass(frozen=True)
+class Stock(Measure):
+    """A level reported at month ends (a stock: accounts opened, beneficiaries): the value of a
+    period is that of its last month with data; the national level adds the caisses'."""
+
+    column: str
+    statistic: str = "stock"
+    multi_period = True
+
+    def kernel(self) -> Kernel:
+        return Sum(self.column).kernel()
+
+    def finalise(self, rows):
+        return Sum(self.column).finalise(rows)
+
+    def finalise_grid(self, grid, periods):
+        out = []
+        for p in periods:
+            months = [grid.rows(m, m) for m in range(p.first_month, p.last_month + 1)]
+            last = months[0].copy()
+            for rows in months[1:]:
+                has = rows[:, 0] > 0
+                last[has] = rows[has]
+            last[-1] = last[:-1].sum(axis=0)  # national: the caisses' own last months
+            fin = self.finalise(last)
+            fin.reason = [None if n else "aucune valeur sur la période" for n in last[:, 0]]
+            fin.value = np.where(last[:, 0] > 0, fin.value, np.nan)
+            out.append(fin)
+        return out
+
+    def describe(self, indicator):
+        return [f"Valeur : {self.column} du dernier mois de la période qui a une valeur "
+                "(niveau de fin de période, non cumulé) ; national = somme des caisses.",
+                "Exclus : montant manquant, montant négatif."]
+
+
+@dataclass(frozen=True)
+class RatioOfSums(Measure):
+    """Σ numerator / Σ denominator × ``scale`` over the rows in scope."""
+
+    numerator: str
+    denominator: str
+    scale: float = 100.0
+    statistic: str = "ratio"
+
+    def kernel(self) -> Kernel:
+        return Kernel("ratio", (Input(self.numerator, "cents"), Input(self.denominator, "cents")),
+                      6, sums.update_ratio, sums.RATIO_REASONS, step=sums.step_ratio)
+
+    def finalise(self, rows):
+        n = rows[:, 0]
+        value = _ratio(rows[:, 1], rows[:, 2], self.scale)
+        return Finalised.empty_reasons(value, rows[:, 1] / 100.0, rows[:, 2] / 100.0, n,
+                                       "dénominateur nul")
+
+    def cases(self, rows, target, at_least):
+        gap = intervals.excess_total(rows[:, 1] / 100.0, rows[:, 2] / 100.0,
+                                     target / self.scale, at_least, decimals=2)
+        return np.where(rows[:, 2] > 0, gap, np.nan), "euros"
+
+    def gap_rules(self) -> list[str]:
+        return intervals.rules("ratio", num=self.numerator, den=self.denominator,
+                               scale=f"{self.scale:g}")
+
+    def describe(self, indicator):
+        return [f"Valeur : Σ {self.numerator} / Σ {self.denominator} × {self.scale:g}, sur les "
+                "lignes du champ (sommes exactes en centimes).",
+                "Exclus : numérateur ou dénominateur manquant, montant négatif."] + self.gap_rules()
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+@dataclass(frozen=True)
+class Evolution(Measure):
+    """Change in % of another measure's value versus the same months of a base year.
+
+    ``base``: ``annee_precedente`` or a fixed year (e.g. 2022 for « −3 % / base 2022 »).
+    """
+
+    of: Measure
+    base: str | int = "annee_precedente"
+    statistic: str = "evolution"
+    multi_period = True
+
+    def kernel(self) -> Kernel:
+        return self.of.kernel()
+
+    def finalise_grid(self, grid, periods):
+        out = []
+        for p in periods:
+            base_year = p.year - 1 if self.base == "annee_precedente" else int(self.base)
+            shift = 12 * (p.year - base_year)
+            cur = self.of.finalise(grid.rows(p.first_month, p.last_month))
+            ref = self.of.finalise(grid.rows(p.first_month - shift, p.last_month - shift))
+            value = np.full(cur.value.shape, np.nan)
+            ok = np.isfinite(cur.value) & np.isfinite(ref.value) & (ref.value != 0)
+            value[ok] = 100.0 * (cur.value[ok] / ref.value[ok] - 1.0)
+            reason = [None if ok[i] else (
+                "valeur de la période non calculable" if not np.isfinite(cur.value[i])
+                else f"valeur de base {base_year} non calculable ou nulle")
+                for i in range(len(value))]
+            base_months = p.shifted(shift)
+            details = [json.dumps({"annee_base": base_year, "periode_base": base_months.label},
+                                  ensure_ascii=False)] * len(value)
+            out.append(Finalised(value, cur.value, ref.value, cur.n, reason, details))
+        return out
+
+    def finalise(self, rows):
+        raise NotImplementedError("an evolution is finalised from the monthly grid")
+
+    def describe(self, indicator):
+        base = ("la même période de l'année précédente" if self.base == "annee_precedente"
+                else f"la même période de {self.base}")
+        return (["Valeur : évolution en % de la mesure suivante par rapport à " + base +
+                 " : (valeur / valeur de base − 1) × 100 ; numérateur = valeur de la période, "
+                 "dénominateur = valeur de base."] + ["  " + x for x in self.of.describe(indicator)
+                                                      if x not in self.of.gap_rules()]
+                + self.gap_rules())
+
+
+@dataclass(frozen=True)
+class KernelMeasure(Measure):
+    """A plugin's own kernel with its own finalisation: the same contract the families use.
+
+    ``finaliser(rows) -> (value, numerator, denominator, n)`` receives summed states.
+    """
+
+    custom: Kernel
+    finaliser: Callable
+    text: str = ""
+    statistic: str = "noyau"
+
+    def kernel(self) -> Kernel:
+        return self.custom
+
+    def finalise(self, rows):
+        value, num, den, n = self.finaliser(rows)
+        value = np.asarray(value, dtype=float)
+        return Finalised.empty_reasons(value, np.asarray(num, float), np.asarray(den, float),
+                                       np.asarray(n, np.int64), "non calculable")
+
+    def describe(self, indicator):
+        return [self.text or f"Noyau propre : {self.custom.name}."]
