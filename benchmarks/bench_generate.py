@@ -16,7 +16,7 @@ import pytest
 
 from cogind.synth import generate
 from cogind.synth.core import BLOCK_ROWS, check_options, make_block
-from cogind.synth.network import Network
+from cogind.synth.reseau import Network
 from cogind.synth.reference import TABLES
 
 ROWS = int(os.environ.get("COGIND_BENCH_ROWS", 20_000_000))

@@ -4,7 +4,8 @@ import datetime as dt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cogind.io.readers import day_span, open_inputs
+from cogind.engine.spans import day_span
+from cogind.io.readers import open_inputs
 from cogind.plugins import build_registry
 
 REGISTRY = build_registry()

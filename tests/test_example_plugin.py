@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 import cogind
 from cogind import Cog, CogIndicator, Condition, Indicator, Kernel, Target, hookimpl, where
-from cogind.engine.checks import check_kernel
+from cogind.checks import check_kernel
 from cogind.cli import cli
 from cogind.errors import PluginError
 from cogind.measures.families import Count, KernelMeasure

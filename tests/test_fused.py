@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cogind.checks import step_path
 from cogind.engine import fused
 from cogind.engine.core import Accumulator, plan
 from cogind.measures.families import Count, Delay, Proportion, RatioOfSums, Sum
@@ -204,9 +205,9 @@ def test_step_path_needs_an_importable_numba_function():
     def local(state, g):
         state[g, 0] += 1
 
-    assert fused.step_path(step_count) == ("cogind.kernels.counts", "step_count")
-    assert fused.step_path(local) is None  # defined in a function: the loop cannot import it
-    assert fused.step_path(lambda state, g: None) is None  # not a numba function
+    assert step_path(step_count) == ("cogind.kernels.counts", "step_count")
+    assert step_path(local) is None  # defined in a function: the loop cannot import it
+    assert step_path(lambda state, g: None) is None  # not a numba function
 
 
 def test_generated_loop_is_written_once_under_its_hash(tmp_path, monkeypatch):

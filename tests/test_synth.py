@@ -15,7 +15,8 @@ from synth_helpers import NULL, cents, columns, read, year
 
 from cogind import hookimpl as hookimpl_
 from cogind.errors import ConfigError
-from cogind.synth import TABLES, generate, generate_command, generate_sample, network
+from cogind.cli.generate import generate_command
+from cogind.synth import TABLES, generate, generate_sample, network
 from cogind.synth.reference import arrow_schema, caisses, nomenclature, table_schema
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "src" / "cogind" / "sample"

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
+from typing import Any, Callable, Literal, Mapping, Protocol
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from cogind.measures.families import Measure
 
 Direction = Literal["hausse", "baisse"]
 """``hausse``: a higher value is better (a rate of answered calls); ``baisse``: lower is better."""
@@ -207,6 +204,16 @@ def as_target(spec: Target | float | int | str | None) -> Target:
 # --------------------------------------------------------------------------- indicators
 
 
+class MeasureSpec(Protocol):
+    """What a declaration needs of its measure family: the kernel it runs. The families
+    (:class:`cogind.Measure` and its subclasses, in :mod:`cogind.measures`) implement it and
+    the rest of their contract; the model knows none of them."""
+
+    statistic: str
+
+    def kernel(self) -> Kernel: ...
+
+
 @dataclass(frozen=True)
 class Indicator:
     """One indicator: what it measures, from which table, with which measure family."""
@@ -215,7 +222,7 @@ class Indicator:
     libelle: str
     definition: str
     table: str
-    measure: Measure
+    measure: MeasureSpec
     unit: str
     direction: Direction
     period_column: str
@@ -284,6 +291,9 @@ class TableSchema:
     path: str = ""
     availability: str | None = None
     """Date a row became available (SNDS flow date): ``as_of`` keeps rows known by then."""
+    primary_key: tuple[str, ...] = ()
+    """Table Schema ``primaryKey``: the columns that identify a row (duplicates are counted on
+    them, :mod:`cogind.engine.duplicates`); empty: a table whose identical rows are legitimate."""
 
     def field_type(self, column: str) -> str | None:
         f = self.fields.get(column)

@@ -3,30 +3,16 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import os
-from dataclasses import dataclass, field
 from typing import Iterable
 
 import pluggy
 
 import cogind.hookspecs as hookspecs
 from cogind.errors import PluginError
-from cogind.registry import Registry
+from cogind.registry import PluginInfo, Registry, describe_plugin
 
 ENTRY_POINT_GROUP = "cogind"
 DISABLE_ENV = "COGIND_DISABLE_PLUGINS"
-
-
-@dataclass
-class PluginInfo:
-    """What ``cogind plugins`` shows of one plugin."""
-
-    name: str
-    distribution: str
-    version: str
-    module: str
-    hooks: list[str] = field(default_factory=list)
-    registered: list[str] = field(default_factory=list)
-    error: str | None = None
 
 
 def _entry_points() -> list[md.EntryPoint]:
@@ -82,12 +68,6 @@ def make_plugin_manager(
         if plugin is not None:
             info.hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or ())
     return pm, infos
-
-
-def describe_plugin(info: PluginInfo) -> str:
-    """``plugin 'name' (dist version)``, the prefix of every plugin error message."""
-    ver = f" {info.version}" if info.version else ""
-    return f"plugin '{info.name}' ({info.distribution}{ver})"
 
 
 def build_registry(

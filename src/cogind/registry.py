@@ -4,14 +4,31 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from dataclasses import dataclass, field
+from typing import Iterator
 
-from cogind.engine.checks import check_kernel
+from cogind.checks import check_kernel
 from cogind.errors import ConfigError, PluginError
 from cogind.model import Cog, Indicator, TableSchema, as_target
 
-if TYPE_CHECKING:
-    from cogind.plugins import PluginInfo
+
+@dataclass
+class PluginInfo:
+    """What ``cogind plugins`` shows of one plugin."""
+
+    name: str
+    distribution: str
+    version: str
+    module: str
+    hooks: list[str] = field(default_factory=list)
+    registered: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def describe_plugin(info: PluginInfo) -> str:
+    """``plugin 'name' (dist version)``, the prefix of every plugin error message."""
+    ver = f" {info.version}" if info.version else ""
+    return f"plugin '{info.name}' ({info.distribution}{ver})"
 
 
 class Registry:
@@ -35,8 +52,6 @@ class Registry:
             self._current = None
 
     def _who(self, info: PluginInfo | None = None) -> str:
-        from cogind.plugins import describe_plugin
-
         info = info or self._current
         return describe_plugin(info) if info else "plugin"
 
@@ -58,7 +73,7 @@ class Registry:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
         fields = {f["name"]: f for f in doc["fields"]}
         self.add_table(TableSchema(doc["name"], doc.get("title", ""), fields, str(path),
-                                   doc.get("cogind:disponibilite")))
+                                   doc.get("cogind:disponibilite"), _primary_key(doc)))
 
     def add_indicator(self, indicator: Indicator) -> None:
         if not isinstance(indicator, Indicator):
@@ -125,3 +140,14 @@ class Registry:
 
     def cogs_using(self, code: str) -> list[Cog]:
         return [c for c in self.cogs.values() if c.entry(code) is not None]
+
+
+def _primary_key(doc: dict) -> tuple[str, ...]:
+    """A Table Schema ``primaryKey`` (one name or a list), checked against the fields."""
+    key = doc.get("primaryKey") or ()
+    key = (key,) if isinstance(key, str) else tuple(key)
+    names = {f["name"] for f in doc["fields"]}
+    unknown = [k for k in key if k not in names]
+    if unknown:
+        raise ConfigError(f"schema '{doc['name']}': primaryKey column '{unknown[0]}' is not a field")
+    return key

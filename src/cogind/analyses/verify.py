@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cogind.errors import ExitCode, InputError
+from cogind.errors import InputError
 from cogind.io.output import FORMATS
 
 KEY = ("indicateur", "cog", "niveau", "caisse", "periode")

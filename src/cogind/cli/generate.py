@@ -6,7 +6,7 @@ import sys
 import click
 
 from cogind.errors import ConfigError
-from cogind.synth.reference import TABLES
+from cogind.synth.names import TABLES
 
 DATA_OPTIONS = ("years", "scale", "rows", "seed", "defects", "fmt", "partition", "tables",
                 "batch_rows")

@@ -33,7 +33,8 @@ from cogind.kernels.groups import MONTH_TABLE, month_of_day
 from cogind.kernels.scope import (assign_groups, rule_condition, rule_masks,
                                   rule_wide_condition)
 from cogind.model import Condition, Indicator, Input, Kernel
-from cogind.io.readers import DEFAULT_BATCH, TableInput, day_span
+from cogind.engine.spans import day_span
+from cogind.io.readers import DEFAULT_BATCH, TableInput
 
 _NARROW_INDICES = (pa.int8(), pa.uint8(), pa.int16(), pa.uint16())
 
@@ -436,7 +437,7 @@ def accumulate(table: TableInput, tplan: TablePlan, batch_size: int = DEFAULT_BA
 
 def month_span(table: TableInput, tplan: TablePlan) -> tuple[int, int] | None:
     """(first, last) month of the plan's period columns over the whole table when the input
-    tells it without a pass (:func:`cogind.io.readers.day_span`), so that states are sized once;
+    tells it without a pass (:func:`cogind.engine.spans.day_span`), so that states are sized once;
     None otherwise, or under ``as_of`` (rows not yet available do not widen the grid)."""
     if tplan.as_of is not None:
         return None

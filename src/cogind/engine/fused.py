@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numba.core.errors import NumbaError
 
+from cogind.checks import step_path
 from cogind.engine.columns import (_PER_SECOND, _plain, buffer_values, column_to_int64,
                             condition_masks, condition_rule)
 from cogind.errors import PluginError, compile_reason
@@ -54,21 +55,6 @@ _READ = {"slot": "read_slot", "narrow": "rule_narrow", "wide": "rule_wide", "int
 def mode() -> str:
     value = os.environ.get("COGIND_FUSED", "auto").strip().lower()
     return value if value in ("auto", "always", "never") else "auto"
-
-
-def step_path(step) -> tuple[str, str] | None:
-    """(module, name) under which a kernel's ``step`` can be imported, or None."""
-    py_func = getattr(step, "py_func", None)
-    if py_func is None or not hasattr(step, "compile"):
-        return None  # not a numba function
-    module, name = py_func.__module__, py_func.__qualname__
-    if "." in name or "<" in name:
-        return None
-    try:
-        found = getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-    return (module, name) if found is step else None
 
 
 # --------------------------------------------------------------------------- plan structure
@@ -160,7 +146,7 @@ class FusedPlan:
                               f"not compile: {compile_reason(exc)}") from None
         for i, sp in enumerate(self.tplan.states):
             gi = self.group_of_state[i]
-            flats[i][:, sp.kernel.width:] += engine[gi]
+            flats[i][:, sp.kernel.width:sp.kernel.width + 2] += engine[gi]  # not ``doublon``
             acc._add_undated(i, undated[gi])
 
     def _read(self, key: tuple, batch, caisses, cache) -> tuple[str, tuple]:
@@ -404,4 +390,4 @@ def _load(text: str):
     return sys.modules[name].fused
 
 
-__all__ = ["FusedPlan", "FUSED_MIN_ROWS", "batch_day_span", "cache_dir", "mode", "step_path"]
+__all__ = ["FusedPlan", "FUSED_MIN_ROWS", "batch_day_span", "cache_dir", "mode"]

@@ -15,9 +15,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 
-from cogind.engine.columns import column_to_int64
 from cogind.errors import InputError, SchemaError
-from cogind.model import Input, TableSchema
+from cogind.model import TableSchema
 
 EXTENSIONS = {".parquet": "parquet", ".pq": "parquet", ".arrow": "ipc", ".feather": "ipc",
               ".ipc": "ipc", ".csv": "csv"}
@@ -328,42 +327,4 @@ def file_parts(table: TableInput) -> list[TableInput] | None:
     return parts
 
 
-def day_span(table: TableInput, column: str) -> tuple[int, int] | None:
-    """(first, last) day of a date or timestamp column over the whole table, without a pass
-    over its rows: one min/max of an in-memory table, the row-group statistics of Parquet
-    files. None when they are not known (streams, CSV, missing statistics, all null)."""
-    src = table._source
-    if isinstance(src, pa.Table):
-        mm = pc.min_max(src.column(column))
-        ends = (mm["min"], mm["max"])
-    elif isinstance(src, ds.FileSystemDataset) and isinstance(src.format, ds.ParquetFileFormat):
-        ends = _parquet_span(src, column)
-    else:
-        return None
-    if ends is None or not ends[0].is_valid:
-        return None
-    return tuple(int(d) for d in _scalar_days(ends[0].type, [e.as_py() for e in ends]))
-
-
-def _parquet_span(src: ds.FileSystemDataset, column: str):
-    lo = hi = None
-    for fragment in src.get_fragments():
-        for rg in fragment.row_groups:
-            stats = (rg.statistics or {}).get(column)
-            if not stats or stats.get("min") is None:
-                if rg.num_rows:
-                    return None
-                continue
-            lo = stats["min"] if lo is None else min(lo, stats["min"])
-            hi = stats["max"] if hi is None else max(hi, stats["max"])
-    if lo is None:
-        return None
-    t = src.schema.field(column).type
-    return pa.scalar(lo, t), pa.scalar(hi, t)
-
-
-def _scalar_days(t: pa.DataType, values: list):
-    return column_to_int64(pa.array(values, t), Input("span", "days"))
-
-
-__all__ = ["TableInput", "open_inputs", "file_parts", "day_span", "pc"]
+__all__ = ["TableInput", "open_inputs", "file_parts", "pc"]

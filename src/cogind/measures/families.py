@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 import numpy as np
 
@@ -18,10 +18,19 @@ from cogind.kernels import counts, delay, quantiles, sums
 from cogind.model import Condition, Input, Kernel
 
 if TYPE_CHECKING:
-    from cogind.engine.core import MonthGrid
     from cogind.measures.periods import Period
     from cogind.model import Indicator
     from cogind.registry import Registry
+
+
+class MonthGrid(Protocol):
+    """The monthly states a family finalises: the engine's :class:`cogind.engine.core.MonthGrid`
+    (the measures sit below the engine and know only this much of it)."""
+
+    context: Any
+    states: np.ndarray
+
+    def rows(self, first_month: int, last_month: int) -> np.ndarray: ...
 
 
 @dataclass

@@ -1,18 +1,16 @@
 """Realistic synthetic COG data: the caisse network and the eight input tables (issues 3, 4).
 
-Public API: :func:`generate`, :func:`network`, :func:`generate_sample` and the click command
-:data:`generate_command` (``cogind generate``). See docs/generate.md for every modelling choice.
+Public API: :func:`generate`, :func:`network`, :func:`generate_sample` (the command
+``cogind generate`` is :mod:`cogind.cli.generate`). See docs/generate.md for every modelling choice.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from cogind.synth.core import check_options, run
-from cogind.synth.network import network
-from cogind.synth.reference import TABLES
+from cogind.synth.names import TABLES
 
-__all__ = ["generate", "network", "generate_sample", "generate_command", "TABLES"]
+__all__ = ["generate", "network", "generate_sample", "TABLES"]
 
 
 def generate(out: str | Path, *, years: Sequence[int] = (2018, 2027), scale: float = 1.0,
@@ -55,6 +53,8 @@ def generate(out: str | Path, *, years: Sequence[int] = (2018, 2027), scale: flo
 
     .. versionadded:: 0.1
     """
+    from cogind.synth.core import check_options, run
+
     opts = check_options(years, scale, rows, seed, defects, fmt, partition, tables, batch_rows,
                          registry)
     return run(out, opts, progress)
@@ -67,10 +67,9 @@ def generate_sample(out_dir: str | Path) -> dict:
     return write_sample(out_dir)
 
 
-def __getattr__(name: str):
-    # click command built on first use so that importing the library stays light
-    if name == "generate_command":
-        from cogind.cli.generate import generate_command
+def network(seed: int = 0):
+    """The 101 caisses of the synthetic network, a ``pyarrow.Table``
+    (:func:`cogind.synth.reseau.network` describes its columns)."""
+    from cogind.synth.reseau import network as build
 
-        return generate_command
-    raise AttributeError(name)
+    return build(seed)

@@ -8,7 +8,7 @@ import numpy as np
 
 from cogind.synth.calendar import draw_days, month_index
 from cogind.synth.levels import MONTHLY, level
-from cogind.synth.network import Network
+from cogind.synth.reseau import Network
 
 CHANNELS = ("TEL", "MEL", "VIS", "REC")
 CHANNEL_CDF = np.cumsum([0.60, 0.20, 0.15, 0.05])

@@ -5,7 +5,7 @@ import collections
 import concurrent.futures
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -20,7 +20,8 @@ from cogind.synth.calendar import split_rows, window_share, year_bounds
 from cogind.synth.levels import year_weights
 from cogind.synth.manifest import build_manifest
 from cogind.synth.mesures import cells_per_year
-from cogind.synth.network import Network
+from cogind.synth.reseau import Network
+from cogind.synth.options import Options
 from cogind.synth.reference import SERVED, TABLES, arrow_schema
 from cogind.synth.served import Catalogue, catalogue
 from cogind.synth.tables import ROWS_PER_YEAR, SPECS, dictionaries
@@ -31,27 +32,6 @@ from cogind.synth.writers import FileWriter, clear_partitions, table_path
 BLOCK_ROWS = 1 << 16
 MAX_DEFECTS = 0.2
 Progress = Callable[[str, int, int], None]
-
-
-@dataclass
-class Options:
-    """Validated options of one ``generate`` run."""
-
-    years: tuple[int, int]
-    rows: dict[str, int]
-    seed: int
-    defects: float
-    fmt: str
-    partition: bool
-    tables: tuple[str, ...]
-    batch_rows: int
-    scale: float
-    catalogue: Catalogue = field(default_factory=Catalogue)
-    threads: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
-
-    @property
-    def year_range(self) -> range:
-        return range(self.years[0], self.years[1] + 1)
 
 
 def _check_years(years) -> tuple[int, int]:

@@ -5,7 +5,7 @@ import numpy as np
 
 from cogind.synth.calendar import draw_days
 from cogind.synth.levels import level
-from cogind.synth.network import Network
+from cogind.synth.reseau import Network
 from cogind.synth.served import BASE_CODES
 from cogind.synth.shares import caisse_rates, code_weights, draw_codes
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from cogind.synth.calendar import day_number, draw_days
 from cogind.synth.levels import level
-from cogind.synth.network import Network
+from cogind.synth.reseau import Network
 
 TYPES = ("C2S", "C2SP", "CMUC", "ACS")
 CANALS = ("PAPIER", "DEMAT")

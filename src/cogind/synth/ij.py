@@ -6,7 +6,7 @@ import pyarrow as pa
 
 from cogind.synth.calendar import draw_days, lognormal_days, month_index
 from cogind.synth.levels import level
-from cogind.synth.network import Network
+from cogind.synth.reseau import Network
 
 ATMP_SHARE, TI_SHARE, SUB_SHARE = 0.15, 0.08, 2 / 3
 PERIOD = 14  # days covered by each payment

@@ -12,8 +12,8 @@ import pyarrow as pa
 from cogind.synth.reference import TABLES
 
 if TYPE_CHECKING:
-    from cogind.synth.core import Options
-    from cogind.synth.network import Network
+    from cogind.synth.options import Options
+    from cogind.synth.reseau import Network
 
 DEFAULT_BATCH_ROWS = 1_000_000
 

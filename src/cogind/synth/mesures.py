@@ -12,7 +12,7 @@ import zlib
 import numpy as np
 
 from cogind.synth.calendar import first_day_of_month
-from cogind.synth.network import Network
+from cogind.synth.reseau import Network
 from cogind.synth.served import MeasurePlan, _value
 
 DEN_PER_MONTH = 120_000  # national denominator of a ratio per month (a count: files, hours...)

@@ -12,7 +12,7 @@ import functools
 
 import numpy as np
 
-from cogind.synth.network import Network, network
+from cogind.synth.reseau import Network, network
 from cogind.synth.reference import caisses
 from cogind.synth.sampling import Alias
 

@@ -6,7 +6,7 @@ import numpy as np
 from cogind.synth import population
 from cogind.synth.calendar import day_number, draw_days, next_month_start
 from cogind.synth.levels import level
-from cogind.synth.network import Network
+from cogind.synth.reseau import Network
 from cogind.synth.profiles import (ALD_SHARE, CHARGE_SHARE, PF_CHANGE, REVALUATIONS,
                                    dep_calibration, profiles)
 

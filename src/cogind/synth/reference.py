@@ -9,10 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-TABLES = ("prestations", "ij", "contacts", "dossiers", "enquetes", "demarches", "controles",
-          "mesures", "population")
-# Tables whose code values come from the registered indicators (see served.py).
-SERVED = ("enquetes", "demarches", "controles", "mesures")
+from cogind.synth.names import SERVED, TABLES
 
 # Low-cardinality codes are dictionary-encoded: smaller files, cheaper group-by for the engine.
 DICTIONARY_COLUMNS = {"ORG_CLE_NUM", "IJ_RIS_COD", "ASS_REG_COD", "CNT_CAN_COD", "DOS_TYP_COD",

@@ -5,7 +5,7 @@ import functools
 
 import numpy as np
 
-from cogind.synth.network import Network
+from cogind.synth.reseau import Network
 
 
 @functools.cache

@@ -7,15 +7,30 @@ and be associative and commutative.
 """
 from __future__ import annotations
 
+import importlib
 from typing import Callable
 
 import numpy as np
 
-from cogind.engine.fused import step_path
 from cogind.model import Kernel
 
 SHAPE = (2, 3)
 """Caisse slots × months of the random states a merge is tried on (the engine's layout)."""
+
+
+def step_path(step) -> tuple[str, str] | None:
+    """(module, name) under which a kernel's ``step`` can be imported, or None."""
+    py_func = getattr(step, "py_func", None)
+    if py_func is None or not hasattr(step, "compile"):
+        return None  # not a numba function
+    module, name = py_func.__module__, py_func.__qualname__
+    if "." in name or "<" in name:
+        return None
+    try:
+        found = getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+    return (module, name) if found is step else None
 
 
 def check_kernel(kernel: Kernel) -> None:
