@@ -189,3 +189,19 @@ def test_every_command_module_is_listed_and_loads():
     assert modules == on_disk
     for name in COMMANDS:
         assert cli.get_command(None, name).name == name
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["compute", "--help"],
+                                  ["report", "--help"], ["generate", "--help"]])
+def test_fast_commands_import_no_heavy_module(argv):
+    """What keeps `cogind --help` fast (timed in benchmarks/bench_cli_startup.py)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom cogind.cli import cli\n"
+            f"try:\n    cli({argv!r}, prog_name='cogind')\nexcept SystemExit:\n    pass\n"
+            "print([m for m in ('numba', 'pyarrow', 'matplotlib', 'cogind.engine', "
+            "'cogind.api') if m in sys.modules], file=sys.stderr)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert run.stderr.strip().splitlines()[-1] == "[]"
