@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from cogind.errors import CogindError
+from cogind.io.duplicates import report_line
 from cogind.io.readers import _accepts, open_inputs
 from cogind.registry import Registry
 
@@ -52,6 +53,9 @@ def validate_source(source, registry: Registry, cog: str | None = None) -> tuple
             continue
         lines.append(f"  {rows} lignes ; colonnes avec valeurs manquantes : " + (", ".join(
             f"{c} ({n})" for c, n in nulls.items() if n) or "aucune"))
+        dup_line = report_line(tin, spec)
+        if dup_line:
+            lines.append(dup_line)
     for name in sorted(set(needed) - set(inputs)):
         lines.append(f"table '{name}' absente : {len({c for u in needed[name].values() for c in u})}"
                      " indicateur(s) non calculable(s)")
