@@ -11,16 +11,17 @@ import pyarrow as pa
 
 from cogind.engine.core import check_strict, plan
 from cogind.engine.dask import engine_pass
-from cogind.io.duplicates import MODES, check_table
-from cogind.errors import ConfigError, InputError
+from cogind.errors import ConfigError, DataError, InputError
 from cogind.io.fingerprint import Fingerprints
 from cogind.engine.levels import check_levels, read_grouping, region_of
 from cogind.plugins import build_registry
 from cogind.io.progress import Progress, make_progress
+from cogind.io.computable import ABSENT, EMPTY, by_input, computable, motif
 from cogind.io.readers import DEFAULT_BATCH, open_inputs
 from cogind.registry import Registry
 from cogind.measures.periods import month_label, month_number, month_start
-from cogind.engine.finalise import Options, Rows, add_indicator_rows, select_periods
+from cogind.engine.finalise import (Options, Rows, add_indicator_rows, add_unavailable_rows,
+                                    periods_for, select_periods)
 from cogind.analyses.secret import apply_secret
 
 from cogind._version import __version__
@@ -70,8 +71,7 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
             progress: bool | None | Progress = False, confidence: float = 0.95,
             consolidation: int = 3, secret: int | None = None, engine: str = "local",
             scheduler: str | None = None, levels: Sequence[str] | None = None,
-            groupes: str | Path | dict | None = None, cpg: Any = None,
-            doublons: str = "compter") -> pa.Table:
+            groupes: str | Path | dict | None = None, cpg: Any = None) -> pa.Table:
     """Compute indicators per caisse and nationally, per period, with targets and statuses.
 
     :param levels: levels to report among ``caisse``, ``region``, ``groupe`` and ``national``
@@ -79,10 +79,6 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
     :param groupes: for the ``groupe`` level, a CSV file (caisse;groupe) or a mapping.
     :param cpg: caisse contracts (``schemas/cpg.json``: a path or a pyarrow Table): appends
         ``socle``, ``objectif``, ``statut_socle``, ``statut_objectif`` (:mod:`cogind.analyses.cpg`).
-    :param doublons: rows sharing the key their schema declares (``primaryKey``):
-        ``compter`` (default) counts them (provenance ``doublons``) and keeps every row in the
-        figures; ``exclure`` keeps the first in file order, the others are the exclusion
-        ``doublon``; ``ignorer`` skips the check (:mod:`cogind.io.duplicates`).
     :param tables: a folder or file path, or a mapping ``{table name: path | pyarrow.Table |
         RecordBatchReader | dataset | object with __arrow_c_stream__}``.
     :param cog: COG code whose indicators and targets to use (``None``: no targets).
@@ -117,32 +113,24 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
     bar = make_progress(progress)
     cog_obj, inds, explicit = _selected(registry, cog, indicators)
     ys = _years(years, cog_obj)
-    by_table = plan(inds)
-    inputs = open_inputs(tables, registry.tables, wanted=list(by_table))
-    missing = [t for t in by_table if t not in inputs]
-    if missing and explicit:
-        users = [i.code for i in inds if i.table == missing[0]]
-        raise InputError(f"table '{missing[0]}' not found in the input (needed by "
-                         f"{', '.join(users[:3])})")
+    aux_names = sorted({t for ind in inds for t in ind.measure.auxiliary_tables})
+    inputs = open_inputs(tables, registry.tables, wanted=list(dict.fromkeys(
+        [i.table for i in inds] + aux_names)))
+    gaps = computable(registry, inds, inputs)
+    if strict:
+        _refuse_gaps(gaps, inds, inputs, registry, explicit)
+    by_table = plan(i for i in inds if i.code not in gaps)
     threads = threads or min(os.cpu_count() or 1, 4)
     as_of_day = _as_of_day(as_of)
     _check_options(confidence, consolidation)
     user_groups = (read_grouping(groupes) if isinstance(groupes, (str, Path))
                    else dict(groupes) if groupes else None)
     lvls = check_levels(levels, user_groups)
-    rows, skipped, undated, read, consolidated = Rows(), {}, {}, {}, {}
+    rows, undated, read, consolidated = Rows(), {}, {}, {}
     accs = {}
     run_pass = engine_pass(engine, scheduler, registry)
     prints = Fingerprints({n: inputs[n] for n in by_table if n in inputs})
-    dups: dict[str, dict] = {}
-    if doublons not in MODES:
-        raise ConfigError(f"doublons: expected {', '.join(MODES)}, got '{doublons}'")
     for name, tplan in by_table.items():
-        if name not in inputs:
-            for sp in tplan.states:
-                for ind in sp.indicators:
-                    skipped[ind.code] = f"table '{name}' absente"
-            continue
         needed: dict[str, list[str]] = {}
         for sp in tplan.states:
             for ind in sp.indicators:
@@ -153,13 +141,14 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
             tplan.as_of = (spec.availability, as_of_day)
             needed.setdefault(spec.availability, []).append(f"--as-of {as_of}")
         inputs[name].check(spec, needed)
-        tplan.duplicates, found = check_table(inputs[name], spec, doublons, batch_size)
-        if found:
-            dups[name] = found
-        if tplan.duplicates is not None and engine != "local":
-            raise ConfigError("doublons='exclure' needs the local engine")
         with bar.reading(name, inputs[name]):
             acc = run_pass(inputs[name], tplan, batch_size, threads, on_batch=bar.batch)
+        if acc.rows_read == 0:  # a stream or CSV that turned out empty
+            users = [ind for sp in tplan.states for ind in sp.indicators]
+            gaps.update(computable(registry, users, inputs, rows={name: 0}))
+            if strict:
+                _refuse_gaps(gaps, inds, inputs, registry, explicit)
+            continue
         if strict:
             check_strict(acc, name)
         accs[name] = acc
@@ -168,11 +157,10 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
         if tplan.as_of:
             read[name]["lignes_non_disponibles"] = acc.rows_not_yet_available
     run_pass.close()  # on error, the Dask client and cluster close when it is collected
-    aux, no_aux = _auxiliary(tables, registry, inds, explicit)
-    skipped.update(no_aux)
+    aux = _auxiliary(inputs, registry, [i for i in inds if i.code not in gaps])
     for ind in inds:
         acc = accs.get(ind.table)
-        if acc is None or ind.code in no_aux:
+        if acc is None or ind.code in gaps:
             continue
         i = next(k for k, sp in enumerate(acc.plan.states) if ind in sp.indicators)
         opts = _options(acc, registry.table(ind.table).availability, as_of, confidence,
@@ -183,6 +171,9 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
                                    "reference": month_label(opts.reference_month)}
         if u:
             undated[ind.code] = u
+    _add_unavailable(rows, [i for i in inds if i.code in gaps], gaps, cog_obj, accs, period, ys,
+                     lvls, user_groups, as_of)
+    skipped = {code: motif(gs) for code, gs in gaps.items()}
     meta = {"version": __version__, "cog": cog_obj.code if cog_obj else None,
             "periode": period, "annees": list(ys) if ys else None, "entrees": read,
             "situation_au": as_of, "niveau_confiance": confidence,
@@ -190,9 +181,11 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
             "plugins": [{"nom": p.name, "distribution": p.distribution, "version": p.version}
                         for p in registry.plugins],
             "non_calcules": skipped,
+            "entrees_manquantes": [{"motif": g.motif, "table": g.table, "colonne": g.column,
+                                    "indicateurs": codes}
+                                   for g, codes in by_input(gaps).items()],
             "sans_secret": sorted(i.code for i in inds if not i.secret),
             "exclusions_hors_periode": undated,
-            "doublons": dups,
             "options": {"indicateurs": list(indicators) if indicators else None,
                         "consolidation": consolidation, "strict": strict,
                         "niveaux": list(levels) if levels else None,
@@ -223,33 +216,60 @@ def _options(acc, availability: str | None, as_of: str | None, confidence: float
     return Options(confidence, as_of, ref, consolidation if availability else 0, levels)
 
 
-def _auxiliary(tables, registry: Registry, inds, explicit: bool) -> tuple[dict, dict]:
-    """(auxiliary tables read whole, {indicator: why skipped}) for the selected measures.
-
-    An auxiliary table (a population…) missing from the input is an error when the indicator
-    was asked for by name; otherwise its indicators are reported as not computed.
-    """
+def _auxiliary(inputs: dict, registry: Registry, inds) -> dict:
+    """Auxiliary tables (a population…) of the computable measures, read whole."""
     names = sorted({t for ind in inds for t in ind.measure.auxiliary_tables})
-    if not names:
-        return {}, {}
-    inputs = open_inputs(tables, registry.tables, wanted=names, allow_none=True)
-    skipped = {}
-    for name in names:
-        if name in inputs:
-            continue
-        users = [i.code for i in inds if name in i.measure.auxiliary_tables]
-        if explicit:
-            raise InputError(f"table '{name}' not found in the input (needed by "
-                             f"{', '.join(users[:3])})")
-        skipped.update({code: f"table '{name}' absente" for code in users})
     out = {}
-    for name, tin in inputs.items():
-        if name not in names:
-            continue
+    for name in names:
+        tin = inputs[name]
         tin.check(registry.table(name), {f: [name] for f in registry.table(name).fields
                                           if tin.schema.get_field_index(f) >= 0})
         out[name] = pa.Table.from_batches(list(tin.batches(tin.schema.names)), tin.schema)
-    return out, skipped
+    return out
+
+
+def _refuse_gaps(gaps: dict, inds, inputs: dict, registry: Registry, explicit: bool) -> None:
+    """Under ``strict``, a missing input fails as before issue 17: a column absent or of the
+    wrong type, an empty table; an absent table only for an indicator named by the caller
+    (a COG's indicators whose table was not given are reported non calculable)."""
+    for ind in inds:
+        for g in gaps.get(ind.code, ()):
+            if g.kind == ABSENT and not explicit:
+                continue
+            users = [c for c, gs in gaps.items() if g in gs]
+            if g.kind == ABSENT:
+                raise InputError(f"table '{g.table}' not found in the input (needed by "
+                                 f"{', '.join(users[:3])})")
+            if g.kind == EMPTY:
+                raise DataError(f"table '{g.table}' ({inputs[g.table].origin}) has no row "
+                                f"(needed by {', '.join(users[:3])}) under --strict")
+            inputs[g.table].check(registry.table(g.table), {g.column: users})
+
+
+def _add_unavailable(rows: Rows, inds, gaps: dict, cog_obj, accs: dict, period: str, ys,
+                     levels: tuple[str, ...], user_groups: dict | None, as_of) -> None:
+    """Rows of the non calculable indicators: the months and caisses of the tables read (the
+    requested years when none was read), at every level asked for; figures null."""
+    if not inds:
+        return
+    spans = [(a.month0, a.month0 + a.n_months - 1) for a in accs.values() if a.n_months]
+    if spans:
+        first, last = min(a for a, _ in spans), max(b for _, b in spans)
+    elif ys:
+        first, last = (min(ys) - 1970) * 12, (max(ys) - 1970) * 12 + 11
+    else:
+        return
+    periods = periods_for(first, last, period, ys)
+    caisses = sorted({code for a in accs.values() for code in a.slots})
+    units = [("caisse", c) for c in caisses] if "caisse" in levels else []
+    groups = {"region": region_of(caisses) if "region" in levels else None,
+              "groupe": user_groups}
+    for level in ("region", "groupe"):
+        if level in levels:
+            units += [(level, g) for g in sorted({groups[level].get(c, "99") for c in caisses})]
+    units += [("national", None)] if "national" in levels else []
+    for ind in inds:
+        add_unavailable_rows(rows, ind, cog_obj, periods, units, motif(gaps[ind.code]), as_of)
 
 
 def _groupings(acc, levels: tuple[str, ...], user_groups: dict | None) -> dict:

@@ -32,7 +32,8 @@ from cogind.cli.common import LEVEL_CHOICES, PERIODS, SECRET_DEFAULT, registry_o
 @click.option("--caisses/--no-caisses", default=False,
               help="On the terminal, also show every caisse (files always hold every row); "
                    "regions, groups and the national level are always shown.")
-@click.option("--strict", is_flag=True, help="Fail if any row is excluded, instead of counting it.")
+@click.option("--strict", is_flag=True, help="Fail if any row is excluded, instead of counting it, "
+              "or if a column or table an indicator needs is missing, mistyped or empty.")
 @click.option("--threads", type=click.IntRange(1, 256), default=None,
               help="Worker threads (default: up to 4).")
 @click.option("--as-of", "as_of", metavar="YYYY-MM", default=None,
@@ -57,14 +58,10 @@ from cogind.cli.common import LEVEL_CHOICES, PERIODS, SECRET_DEFAULT, registry_o
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="With --engine dask: the scheduler, e.g. tcp://host:8786 (default: a local "
               "cluster started for the run).")
-@click.option("--doublons", type=click.Choice(["compter", "exclure", "ignorer"]),
-              default="compter", show_default=True, help="Rows sharing their table's key "
-              "(schemas primaryKey): count them and keep every row, keep only the first (the "
-              "others: exclusion 'doublon'), or skip the check.")
 @click.pass_context
 def compute(ctx, source, sample, cog, years, period, indicators, output, caisses, strict, threads,
             as_of, confidence, consolidation, progress, spread, secret, no_secret, engine,
-            scheduler, levels, groupes, cpg, doublons):
+            scheduler, levels, groupes, cpg):
     """Compute the indicators of a COG on SOURCE (a folder or a file of Arrow, Parquet or CSV
     tables named prestations, ij, contacts, dossiers)."""
     from cogind.api import compute as run, provenance
@@ -79,16 +76,12 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
                 strict=strict, registry=registry, threads=threads, as_of=as_of,
                 progress=progress, confidence=confidence, consolidation=consolidation,
                 secret=None if no_secret else secret, engine=engine, scheduler=scheduler,
-                levels=levels or None, groupes=groupes, cpg=cpg, doublons=doublons)
+                levels=levels or None, groupes=groupes, cpg=cpg)
     meta = provenance(table)
-    for code, why in meta.get("non_calcules", {}).items():
-        click.echo(f"Attention : {code} non calculé ({why})", err=True)
-    for name, found in meta.get("doublons", {}).items():
-        if found.get("lignes"):
-            how = ("exclues (motif doublon)" if found["traitement"] == "exclues"
-                   else "comptées comme les autres (--doublons exclure pour les écarter)")
-            click.echo(f"Attention : table {name} : {found['lignes']} lignes en double sur la clé "
-                       f"({', '.join(found['cle'])}), {how}", err=True)
+    for gap in meta.get("entrees_manquantes", []):
+        codes = gap["indicateurs"]
+        click.echo(f"Attention : {gap['motif']} : {len(codes)} indicateur(s) non calculable(s) "
+                   f"({', '.join(codes)})", err=True)
     for code, counts in meta.get("exclusions_hors_periode", {}).items():
         n = sum(counts.values())
         click.echo(f"Attention : {code} : {n} lignes sans date de période, exclues", err=True)

@@ -128,7 +128,11 @@ def select_periods(acc: Accumulator, kind: str, years: tuple[int, ...] | None,
     the reported years (the COG's whole duration by default), from the merged month states."""
     if acc.n_months == 0:
         return []
-    first, last = acc.month0, acc.month0 + acc.n_months - 1
+    return periods_for(acc.month0, acc.month0 + acc.n_months - 1, kind, years)
+
+
+def periods_for(first: int, last: int, kind: str, years: tuple[int, ...] | None) -> list[Period]:
+    """Periods of ``kind`` over months ``first``..``last``, within ``years``."""
     if kind == "span":
         ys = sorted(years) if years else sorted({1970 + m // 12 for m in range(first, last + 1)})
         lo, hi = max(first, (ys[0] - 1970) * 12), min(last, (ys[-1] - 1970) * 12 + 11)
@@ -188,6 +192,27 @@ def add_indicator_rows(rows: Rows, acc: Accumulator, state_index: int, ind: Indi
             _add_level_rows(rows, ind, cog, grouped, periods, units, False, options)
     undated = int(acc.undated[state_index].sum())
     return {"date_periode_manquante": undated} if undated else {}
+
+
+def add_unavailable_rows(rows: Rows, ind: Indicator, cog: Cog | None, periods: list[Period],
+                         units: list[tuple[str, str | None]], motif: str,
+                         as_of: str | None = None) -> None:
+    """Rows of an indicator its inputs cannot compute (issue 17): ``units`` (level, code) of
+    every period, statut non calculable, ``motif``; every figure null, never 0."""
+    for year, ks in _by_year(periods):
+        target = cog.target(ind.code, year) if cog else None
+        ps = [periods[k] for k in ks]
+        size = len(ps) * len(units)
+        per_period = lambda values: np.repeat(np.asarray(values, dtype=object), len(units))
+        rows.add_block(
+            size, indicateur=ind.code, libelle=ind.libelle, cog=cog.code if cog else None,
+            niveau=[u[0] for u in units] * len(ps), caisse=[u[1] for u in units] * len(ps),
+            periode=per_period([p.label for p in ps]), debut=per_period([p.start for p in ps]),
+            fin=per_period([p.end for p in ps]), unite=ind.unit, sens=ind.direction,
+            cible=target.reference if target else None,
+            cible_libelle=target.label if target else None,
+            cible_type=target.kind if target else None, statut=STATUS_NA, motif=motif,
+            masque=False, provisoire=False, situation_au=as_of)
 
 
 def _add_level_rows(rows: Rows, ind: Indicator, cog: Cog | None, grid: MonthGrid,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from cogind.errors import CogindError
-from cogind.io.duplicates import report_line
+from cogind.io.computable import ABSENT, by_input, computable
 from cogind.io.readers import _accepts, open_inputs
 from cogind.registry import Registry
 
@@ -17,11 +17,14 @@ def _needed(registry: Registry, cog: str | None) -> dict[str, dict[str, list[str
     return out
 
 
-def validate_source(source, registry: Registry, cog: str | None = None) -> tuple[str, bool]:
-    """(report, ok): types of present columns, columns missing for indicators, a full read."""
+def validate_source(source, registry: Registry, cog: str | None = None,
+                    strict: bool = False) -> tuple[str, bool]:
+    """(report, ok): types of present columns, a full read, then the indicators ``compute``
+    will report non calculable and why (:func:`cogind.io.computable.computable`, the same
+    decision); under ``strict`` those fail as ``compute --strict`` does."""
     needed = _needed(registry, cog)
     inputs = open_inputs(source, registry.tables)
-    lines, ok = [], True
+    lines, ok, counts = [], True, {}
     for name, tin in sorted(inputs.items()):
         spec = registry.table(name)
         lines.append(f"table '{name}' ({tin.origin})")
@@ -35,12 +38,6 @@ def validate_source(source, registry: Registry, cog: str | None = None) -> tuple
                 lines.append(f"  ERREUR colonne '{f.name}' : attendu {expected}, trouvé {f.type}")
             else:
                 present.append(f.name)
-        for col, users in sorted(needed.get(name, {}).items()):
-            if tin.schema.get_field_index(col) < 0:
-                sev = "ERREUR" if cog else "manque"
-                ok = ok and not cog
-                lines.append(f"  {sev} colonne '{col}' absente : {', '.join(sorted(users))} "
-                             "non calculable(s)")
         try:
             rows, nulls = 0, dict.fromkeys(present, 0)
             for batch in tin.batches(present):
@@ -51,13 +48,15 @@ def validate_source(source, registry: Registry, cog: str | None = None) -> tuple
             ok = False
             lines.append(f"  ERREUR lecture : {exc}")
             continue
+        counts[name] = rows
         lines.append(f"  {rows} lignes ; colonnes avec valeurs manquantes : " + (", ".join(
             f"{c} ({n})" for c, n in nulls.items() if n) or "aucune"))
-        dup_line = report_line(tin, spec)
-        if dup_line:
-            lines.append(dup_line)
-    for name in sorted(set(needed) - set(inputs)):
-        lines.append(f"table '{name}' absente : {len({c for u in needed[name].values() for c in u})}"
-                     " indicateur(s) non calculable(s)")
+    codes = list(dict.fromkeys(c for cols in needed.values() for us in cols.values() for c in us))
+    gaps = computable(registry, [registry.indicator(c) for c in codes], inputs, counts)
+    for gap, users in by_input(gaps).items():
+        fatal = strict and gap.kind != ABSENT  # as compute: a COG table not given is no error
+        ok = ok and not fatal
+        lines.append(f"{'ERREUR' if fatal else 'non calculable'} : {gap.motif} : "
+                     f"{len(users)} indicateur(s) ({', '.join(users)})")
     lines.append("OK" if ok else "ÉCHEC")
     return "\n".join(lines), ok
