@@ -19,8 +19,27 @@ start) costs only the declarations: the engine, numba and the analyses come when
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING
 
+
+def _interrupted_at_start_up(kind, value, tb, _default=sys.excepthook) -> None:
+    """A Ctrl-C while the ``cogind`` command still imports: one line, exit 130 (issue 18)."""
+    if issubclass(kind, KeyboardInterrupt):
+        import os
+
+        sys.stderr.write("interrompu\n")
+        sys.stderr.flush()
+        os._exit(130)
+    _default(kind, value, tb)
+
+
+if sys.argv and sys.argv[0].replace("\\", "/").rsplit("/", 1)[-1] in ("cogind", "cogind.exe"):
+    sys.excepthook = _interrupted_at_start_up  # the console script only, never a library user
+
+# first: it sends numba's cache (cache=True) to the user cache before any numba function, of
+# cogind or of a plugin, is declared (nothing is written inside site-packages at run time)
+import cogind.kernels  # noqa: F401  isort: skip
 from cogind._version import __version__
 from cogind.errors import (CogindError, ConfigError, DataError, ExitCode, InputError,
                            PluginError, SchemaError)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from cogind.errors import ConfigError, InputError
-from cogind.io.output import FORMATS, fmt_number
+from cogind.io.output import FORMATS, check_together, fmt_number
 
 KEY = ("indicateur", "cog", "niveau", "caisse", "periode")
 NEEDED = KEY + ("valeur", "statut")
@@ -61,6 +61,7 @@ def read_results(path: str | Path) -> ResultFile:
         rows, meta = _read(path, fmt)
     except (pa.ArrowInvalid, json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
         raise InputError(f"cannot read results from {path.name}: {type(exc).__name__}") from None
+    meta = check_together(path, meta)
     missing = [c for c in NEEDED if rows and c not in rows[0]]
     if missing:
         raise InputError(f"{path.name} is not a cogind result file (no column {missing[0]})")
@@ -91,6 +92,9 @@ def _read(path: Path, fmt: str) -> tuple[list[dict], dict | None]:
 
         table = feather.read_table(str(path))
     raw = (table.schema.metadata or {}).get(b"cogind")
+    side = path.with_name(path.name + ".provenance.json")
+    if raw is None and fmt == "csv" and side.is_file():
+        raw = side.read_bytes()
     return table.to_pylist(), json.loads(raw) if raw else None
 
 

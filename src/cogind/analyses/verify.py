@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cogind.errors import InputError
-from cogind.io.output import FORMATS
+from cogind.io.output import FORMATS, check_together
 
 KEY = ("indicateur", "cog", "niveau", "caisse", "periode")
 RESULT_MARKERS = ("indicateur", "niveau", "periode", "statut")
@@ -105,6 +105,10 @@ def read_results_table(path: str | Path) -> pa.Table:
     sidecar = path.with_name(path.name + ".provenance.json")
     if prov is None and fmt == "csv" and sidecar.is_file():
         prov = json.loads(sidecar.read_text(encoding="utf-8"))
+    if prov is None and fmt != "csv":
+        raw = (table.schema.metadata or {}).get(b"cogind")
+        prov = json.loads(raw) if raw else None
+    prov = check_together(path, prov)
     if prov is not None:
         table = table.replace_schema_metadata({"cogind": json.dumps(prov, ensure_ascii=False)})
     missing = [c for c in RESULT_MARKERS if c not in table.column_names]

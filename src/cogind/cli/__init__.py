@@ -6,6 +6,7 @@ A command's module is imported when that command runs (or its help is shown), so
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
@@ -57,8 +58,26 @@ def cli(debug: bool, disable_plugin: tuple[str, ...]) -> None:
     """Indicateurs des COG État–Cnam, calculés par caisse et par période."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an interruption so that ``finally`` blocks remove temporary files."""
+
+    exit_code = 143  # 128 + SIGTERM
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
+
+
 def main() -> None:
-    cli(prog_name="cogind")
+    """The console entry point: SIGINT and SIGTERM print « interrompu », exit 130 / 143."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        cli(prog_name="cogind")
+    except KeyboardInterrupt as exc:  # outside a command (parsing the group's options)
+        click.echo("interrompu", err=True)
+        sys.exit(getattr(exc, "exit_code", 130))
 
 
 __all__ = ["cli", "main", "sample_path", "COMMANDS"]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from cogind.cli.common import SECRET_DEFAULT, load_results
+from cogind.cli.common import SECRET_DEFAULT, load_results, output_path
 from cogind.errors import ConfigError
 
 
@@ -23,7 +23,7 @@ from cogind.errors import ConfigError
 @click.option("--secret", type=click.IntRange(2, 10_000), default=SECRET_DEFAULT, show_default=True,
               metavar="N", help="Mask caisse figures computed on fewer than N individuals.")
 @click.option("--no-secret", is_flag=True, help="Do not apply the secret statistique.")
-@click.option("-o", "--output", type=click.Path(path_type=Path),
+@click.option("-o", "--output", type=click.Path(path_type=Path), callback=output_path(),
               help="Write the alerts to a .arrow, .parquet, .csv or .json file.")
 @click.option("--composite", is_flag=True,
               help="Also show the composite of the base service (needs CPG columns: compute "

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from cogind.errors import CogindError, ExitCode, PluginError
+from cogind.errors import CogindError, ConfigError, ExitCode, PluginError
 
 PERIODS = {"month": "month", "mois": "month", "quarter": "quarter", "trimestre": "quarter",
            "year": "year", "annee": "year", "rolling12": "rolling12", "glissant12": "rolling12",
@@ -39,6 +39,9 @@ def handle_errors(fn):
                 raise
             click.echo(f"Error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM through cli.main's handler
+            click.echo("interrompu", err=True)
+            sys.exit(getattr(exc, "exit_code", INTERRUPTED))
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except Exception as exc:  # an internal error still gets one line, not a traceback
@@ -49,6 +52,26 @@ def handle_errors(fn):
             sys.exit(ExitCode.ERROR)
 
     return wrapper
+
+
+INTERRUPTED = 130  # 128 + SIGINT, what shells report for a Ctrl-C
+
+
+def output_path(formats=None, folder: bool = False):
+    """A click callback checking an output path before any data is read (docs/rapports.md):
+    an unknown extension is a usage error (exit 2), a folder problem a one-line error (exit 1)."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value):
+        if value is None:
+            return None
+        from cogind.io.publish import FORMATS, check_output
+
+        try:
+            return check_output(value, formats or FORMATS, folder=folder)
+        except ConfigError as exc:
+            raise click.BadParameter(str(exc), ctx, param) from None
+
+    return callback
 
 
 def registry_of(ctx: click.Context, allow_broken: bool = False):

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import click
 
-from cogind.cli.common import LEVEL_CHOICES, PERIODS, SECRET_DEFAULT, registry_of, sample_path
+from cogind.cli.common import (LEVEL_CHOICES, PERIODS, SECRET_DEFAULT, output_path, registry_of,
+                               sample_path)
 
 
 @click.command()
@@ -27,7 +28,7 @@ from cogind.cli.common import LEVEL_CHOICES, PERIODS, SECRET_DEFAULT, registry_o
               help="Period of each figure [default: month; year with --sample].")
 @click.option("--indicator", "indicators", multiple=True, metavar="CODE",
               help="Only this indicator (repeatable).")
-@click.option("-o", "--output", type=click.Path(path_type=Path),
+@click.option("-o", "--output", type=click.Path(path_type=Path), callback=output_path(),
               help="Write the results to a .arrow, .parquet, .csv or .json file (atomically).")
 @click.option("--caisses/--no-caisses", default=False,
               help="On the terminal, also show every caisse (files always hold every row); "
@@ -65,7 +66,7 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
     """Compute the indicators of a COG on SOURCE (a folder or a file of Arrow, Parquet or CSV
     tables named prestations, ij, contacts, dossiers)."""
     from cogind.api import compute as run, provenance
-    from cogind.io.output import render, write_table
+    from cogind.io.output import render, write_tables
 
     if sample == (source is not None):
         raise click.UsageError("give a SOURCE folder or file, or --sample (not both)")
@@ -90,13 +91,15 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
         click.echo(f"Attention : aucun résultat : les données n'ont aucune période dans les années "
                    f"demandées ({years[0]}-{years[-1]})", err=True)
     if output:
-        write_table(table, output)
-        click.echo(f"{table.num_rows} lignes écrites dans {output}", err=True)
-        if spread:
+        items = [(table, output)]
+        if spread:  # one publication: the dispersion renamed first, recorded by the results
             from cogind.analyses.spread import dispersion, spread_path
 
-            written = write_table(dispersion(table), spread_path(output))
-            click.echo(f"dispersion écrite dans {written}", err=True)
+            items.append((dispersion(table), spread_path(output)))
+        written = write_tables(items)
+        click.echo(f"{table.num_rows} lignes écrites dans {output}", err=True)
+        if spread:
+            click.echo(f"dispersion écrite dans {written[1]}", err=True)
         return
     import pyarrow.compute as pc
 

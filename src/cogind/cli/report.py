@@ -5,13 +5,14 @@ from pathlib import Path
 
 import click
 
-from cogind.cli.common import SECRET_DEFAULT, load_results
+from cogind.cli.common import SECRET_DEFAULT, load_results, output_path
 
 
 @click.command("report")
 @click.argument("source", required=False, type=click.Path(path_type=Path))
 @click.option("--sample", is_flag=True, help="Compute on the sample dataset bundled with cogind.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("rapport.html"),
+              callback=output_path((".html", ".htm")),
               show_default=True, help="The HTML file to write.")
 @click.option("--cog", default="2023-2027", show_default=True,
               help="COG to compute with, when SOURCE is input data.")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from cogind.cli.common import load_results
+from cogind.cli.common import load_results, output_path
 
 
 @click.group("targets")
@@ -38,7 +38,7 @@ def _load(ctx, source, sample, cog, period, indicators):
               help="Only this indicator (repeatable; default: every indicator in RESULTS).")
 @click.option("--cog", default="2023-2027", show_default=True,
               help="COG to compute with, when RESULTS is input data or --sample.")
-@click.option("-o", "--output", type=click.Path(path_type=Path),
+@click.option("-o", "--output", type=click.Path(path_type=Path), callback=output_path(),
               help="Write the CPG table (.parquet, .arrow, .csv, .json); else show a summary.")
 @click.pass_context
 def derive_command(ctx, results, sample, base, decile, socle, years, path_to, indicators, cog,
@@ -74,7 +74,7 @@ def derive_command(ctx, results, sample, base, decile, socle, years, path_to, in
               show_default=True, help="Period, when RESULTS is input data or --sample.")
 @click.option("--reduction", type=click.FloatRange(0, 100), default=15.0, show_default=True,
               help="Year-on-year reduction targeted, in %% of the count (seed 000 §65: 15 %%).")
-@click.option("-o", "--output", type=click.Path(path_type=Path),
+@click.option("-o", "--output", type=click.Path(path_type=Path), callback=output_path(),
               help="Write the composite table (.parquet, .arrow, .csv, .json).")
 @click.pass_context
 def composite_command(ctx, results, sample, cpg, cog, indicators, period, reduction, output):

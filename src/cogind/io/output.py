@@ -1,9 +1,11 @@
-"""Result tables out: files chosen by extension, written atomically, or a terminal table."""
+"""Result tables out: files chosen by extension, published atomically, or a terminal table.
+
+The writing rule lives in :mod:`cogind.io.publish`; this module chooses the format.
+"""
 from __future__ import annotations
 
+import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import pyarrow as pa
@@ -11,10 +13,12 @@ import pyarrow.csv as pacsv
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
-from cogind.errors import ConfigError, InputError
+from cogind.io.publish import FORMATS, Publication, check_output
 
-FORMATS = {".arrow": "ipc", ".feather": "ipc", ".ipc": "ipc", ".parquet": "parquet",
-           ".csv": "csv", ".json": "json"}
+LINKED = "fichiers_lies"
+"""Provenance key: companion file name → SHA-256, recorded in the main file of one run."""
+SIDECAR_HASH = "fichier_sha256"
+"""Key of a CSV's provenance sidecar: the SHA-256 of the CSV it belongs with."""
 
 
 def _write(table: pa.Table, path: Path, fmt: str) -> None:
@@ -32,45 +36,56 @@ def _write(table: pa.Table, path: Path, fmt: str) -> None:
                         encoding="utf-8")
 
 
+def sha256_file(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def write_table(table: pa.Table, path: str | Path) -> Path:
-    """Write ``table`` to ``path`` (format from the extension) through a temporary file.
+    """Write ``table`` to ``path`` (format from the extension), whole or not at all.
 
-    The file appears whole or not at all: a failure leaves no partial output.
+    A CSV gets its provenance in ``<file>.provenance.json``, which records the CSV's SHA-256.
     """
-    path = Path(path)
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise ConfigError(f"cannot tell the output format of {path.name} "
-                          f"(use {', '.join(sorted(FORMATS))})")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"output folder {folder} does not exist")
-    if fmt == "csv":  # CSV holds no metadata: the provenance goes in a sidecar JSON file
-        meta = (table.schema.metadata or {}).get(b"cogind")
-        if meta:
-            side = path.with_name(path.name + ".provenance.json")
-            _atomic(folder, side, lambda p: p.write_bytes(meta))
-    _atomic(folder, path, lambda p: _write(table, p, fmt))
-    return path
+    return write_tables([(table, path)])[0]
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+def write_tables(items: list[tuple[pa.Table, str | Path]]) -> list[Path]:
+    """Publish the tables of one run together: the first is the main file, the others its
+    companions (``--spread``). Companions are renamed into place first and the main file
+    records their SHA-256, so a reader tells a pair from two runs (docs/rapports.md)."""
+    paths = [check_output(p) for _, p in items]
+    with Publication(paths[0]) as pub:
+        linked = {}
+        for table, path in items[1:]:
+            linked[path.name] = _stage(pub, table, path)
+        main, path = items[0][0], paths[0]
+        if linked:
+            meta = json.loads((main.schema.metadata or {}).get(b"cogind") or b"{}")
+            meta[LINKED] = linked
+            main = main.replace_schema_metadata(
+                {**(main.schema.metadata or {}), b"cogind": json.dumps(meta, ensure_ascii=False)})
+        _stage(pub, main, path)
+        pub.commit()
+    return paths
 
 
-def _atomic(folder: Path, path: Path, write) -> None:
-    """Run ``write(temporary path)`` then rename: the file appears whole or not at all."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; results are shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _stage(pub: Publication, table: pa.Table, path: Path) -> str:
+    """Stage ``table`` (and a CSV's sidecar, renamed before it); its SHA-256."""
+    fmt = FORMATS[path.suffix.lower()]
+    meta = (table.schema.metadata or {}).get(b"cogind")
+    if fmt == "csv" and meta:  # CSV holds no metadata: the provenance goes in a sidecar
+        tmp = pub.stage(path, lambda p: _write(table, p, fmt))
+        digest = sha256_file(tmp)
+        doc = {**json.loads(meta), SIDECAR_HASH: digest}
+        side = path.with_name(path.name + ".provenance.json")
+        pub.stage(side, lambda p: p.write_text(json.dumps(doc, ensure_ascii=False),
+                                               encoding="utf-8"), before=path)
+        return digest
+    return sha256_file(pub.stage(path, lambda p: _write(table, p, fmt)))
 
 
 def fmt_number(value, unit: str = "") -> str:
@@ -127,3 +142,25 @@ def _cases(r: dict) -> str:
     if unit == "cas":
         return fmt_number(cases, "nombre") + " cas"
     return fmt_number(cases, unit)
+
+
+def check_together(path: str | Path, prov: dict | None) -> dict | None:
+    """Raise ``InputError`` in one line when ``path`` and a file published with it (a CSV's
+    sidecar, a ``--spread`` companion) come from different runs; ``prov`` without the
+    sidecar's own key."""
+    from cogind.errors import InputError
+
+    path = Path(path)
+    if prov is None:
+        return None
+    prov = dict(prov)
+    expected = prov.pop(SIDECAR_HASH, None)
+    if expected is not None and sha256_file(path) != expected:
+        raise InputError(f"{path.name} and {path.name}.provenance.json do not belong together "
+                         "(SHA-256 differs: files of two runs)")
+    for name, digest in (prov.get(LINKED) or {}).items():
+        other = path.with_name(name)
+        if other.is_file() and sha256_file(other) != digest:
+            raise InputError(f"{path.name} and {name} do not belong together "
+                             "(SHA-256 differs: files of two runs)")
+    return prov

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -270,18 +268,11 @@ def _composite(results: pa.Table) -> str:
 def write_report(results: pa.Table, path: str | Path, *,
                  secret: int | None = DEFAULT_THRESHOLD) -> Path:
     """Write :func:`build_report` to ``path`` atomically (whole or not at all)."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"output folder {folder} does not exist")
+    from cogind.io.publish import Publication, check_output
+
+    path = check_output(path, (".html", ".htm"))
     text = build_report(results, secret=secret)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with Publication(path) as pub:
+        pub.stage(path, lambda p: p.write_text(text, encoding="utf-8"))
+        pub.commit()
     return path
