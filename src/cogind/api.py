@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from cogind.engine.core import check_strict, plan
 from cogind.engine.dask import engine_pass
+from cogind.io.duplicates import MODES, check_table
 from cogind.errors import ConfigError, DataError, InputError
 from cogind.io.fingerprint import Fingerprints
 from cogind.engine.levels import check_levels, read_grouping, region_of
@@ -71,7 +72,8 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
             progress: bool | None | Progress = False, confidence: float = 0.95,
             consolidation: int = 3, secret: int | None = None, engine: str = "local",
             scheduler: str | None = None, levels: Sequence[str] | None = None,
-            groupes: str | Path | dict | None = None, cpg: Any = None) -> pa.Table:
+            groupes: str | Path | dict | None = None, cpg: Any = None,
+            doublons: str = "compter") -> pa.Table:
     """Compute indicators per caisse and nationally, per period, with targets and statuses.
 
     :param levels: levels to report among ``caisse``, ``region``, ``groupe`` and ``national``
@@ -79,6 +81,10 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
     :param groupes: for the ``groupe`` level, a CSV file (caisse;groupe) or a mapping.
     :param cpg: caisse contracts (``schemas/cpg.json``: a path or a pyarrow Table): appends
         ``socle``, ``objectif``, ``statut_socle``, ``statut_objectif`` (:mod:`cogind.analyses.cpg`).
+    :param doublons: rows sharing the key their schema declares (``primaryKey``):
+        ``compter`` (default) counts them (provenance ``doublons``) and keeps every row in the
+        figures; ``exclure`` keeps the first in file order, the others are the exclusion
+        ``doublon``; ``ignorer`` skips the check (:mod:`cogind.io.duplicates`).
     :param tables: a folder or file path, or a mapping ``{table name: path | pyarrow.Table |
         RecordBatchReader | dataset | object with __arrow_c_stream__}``.
     :param cog: COG code whose indicators and targets to use (``None``: no targets).
@@ -130,6 +136,9 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
     accs = {}
     run_pass = engine_pass(engine, scheduler, registry)
     prints = Fingerprints({n: inputs[n] for n in by_table if n in inputs})
+    dups: dict[str, dict] = {}
+    if doublons not in MODES:
+        raise ConfigError(f"doublons: expected {', '.join(MODES)}, got '{doublons}'")
     for name, tplan in by_table.items():
         needed: dict[str, list[str]] = {}
         for sp in tplan.states:
@@ -141,6 +150,11 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
             tplan.as_of = (spec.availability, as_of_day)
             needed.setdefault(spec.availability, []).append(f"--as-of {as_of}")
         inputs[name].check(spec, needed)
+        tplan.duplicates, found = check_table(inputs[name], spec, doublons, batch_size)
+        if found:
+            dups[name] = found
+        if tplan.duplicates is not None and engine != "local":
+            raise ConfigError("doublons='exclure' needs the local engine")
         with bar.reading(name, inputs[name]):
             acc = run_pass(inputs[name], tplan, batch_size, threads, on_batch=bar.batch)
         if acc.rows_read == 0:  # a stream or CSV that turned out empty
@@ -186,6 +200,7 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
                                    for g, codes in by_input(gaps).items()],
             "sans_secret": sorted(i.code for i in inds if not i.secret),
             "exclusions_hors_periode": undated,
+            "doublons": dups,
             "options": {"indicateurs": list(indicators) if indicators else None,
                         "consolidation": consolidation, "strict": strict,
                         "niveaux": list(levels) if levels else None,

@@ -59,10 +59,14 @@ from cogind.cli.common import (LEVEL_CHOICES, PERIODS, SECRET_DEFAULT, output_pa
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="With --engine dask: the scheduler, e.g. tcp://host:8786 (default: a local "
               "cluster started for the run).")
+@click.option("--doublons", type=click.Choice(["compter", "exclure", "ignorer"]),
+              default="compter", show_default=True, help="Rows sharing their table's key "
+              "(schemas primaryKey): count them and keep every row, keep only the first (the "
+              "others: exclusion 'doublon'), or skip the check.")
 @click.pass_context
 def compute(ctx, source, sample, cog, years, period, indicators, output, caisses, strict, threads,
             as_of, confidence, consolidation, progress, spread, secret, no_secret, engine,
-            scheduler, levels, groupes, cpg):
+            scheduler, levels, groupes, cpg, doublons):
     """Compute the indicators of a COG on SOURCE (a folder or a file of Arrow, Parquet or CSV
     tables named prestations, ij, contacts, dossiers)."""
     from cogind.api import compute as run, provenance
@@ -77,12 +81,18 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
                 strict=strict, registry=registry, threads=threads, as_of=as_of,
                 progress=progress, confidence=confidence, consolidation=consolidation,
                 secret=None if no_secret else secret, engine=engine, scheduler=scheduler,
-                levels=levels or None, groupes=groupes, cpg=cpg)
+                levels=levels or None, groupes=groupes, cpg=cpg, doublons=doublons)
     meta = provenance(table)
     for gap in meta.get("entrees_manquantes", []):
         codes = gap["indicateurs"]
         click.echo(f"Attention : {gap['motif']} : {len(codes)} indicateur(s) non calculable(s) "
                    f"({', '.join(codes)})", err=True)
+    for name, found in meta.get("doublons", {}).items():
+        if found.get("lignes"):
+            how = ("exclues (motif doublon)" if found["traitement"] == "exclues"
+                   else "comptées comme les autres (--doublons exclure pour les écarter)")
+            click.echo(f"Attention : table {name} : {found['lignes']} lignes en double sur la clé "
+                       f"({', '.join(found['cle'])}), {how}", err=True)
     for code, counts in meta.get("exclusions_hors_periode", {}).items():
         n = sum(counts.values())
         click.echo(f"Attention : {code} : {n} lignes sans date de période, exclues", err=True)

@@ -7,6 +7,7 @@ import pyarrow.dataset as ds
 
 from cogind.engine.columns import column_to_int64
 from cogind.io.readers import TableInput
+from cogind.io.timezones import local_ends
 from cogind.model import Input
 
 
@@ -23,6 +24,9 @@ def day_span(table: TableInput, column: str) -> tuple[int, int] | None:
     else:
         return None
     if ends is None or not ends[0].is_valid:
+        return None
+    ends = local_ends(ends, table.timezone)  # as batches are read (cogind.io.timezones)
+    if not ends[0].is_valid:
         return None
     return tuple(int(d) for d in _scalar_days(ends[0].type, [e.as_py() for e in ends]))
 

@@ -16,11 +16,14 @@ import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 
 from cogind.errors import InputError, SchemaError
+from cogind.io.timezones import DEFAULT_TIMEZONE, local_batch, local_schema, zoned_columns
 from cogind.model import TableSchema
 
 EXTENSIONS = {".parquet": "parquet", ".pq": "parquet", ".arrow": "ipc", ".feather": "ipc",
               ".ipc": "ipc", ".csv": "csv"}
 DEFAULT_BATCH = 1 << 20
+SEPARATORS = {",": "virgule", ";": "point-virgule", "\t": "tabulation"}
+"""CSV separators told apart from the header line, with their names in messages."""
 
 ARROW_TYPES = {"date": pa.date32(), "datetime": pa.timestamp("us"), "integer": pa.int64(),
                "number": pa.float64(), "string": pa.string(), "boolean": pa.bool_()}
@@ -54,6 +57,14 @@ class TableInput:
     num_rows: int | None = None
     csv_columns: list[str] | None = None
     mapped: str | None = None  # an Arrow IPC file read through a memory map (no decoding)
+    timezone: str = DEFAULT_TIMEZONE  # civil time zone of calendar days (cogind.io.timezones)
+    zoned: tuple[str, ...] = ()  # time-zone-aware timestamp columns, read as local time
+    csv_separator: str | None = None  # of a CSV input, sniffed from its header line
+
+    def __post_init__(self) -> None:
+        if not self.zoned:  # batches come out as the schema says: zoned columns as local time
+            self.zoned = zoned_columns(self.schema)
+            self.schema = local_schema(self.schema) if self.zoned else self.schema
 
     def check(self, spec: TableSchema, needed: Mapping[str, list[str]]) -> None:
         """``needed``: column → indicator codes that need it."""
@@ -70,7 +81,12 @@ class TableInput:
 
     def batches(self, columns: list[str],
                 batch_size: int = DEFAULT_BATCH) -> Iterator[pa.RecordBatch]:
-        """The table's record batches, ``columns`` only, streamed (bounded read-ahead)."""
+        """The table's record batches, ``columns`` only, streamed (bounded read-ahead), dates
+        out of range as missing and zoned timestamps as local time (:mod:`cogind.io.timezones`)."""
+        for batch in self._read(columns, batch_size):
+            yield local_batch(batch, self.zoned, self.timezone)
+
+    def _read(self, columns: list[str], batch_size: int) -> Iterator[pa.RecordBatch]:
         src = self._source
         try:
             if self.mapped is not None:
@@ -144,9 +160,14 @@ def _safe(message: str, columns: list[str] | None = None) -> str:
     if m and columns is not None and int(m.group(1)) < len(columns):
         return (f"column '{columns[int(m.group(1))]}': a value is not a valid "
                 f"{m.group(2).strip()} (dates as YYYY-MM-DD, times as YYYY-MM-DD HH:MM:SS)")
-    message = re.sub(r"'[^']*'", "'…'", message.splitlines()[0])
+    message = re.sub(r"'[^']*'", "'…'", message.splitlines()[0] if message else "")
     message = re.sub(r"invalid value.*$", "invalid value", message)
-    return message[:200]
+    message = _RANGE.sub("a value does not fit the column's type", message)
+    return _NUMBER.sub("…", message)[:200]  # no value of the data, whatever the message
+
+
+_RANGE = re.compile(r"Integer value .*? not in range[^,;]*|[\w ]*value .*? out of bounds[^,;]*")
+_NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w])")
 
 
 def _parquet_format(spec: TableSchema | None) -> ds.ParquetFileFormat:
@@ -164,7 +185,7 @@ def _csv_header(path: Path) -> tuple[str, list[str]]:
             first = fh.readline().decode("utf-8-sig", errors="replace").strip()
     except OSError as exc:
         raise InputError(f"cannot open {path}: {exc.strerror}") from None
-    delimiter = ";" if first.count(";") > first.count(",") else ","
+    delimiter = max(SEPARATORS, key=first.count)  # the most frequent; a tie: the first listed
     return delimiter, [c.strip().strip('"') for c in first.split(delimiter)]
 
 
@@ -199,11 +220,14 @@ def _open_path(name: str, path: Path, spec: TableSchema | None) -> TableInput:
         sample = path
     fileformat = (_csv_format(spec, sample) if fmt == "csv" else
                   _parquet_format(spec) if fmt == "parquet" else fmt)
-    header = _csv_header(sample)[1] if fmt == "csv" else None
+    delimiter, header = _csv_header(sample) if fmt == "csv" else (None, None)
     try:
         dataset = ds.dataset(str(path), format=fileformat,
                              partitioning="hive" if path.is_dir() else None)
         schema = dataset.schema
+        if path.is_dir() and fmt != "csv" and len(files) > 1:
+            dataset = _agreeing(name, dataset, fileformat, str(path))
+            schema = dataset.schema
         if fmt == "csv":  # CSV types come from the header line and the schema
             schema = dataset.head(0).schema
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
@@ -211,7 +235,54 @@ def _open_path(name: str, path: Path, spec: TableSchema | None) -> TableInput:
         raise InputError(f"table '{name}': cannot read {path} as {kind}: "
                          f"{_safe(str(exc), header)}") from None
     mapped = str(path) if fmt == "ipc" and path.is_file() else None  # compressed: decoded
-    return TableInput(name, str(path), schema, dataset, csv_columns=header, mapped=mapped)
+    return TableInput(name, str(path), schema, dataset, csv_columns=header, mapped=mapped,
+                      csv_separator=delimiter)
+
+
+def _kind(t: pa.DataType) -> str:
+    """What a column holds, whatever its width: files of one table may differ in width only."""
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    for kind, test in (("date", pa.types.is_date), ("integer", pa.types.is_integer),
+                       ("number", pa.types.is_floating), ("number", pa.types.is_decimal),
+                       ("string", pa.types.is_string),
+                       ("string", pa.types.is_large_string)):
+        if test(t):
+            return kind
+    if pa.types.is_timestamp(t):
+        return "timestamp" if t.tz is None else "timestamp with time zone"
+    return str(t)
+
+
+def _agreeing(name: str, dataset: ds.FileSystemDataset, fileformat, path: str):
+    """``dataset`` over files whose column types agree in kind, read with the widest type of
+    each column (an int8 in one file and an int64 in another: int64, never a failing cast);
+    files that disagree (a timestamp here, a date there) are an InputError naming both."""
+    first = dataset.schema
+    schemas = []
+    for fragment in dataset.get_fragments():  # footers only
+        own = fragment.physical_schema
+        for f in own:
+            i = first.get_field_index(f.name)
+            if i >= 0 and _kind(f.type) != _kind(first.field(i).type):
+                raise InputError(
+                    f"table '{name}': files disagree on column '{f.name}': "
+                    f"{first.field(i).type} in {Path(_first_path(dataset)).name}, {f.type} in "
+                    f"{Path(fragment.path).name} ({path}); write every file with one type")
+        schemas.append(own)
+    if all(s.equals(first) for s in schemas):
+        return dataset
+    try:
+        wide = pa.unify_schemas([first] + schemas, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        raise InputError(f"table '{name}': files of {path} have column types that cannot be "
+                         "read as one (write every file with one type)") from None
+    wide = pa.schema([wide.field(f.name) for f in first], metadata=first.metadata)
+    return ds.dataset(path, format=fileformat, partitioning="hive", schema=wide)
+
+
+def _first_path(dataset: ds.FileSystemDataset) -> str:
+    return next(iter(dataset.get_fragments())).path
 
 
 def _stream_schema(obj: Any) -> pa.Schema:
@@ -323,7 +394,8 @@ def file_parts(table: TableInput) -> list[TableInput] | None:
                 origin = f"{piece.path}, groupe de lignes {piece.row_groups[0].id}"
             one = ds.FileSystemDataset([piece], src.schema, src.format, src.filesystem)
             parts.append(TableInput(table.name, origin, table.schema, one, rows,
-                                    table.csv_columns))
+                                    table.csv_columns, timezone=table.timezone,
+                                    zoned=table.zoned))
     return parts
 
 

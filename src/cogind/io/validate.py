@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from cogind.errors import CogindError
 from cogind.io.computable import ABSENT, by_input, computable
+from cogind.io.duplicates import report_line
 from cogind.io.readers import _accepts, open_inputs
 from cogind.registry import Registry
 
@@ -51,6 +52,9 @@ def validate_source(source, registry: Registry, cog: str | None = None,
         counts[name] = rows
         lines.append(f"  {rows} lignes ; colonnes avec valeurs manquantes : " + (", ".join(
             f"{c} ({n})" for c, n in nulls.items() if n) or "aucune"))
+        dup_line = report_line(tin, spec)
+        if dup_line:
+            lines.append(dup_line)
     codes = list(dict.fromkeys(c for cols in needed.values() for us in cols.values() for c in us))
     gaps = computable(registry, [registry.indicator(c) for c in codes], inputs, counts)
     for gap, users in by_input(gaps).items():

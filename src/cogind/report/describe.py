@@ -24,6 +24,9 @@ def indicator_text(registry: Registry, code: str) -> str:
     out += [_wrap(line) for line in ind.measure.describe(ind)]
     out += ["", f"Table : {ind.table}   Unité : {ind.unit}   Sens : {SENS[ind.direction]}",
             f"Période : mois de {ind.period_column} (trimestres et années : sommes des mois)",
+            "Jours et mois civils : horodatages avec fuseau lus à l'heure du fuseau déclaré "
+            "(--timezone, défaut Europe/Paris) ; dates et horodatages sans fuseau lus tels quels ; "
+            "dates hors 1900-2199 lues comme manquantes (exclusion comptée)",
             f"Caisse : {ind.caisse_column} ; national = calcul sur l'ensemble des lignes, "
             "jamais une moyenne des caisses",
             "Champ : " + (" et ".join(str(c) for c in ind.where) or "toutes les lignes"),
