@@ -24,7 +24,6 @@ import importlib.util
 import inspect
 import os
 import sys
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,7 @@ from cogind.checks import step_path
 from cogind.engine.columns import (_PER_SECOND, _plain, buffer_values, column_to_int64,
                             condition_masks, condition_rule)
 from cogind.errors import PluginError, compile_reason
+from cogind.kernels import user_cache_dir
 from cogind.kernels.groups import MONTH_TABLE
 from cogind.kernels.rows import CELL, PLACE
 from cogind.kernels.scope import rule_masks
@@ -341,19 +341,9 @@ def _ipc_rows(path: str) -> int | None:
 
 
 def cache_dir() -> Path:
-    """Where generated loops are written: ``COGIND_CACHE_DIR``, else the user's cache."""
-    base = os.environ.get("COGIND_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "cogind")
-    path = Path(base) / "fused"
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        if os.access(path, os.W_OK):
-            return path
-    except OSError:
-        pass
-    path = Path(tempfile.gettempdir()) / f"cogind-fused-{os.getuid()}"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """Where generated loops are written: ``fused`` in cogind's user cache
+    (``COGIND_CACHE_DIR``, else ``~/.cache/cogind``; :func:`cogind.kernels.user_cache_dir`)."""
+    return user_cache_dir("fused")
 
 
 _MODULE_HASHES: dict[str, str] = {}

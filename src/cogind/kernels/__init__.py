@@ -2,8 +2,56 @@
 
 Every input reaches a kernel as int64 with nulls as :data:`NULL`; every state is an int64
 array of shape (groups, width) so that states merge by addition, exactly, in any order.
+
+Importing this package (``cogind/__init__.py`` does it first) points numba's on-disk cache
+(``cache=True``) at cogind's user cache, unless ``NUMBA_CACHE_DIR`` is already set: numba would
+otherwise write it in ``__pycache__`` beside the kernels, inside site-packages, where the files
+outlive ``pip uninstall`` and turn ``cogind`` into an empty namespace package.
 """
+import os
+import sys
+import tempfile
+from pathlib import Path
+
 import numpy as np
 
 NULL = np.iinfo(np.int64).min
 """Null marker in every kernel input (no real date, amount or code takes this value)."""
+
+
+def user_cache_dir(name: str) -> Path:
+    """The writable folder ``name`` of cogind's cache: ``$COGIND_CACHE_DIR/name``, else the user
+    cache of the platform (``~/.cache/cogind/name`` on Linux, honouring ``XDG_CACHE_HOME``), else
+    a folder of the temporary directory when neither can be written."""
+    base = os.environ.get("COGIND_CACHE_DIR")
+    if not base:
+        import platformdirs
+        base = platformdirs.user_cache_dir("cogind", appauthor=False)
+    path = Path(base) / name
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if os.access(path, os.W_OK):
+            return path
+    except OSError:
+        pass
+    user = os.getuid() if hasattr(os, "getuid") else os.getpid()
+    path = Path(tempfile.gettempdir()) / f"cogind-{name}-{user}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _cache_numba_outside_the_package() -> None:
+    """``NUMBA_CACHE_DIR`` = ``user_cache_dir("numba")`` unless the user set it; numba already
+    imported reads it again (its compiler also does before each compilation)."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    try:
+        os.environ["NUMBA_CACHE_DIR"] = str(user_cache_dir("numba"))
+    except OSError:  # nowhere to write: numba keeps its own choice
+        return
+    config = sys.modules.get("numba.core.config")
+    if config is not None:
+        config.reload_config()
+
+
+_cache_numba_outside_the_package()
