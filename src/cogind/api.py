@@ -19,6 +19,7 @@ from cogind.plugins import build_registry
 from cogind.io.progress import Progress, make_progress
 from cogind.io.computable import ABSENT, EMPTY, by_input, computable, motif
 from cogind.io.readers import DEFAULT_BATCH, open_inputs
+from cogind.io.timezones import DEFAULT_TIMEZONE, check_timezone
 from cogind.registry import Registry
 from cogind.measures.periods import month_label, month_number, month_start
 from cogind.engine.finalise import (Options, Rows, add_indicator_rows, add_unavailable_rows,
@@ -73,7 +74,7 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
             consolidation: int = 3, secret: int | None = None, engine: str = "local",
             scheduler: str | None = None, levels: Sequence[str] | None = None,
             groupes: str | Path | dict | None = None, cpg: Any = None,
-            doublons: str = "compter") -> pa.Table:
+            doublons: str = "compter", timezone: str = DEFAULT_TIMEZONE) -> pa.Table:
     """Compute indicators per caisse and nationally, per period, with targets and statuses.
 
     :param levels: levels to report among ``caisse``, ``region``, ``groupe`` and ``national``
@@ -114,7 +115,11 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
         ``plugins`` registered in memory).
     :returns: a table with the columns of ``schemas/resultats.json``; provenance in its
         schema metadata under ``cogind``.
+    :param timezone: civil time zone of calendar days and months for timestamps that carry a
+        time zone (``timestamp[ms, tz=UTC]``); naive timestamps and dates are read as they are
+        (:mod:`cogind.io.timezones`).
     """
+    timezone = check_timezone(timezone)
     registry = registry or build_registry(extra=plugins)
     bar = make_progress(progress)
     cog_obj, inds, explicit = _selected(registry, cog, indicators)
@@ -122,6 +127,8 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
     aux_names = sorted({t for ind in inds for t in ind.measure.auxiliary_tables})
     inputs = open_inputs(tables, registry.tables, wanted=list(dict.fromkeys(
         [i.table for i in inds] + aux_names)))
+    for tin in inputs.values():
+        tin.timezone = timezone
     gaps = computable(registry, inds, inputs)
     if strict:
         _refuse_gaps(gaps, inds, inputs, registry, explicit)
@@ -200,6 +207,8 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
                                    for g, codes in by_input(gaps).items()],
             "sans_secret": sorted(i.code for i in inds if not i.secret),
             "exclusions_hors_periode": undated,
+            "fuseau_horaire": {"fuseau": timezone, "colonnes_avec_fuseau": {
+                n: list(t.zoned) for n, t in inputs.items() if t.zoned}},
             "doublons": dups,
             "options": {"indicateurs": list(indicators) if indicators else None,
                         "consolidation": consolidation, "strict": strict,

@@ -9,6 +9,16 @@ from cogind.cli.common import (LEVEL_CHOICES, PERIODS, SECRET_DEFAULT, output_pa
                                sample_path)
 
 
+def _zone(ctx, param, value):
+    from cogind.errors import ConfigError
+    from cogind.io.timezones import check_timezone
+
+    try:
+        return check_timezone(value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.command()
 @click.argument("source", required=False, type=click.Path(path_type=Path))
 @click.option("--sample", is_flag=True, help="Compute on the sample dataset bundled with cogind.")
@@ -63,10 +73,14 @@ from cogind.cli.common import (LEVEL_CHOICES, PERIODS, SECRET_DEFAULT, output_pa
               default="compter", show_default=True, help="Rows sharing their table's key "
               "(schemas primaryKey): count them and keep every row, keep only the first (the "
               "others: exclusion 'doublon'), or skip the check.")
+@click.option("--timezone", default="Europe/Paris", show_default=True, metavar="ZONE",
+              callback=_zone,
+              help="Civil time zone of calendar days and months for timestamps that carry a "
+              "time zone (naive timestamps and dates are read as they are).")
 @click.pass_context
 def compute(ctx, source, sample, cog, years, period, indicators, output, caisses, strict, threads,
             as_of, confidence, consolidation, progress, spread, secret, no_secret, engine,
-            scheduler, levels, groupes, cpg, doublons):
+            scheduler, levels, groupes, cpg, doublons, timezone):
     """Compute the indicators of a COG on SOURCE (a folder or a file of Arrow, Parquet or CSV
     tables named prestations, ij, contacts, dossiers)."""
     from cogind.api import compute as run, provenance
@@ -81,7 +95,8 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
                 strict=strict, registry=registry, threads=threads, as_of=as_of,
                 progress=progress, confidence=confidence, consolidation=consolidation,
                 secret=None if no_secret else secret, engine=engine, scheduler=scheduler,
-                levels=levels or None, groupes=groupes, cpg=cpg, doublons=doublons)
+                levels=levels or None, groupes=groupes, cpg=cpg, doublons=doublons,
+                timezone=timezone)
     meta = provenance(table)
     for gap in meta.get("entrees_manquantes", []):
         codes = gap["indicateurs"]

@@ -106,7 +106,24 @@ class TableInput:
                                                                    names=columns))
         except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
             raise InputError(f"table '{self.name}': cannot read {self.origin}: "
-                             f"{_safe(str(exc), self.csv_columns)}") from None
+                             f"{_safe(str(exc), self.csv_columns)}{_narrowed(src)}") from None
+
+
+def _narrowed(src) -> str:
+    """Where a dataset reads a file's column as another type (the usual cause of a failing
+    cast): file, column, expected and found type; empty when none is."""
+    if not isinstance(src, ds.FileSystemDataset):
+        return ""
+    try:
+        for fragment in src.get_fragments():
+            for f in fragment.physical_schema:
+                i = src.schema.get_field_index(f.name)
+                if i >= 0 and src.schema.field(i).type != f.type:
+                    return (f" (column '{f.name}' of {Path(fragment.path).name}: expected "
+                            f"{src.schema.field(i).type}, found {f.type})")
+    except (pa.ArrowInvalid, OSError):
+        return ""
+    return ""
 
 
 def _mapped_batches(path: str, columns: list[str], batch_size: int) -> Iterator[pa.RecordBatch]:

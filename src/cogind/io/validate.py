@@ -4,7 +4,7 @@ from __future__ import annotations
 from cogind.errors import CogindError
 from cogind.io.computable import ABSENT, by_input, computable
 from cogind.io.duplicates import report_line
-from cogind.io.readers import _accepts, open_inputs
+from cogind.io.readers import SEPARATORS, _accepts, open_inputs
 from cogind.registry import Registry
 
 
@@ -29,6 +29,12 @@ def validate_source(source, registry: Registry, cog: str | None = None,
     for name, tin in sorted(inputs.items()):
         spec = registry.table(name)
         lines.append(f"table '{name}' ({tin.origin})")
+        if tin.csv_separator is not None:
+            lines.append(f"  séparateur CSV : {SEPARATORS[tin.csv_separator]} (lu sur la ligne "
+                         "d'en-tête)")
+        if tin.zoned:
+            lines.append(f"  horodatages avec fuseau ({', '.join(tin.zoned)}) : jours et mois "
+                         f"civils lus à l'heure de {tin.timezone}")
         present = []
         for f in tin.schema:
             expected = spec.field_type(f.name)
