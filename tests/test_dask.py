@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
+import time
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -16,7 +18,7 @@ import cogind  # noqa: E402
 from cogind.cli import cli  # noqa: E402
 from cogind.engine.dask import DaskPass, engine_pass, plan_spec, worker_plan  # noqa: E402
 from cogind.engine.core import accumulate, plan  # noqa: E402
-from cogind.errors import ConfigError, PluginError  # noqa: E402
+from cogind.errors import ConfigError, InputError, PluginError  # noqa: E402
 from cogind.io.progress import Progress  # noqa: E402
 from cogind.io.readers import open_inputs  # noqa: E402
 from cogind.synth import generate  # noqa: E402
@@ -189,3 +191,76 @@ def test_in_memory_plugin_plan_is_shipped(cluster, data, registry):
     same(cogind.compute(data / "single", **args),
          cogind.compute(data / "single", **args, engine="dask",
                         scheduler=cluster.scheduler_address))
+
+
+# --------------------------------------------------------------------------- faults (issue 18)
+
+
+def _spawn_cluster_in(folder, monkeypatch):
+    """A LocalCluster whose worker processes start in ``folder`` (their working directory)."""
+    monkeypatch.chdir(folder)
+    c = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                 dashboard_address=None, silence_logs=100)
+    monkeypatch.undo()
+    return c
+
+
+def test_relative_path_with_workers_elsewhere(data, registry, tmp_path, monkeypatch):
+    """Paths are made absolute on the client: workers started in another folder read the
+    data; a file they cannot read fails the run in one line naming it, and the cluster keeps
+    its workers for the next run."""
+    elsewhere = tmp_path / "ailleurs"
+    elsewhere.mkdir()
+    src = data / "single" / "ij.parquet"
+    local = cogind.compute(src, cog=None, registry=registry)
+    with _spawn_cluster_in(elsewhere, monkeypatch) as c:
+        monkeypatch.chdir(data)
+        rel = cogind.compute("single/ij.parquet", cog=None, registry=registry, engine="dask",
+                             scheduler=c.scheduler_address)
+        same(local, rel)
+        broken = _corrupt_pages(src, tmp_path / "ij.parquet")
+        monkeypatch.chdir(tmp_path)
+        t0 = time.monotonic()
+        with pytest.raises(InputError) as err:
+            cogind.compute("ij.parquet", cog=None, registry=registry, engine="dask",
+                           scheduler=c.scheduler_address)
+        assert time.monotonic() - t0 < 60
+        message = str(err.value)
+        assert "\n" not in message and "cancelled" not in message
+        assert message.startswith("table 'ij': ") and f"cannot read {broken}" in message
+        assert len(c.scheduler_info["workers"]) == 2
+        same(local, cogind.compute(src, cog=None, registry=registry, engine="dask",
+                                   scheduler=c.scheduler_address))
+
+
+def _corrupt_pages(src, dest):
+    """A copy of ``src`` whose footer is intact (the client lists its row groups) and whose
+    data pages are not (the worker that reads them fails)."""
+    raw = bytearray(src.read_bytes())
+    raw[4:len(raw) // 2] = b"\xff" * (len(raw) // 2 - 4)
+    dest.write_bytes(bytes(raw))
+    return dest
+
+
+def test_cli_worker_error_is_one_line(data, tmp_path, monkeypatch):
+    """The CLI on its own LocalCluster: exit 1, one line, no Dask log line on stderr."""
+    broken = _corrupt_pages(data / "single" / "ij.parquet", tmp_path / "ij.parquet")
+    monkeypatch.delenv("COGIND_DEBUG", raising=False)
+    r = CliRunner().invoke(cli, ["compute", str(broken), "--cog", "none", "--engine", "dask",
+                                 "--quiet", "-o", str(tmp_path / "r.parquet")])
+    assert r.exit_code == 1, r.output
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("Error: table 'ij': ") and f"cannot read {broken}" in lines[0]
+    assert not (tmp_path / "r.parquet").exists()
+
+
+def test_unserialisable_partition_is_refused_on_the_client(cluster, data, registry):
+    tplan = plan(i for i in registry.indicators.values() if i.table == "ij")["ij"]
+    files = open_inputs(data / "single", registry.tables, ["ij"])["ij"]
+    files = dataclasses.replace(files, csv_columns=[threading.Lock()])  # cannot be pickled
+    run = DaskPass(cluster.scheduler_address, registry)
+    with pytest.raises(InputError, match="cannot be sent to Dask workers: TypeError"):
+        run(files, tplan)
+    assert run.client.status == "closed"  # a failed pass closes its client at once
+    assert len(cluster.scheduler_info["workers"]) == 2

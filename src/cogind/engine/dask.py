@@ -13,16 +13,20 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import logging
 import math
+import os
 import re
 import threading
 import weakref
 from typing import TYPE_CHECKING, Any, Callable
 
 import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 
 from cogind.engine.core import Accumulator, TablePlan, accumulate, plan
-from cogind.errors import ConfigError, InputError, PluginError
+from cogind.errors import CogindError, ConfigError, InputError, PluginError
 from cogind.io.readers import DEFAULT_BATCH, TableInput, file_parts
 
 if TYPE_CHECKING:
@@ -30,6 +34,9 @@ if TYPE_CHECKING:
 
 ENGINES = ("local", "dask")
 IN_MEMORY = "en mémoire"  # PluginInfo.distribution of plugins registered as objects
+log = logging.getLogger(__name__)
+"""Set to DEBUG (``cogind --debug``, or ``COGIND_DEBUG=1``) to let the Dask log lines of a
+LocalCluster started by cogind reach stderr; they are silenced otherwise."""
 
 
 # --------------------------------------------------------------------------- choosing an engine
@@ -86,8 +93,10 @@ def connect(scheduler: str | None):
             return distributed.default_client(), None
         except ValueError:  # no client yet in this process
             pass
+        debug = log.isEnabledFor(logging.DEBUG) or os.environ.get("COGIND_DEBUG") == "1"
         cluster = distributed.LocalCluster(processes=True, threads_per_worker=1,
-                                           dashboard_address=None)
+                                           dashboard_address=None,
+                                           silence_logs=logging.WARN if debug else 100)
         return distributed.Client(cluster), cluster
     try:
         return distributed.Client(scheduler), None
@@ -115,7 +124,17 @@ class DaskPass:
 
     def __call__(self, table: TableInput, tplan: TablePlan, batch_size: int = DEFAULT_BATCH,
                  threads: int = 1, on_batch=None) -> Accumulator:
-        """``threads`` is ignored: each worker runs its partitions (its own threads)."""
+        """``threads`` is ignored: each worker runs its partitions (its own threads). On any
+        error the client (and cluster) we opened close now, not when collected: a failed run
+        must not leave a default client behind."""
+        try:
+            return self._reduce(table, tplan, batch_size, on_batch)
+        except BaseException:
+            self.close()
+            raise
+
+    def _reduce(self, table: TableInput, tplan: TablePlan, batch_size: int,
+                on_batch) -> Accumulator:
         distributed = _distributed()
         client = self.client
         spec = client.scatter(plan_spec(tplan, self.registry), broadcast=True, hash=False)
@@ -123,16 +142,19 @@ class DaskPass:
         self.parts[table.name] = len(parts), scattered
         if not parts:
             return Accumulator(tplan)
+        if not scattered:
+            _check_shippable(table, parts)
         leaves = [client.submit(_leaf, spec, part, batch_size, pure=False) for part in parts]
+        origin_of = {f.key: getattr(p, "origin", table.origin) for f, p in zip(leaves, parts)}
         rows_of = {f.key: n for f, n in zip(leaves, rows)}
         reported = 0
         pending = None
         done = distributed.as_completed(leaves)
         for fut in done:  # pairwise tree reduction, merging what is ready first
             if fut.status == "error":
-                for f in leaves:
-                    f.cancel()
-                fut.result()  # re-raises the worker's exception (a CogindError keeps its type)
+                exc = fut.exception()  # read before cancelling: it is the worker's own error
+                client.cancel(leaves)
+                _raise_worker_error(table.name, origin_of.get(fut.key, table.origin), exc)
             if on_batch is not None and fut.key in rows_of:
                 reported += rows_of[fut.key] or 0
                 on_batch(_rows_batch(rows_of[fut.key] or 0))
@@ -154,6 +176,7 @@ class DaskPass:
             raise InputError(f"table '{table.name}': cannot list the row groups of "
                              f"{table.origin}: {_one_line(exc)}") from None
         if parts is not None:
+            parts = [absolute(p) for p in parts]
             return parts, [p.num_rows for p in parts], False
         # Not files: read on the client, only the needed columns, and scatter the slices.
         slots = sum(self.client.nthreads().values()) or 1
@@ -163,6 +186,50 @@ class DaskPass:
         slices = [pa.Table.from_batches([b]) for b in table.batches(tplan.columns, size)]
         futures = self.client.scatter(slices, hash=False) if slices else []
         return futures, [s.num_rows for s in slices], True
+
+
+def absolute(part: TableInput) -> TableInput:
+    """``part`` with its local file path made absolute here, on the client: a worker started
+    in another folder reads the same file (or says it cannot, naming it)."""
+    src = part._source
+    if not isinstance(src.filesystem, pafs.LocalFileSystem):
+        return part
+    frags = []
+    for frag in src.get_fragments():
+        path = os.path.abspath(frag.path)
+        if path == frag.path:
+            return part
+        extra = {"row_groups": [rg.id for rg in frag.row_groups]} \
+            if isinstance(frag, ds.ParquetFileFragment) else {}
+        frags.append(src.format.make_fragment(path, src.filesystem,
+                                              partition_expression=frag.partition_expression,
+                                              **extra))
+    one = ds.FileSystemDataset(frags, src.schema, src.format, src.filesystem)
+    origin = part.origin.replace(src.files[0], os.path.abspath(src.files[0]), 1)
+    return dataclasses.replace(part, origin=origin, _source=one)
+
+
+def _check_shippable(table: TableInput, parts: list) -> None:
+    """Fail here, in one line, if a partition cannot be serialised: a task the scheduler
+    cannot serialise may take workers down for every user of the cluster."""
+    from distributed.protocol import pickle as dpickle
+
+    try:
+        dpickle.dumps(parts[0])  # a Parquet row group reads its file's footer here
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"table '{table.name}': cannot read {parts[0].origin}: "
+                         f"{type(exc).__name__}: {_one_line(exc)}") from None
+    except Exception as exc:  # pickling errors have no common type
+        raise InputError(f"table '{table.name}' ({table.origin}) cannot be sent to Dask "
+                         f"workers: {type(exc).__name__}: {_one_line(exc)}") from None
+
+
+def _raise_worker_error(name: str, origin: str, exc: BaseException) -> None:
+    """The worker's own error, one line naming the file (a CogindError keeps its type)."""
+    if isinstance(exc, CogindError):
+        raise exc
+    raise InputError(f"table '{name}': a Dask worker cannot read {origin}: "
+                     f"{type(exc).__name__}: {_one_line(exc)}") from None
 
 
 def _shutdown(client, cluster) -> None:
