@@ -27,6 +27,7 @@ from cogind.engine.columns import (buffer_values, column_to_int64, condition_mas
                             period_days, unsigned_codes, validity_bytes)
 from cogind.errors import DataError, PluginError, compile_reason
 from cogind.engine.fused import FusedPlan
+from cogind.io.duplicates import Duplicates
 from cogind.kernels import NULL
 from cogind.kernels.grid import month_rows
 from cogind.kernels.groups import MONTH_TABLE, month_of_day
@@ -38,9 +39,11 @@ from cogind.io.readers import DEFAULT_BATCH, TableInput
 
 _NARROW_INDICES = (pa.int8(), pa.uint8(), pa.int16(), pa.uint16())
 
-ENGINE_REASONS = ("champ_indetermine", "caisse_manquante")
+ENGINE_REASONS = ("champ_indetermine", "caisse_manquante", "doublon")
 """Counted by the engine, never used: rows whose scope cannot be decided (a null in a scope
-column), rows with no caisse (counted in slot 0, so in the national row only)."""
+column), rows with no caisse (counted in slot 0, so in the national row only), rows whose key
+an earlier row has, under ``doublons="exclure"`` (:mod:`cogind.io.duplicates`)."""
+DOUBLON = 2
 
 
 # --------------------------------------------------------------------------- plan
@@ -66,6 +69,7 @@ class TablePlan:
     table: str
     states: list[StatePlan]
     as_of: tuple[str, int] | None = None  # (availability column, last day known), days since 1970
+    duplicates: Duplicates | None = None  # rows left out by ordinal (doublons="exclure")
 
     @property
     def groups(self) -> list[GroupKey]:
@@ -170,12 +174,16 @@ class Accumulator:
             indices = indices.cast(pa.int64())
         return buffer_values(indices), np.empty(0, np.uint8), 0, slot_of
 
-    def update(self, batch: pa.RecordBatch) -> None:
+    def update(self, batch: pa.RecordBatch, keep: np.ndarray | None = None) -> None:
         """Update every state from one batch: the window, then each group's rows, then the
-        kernels (every state sharing a scope reads the same group of each row)."""
+        kernels (every state sharing a scope reads the same group of each row). ``keep``:
+        the rows that are not duplicates (the others are counted as ``doublon``)."""
         before = self.rows_read
         self.rows_read += batch.num_rows
         self._grids.clear()
+        if keep is not None:
+            self._count_duplicates(batch.filter(pa.array(~keep)))
+            batch = batch.filter(pa.array(keep))
         if self.plan.as_of is not None:
             batch = self._known_by(batch, *self.plan.as_of)
         if batch.num_rows == 0:
@@ -214,6 +222,24 @@ class Accumulator:
                          int(month_of_day(max(b for _, b in spans))))
         elif len(self.slots) + 1 > self.n_slots and self.n_months:
             self._ensure(len(self.slots) + 1, self.month0, self.month0 + self.n_months - 1)
+
+    def _count_duplicates(self, dropped: pa.RecordBatch) -> None:
+        """Duplicate rows left out, counted as ``doublon`` in the cell where each state's
+        scope would have counted them (rows out of scope, undated or without caisse: not)."""
+        cache: dict = {}
+        groups = self.plan.groups
+        days = {c: period_days(dropped.column(c), c, cache)
+                for c in dict.fromkeys(g.period for g in groups)}
+        caisses = {c: self.slot_lookup(dropped.column(c))
+                   for c in dict.fromkeys(g.caisse for g in groups)}
+        self.fit([d[3] for d in days.values()])
+        for g in groups:
+            group = self._groups(dropped, g, days[g.period], caisses[g.caisse])[0]
+            counts = np.bincount(group[group >= 0], minlength=self.n_slots * self.n_months)
+            for i, sp in enumerate(self.plan.states):
+                if sp.group == g:
+                    st = self.states[i]
+                    st.reshape(-1, st.shape[2])[:, sp.kernel.width + DOUBLON] += counts
 
     def _known_by(self, batch: pa.RecordBatch, column: str, last_day: int) -> pa.RecordBatch:
         """Rows available on ``last_day`` (a row with no availability date is not)."""
@@ -426,13 +452,21 @@ def accumulate(table: TableInput, tplan: TablePlan, batch_size: int = DEFAULT_BA
     """
     months = month_span(table, tplan)
     fused = FusedPlan.of(tplan, table)
-    batches = table.batches(tplan.columns, batch_size)
+    batches = _with_keep(table.batches(tplan.columns, batch_size), tplan.duplicates)
     if threads > 1:
         return _accumulate_parallel(batches, tplan, threads, on_batch, months, fused)
     acc = Accumulator(tplan, months=months, fused=fused)
-    for b in batches:
-        acc.update(on_batch(b) or b if on_batch is not None else b)
+    for b, keep in batches:
+        acc.update(on_batch(b) or b if on_batch is not None else b, keep)
     return acc
+
+
+def _with_keep(batches, dups: Duplicates | None):
+    """(batch, rows to keep or None) in file order: ordinals count from the first batch."""
+    start = 0
+    for b in batches:
+        yield b, (dups.keep(start, b.num_rows) if dups is not None else None)
+        start += b.num_rows
 
 
 def month_span(table: TableInput, tplan: TablePlan) -> tuple[int, int] | None:
@@ -460,12 +494,12 @@ def _accumulate_parallel(batches, tplan: TablePlan, threads: int, on_batch=None,
     def work(acc: Accumulator) -> None:
         while True:
             with lock:  # the reader is not thread-safe: one thread takes the next batch
-                b = next(queue, None)
+                b, keep = next(queue, (None, None))
                 if b is not None and on_batch is not None:
                     b = on_batch(b) or b
             if b is None:
                 return
-            acc.update(b)
+            acc.update(b, keep)
 
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(work, accs))
