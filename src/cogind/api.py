@@ -9,6 +9,7 @@ from typing import Any, Iterable, Sequence
 
 import pyarrow as pa
 
+from cogind.engine.bounds import check_sums
 from cogind.engine.core import check_strict, plan
 from cogind.engine.dask import engine_pass
 from cogind.io.duplicates import MODES, check_table
@@ -132,7 +133,7 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
     gaps = computable(registry, inds, inputs)
     if strict:
         _refuse_gaps(gaps, inds, inputs, registry, explicit)
-    by_table = plan(i for i in inds if i.code not in gaps)
+    by_table = plan((i for i in inds if i.code not in gaps), registry.tables)
     threads = threads or min(os.cpu_count() or 1, 4)
     as_of_day = _as_of_day(as_of)
     _check_options(confidence, consolidation)
@@ -170,6 +171,7 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
             if strict:
                 _refuse_gaps(gaps, inds, inputs, registry, explicit)
             continue
+        check_sums(acc, name)
         if strict:
             check_strict(acc, name)
         accs[name] = acc

@@ -88,6 +88,13 @@ class Kernel:
     tables are read in one generated loop that converts, scopes, groups and steps every state
     row by row (:mod:`cogind.engine.fused`), with no intermediate array; ``update`` must then be
     ``step`` in a loop over the rows in scope (the engine uses either).
+
+    ``sums``: for each sum of amounts (``cents`` inputs, each ≥ 0, once per row) in the state,
+    its (count column, sum column). Rows whose amount is beyond its column's range never reach
+    the kernel, so a table of N rows with amounts within B cents sums to at most N × B: below
+    2**63 nothing can overflow; above, the engine checks these columns exactly
+    (:func:`cogind.engine.bounds.check_sums`) and refuses a kernel reading amounts that declares
+    none.
     """
 
     name: str
@@ -97,6 +104,7 @@ class Kernel:
     reasons: tuple[str, ...] = ()
     merge: Callable | None = None
     step: Callable | None = None
+    sums: tuple[tuple[int, int], ...] = ()
 
     def merged(self, a, b):
         return a + b if self.merge is None else self.merge(a, b)

@@ -7,7 +7,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cogind.kernels import NULL
+from cogind.kernels import DEFAULT_EUROS, NULL, OUTSIDE
 from cogind.kernels.groups import (cents_with_nulls, flags_with_nulls, in_lookup,
                                     rescaled_with_nulls, values_with_nulls)
 from cogind.kernels.scope import day_bounds
@@ -96,14 +96,23 @@ def _scale_mul(raw: np.ndarray, mul: int) -> np.ndarray:
     return out
 
 
-def _cents(arr: pa.Array) -> np.ndarray:
+def _cents(arr: pa.Array, bounds: tuple[float, float] | None = None) -> np.ndarray:
+    """Euros to int64 cents, NULL for a null, NaN or infinite value, OUTSIDE for an amount
+    beyond ``bounds`` (euros, both included; default: ±DEFAULT_EUROS)."""
+    low, high = bounds or (-DEFAULT_EUROS, DEFAULT_EUROS)
     t = arr.type
     if pa.types.is_integer(t):
-        return _scale_mul(_ints(arr), 100)
+        raw = _ints(arr)
+        with np.errstate(over="ignore"):
+            out = raw * 100
+        out[raw == NULL] = NULL
+        out[(raw != NULL) & ((raw < low) | (raw > high))] = OUTSIDE
+        return out
     if t != pa.float64():
         arr = pc.cast(arr, pa.float64())
     out = np.empty(len(arr), np.int64)
-    cents_with_nulls(buffer_values(arr, np.float64), validity_bytes(arr), arr.offset, out)
+    cents_with_nulls(buffer_values(arr, np.float64), validity_bytes(arr), arr.offset,
+                     float(low), float(high), out)
     return out
 
 
@@ -132,10 +141,12 @@ def _flag_by_lookup(arr: pa.Array, values: tuple) -> np.ndarray:
     return out
 
 
-def column_to_int64(column, inp: Input, cache: dict | None = None) -> np.ndarray:
+def column_to_int64(column, inp: Input, cache: dict | None = None,
+                    bounds: tuple[float, float] | None = None) -> np.ndarray:
     """The integer array a kernel reads for ``inp``: int64 with nulls as NULL, or a zero-copy
-    int32 view of a date column without nulls (computed once per batch via ``cache``)."""
-    key = (inp.column, inp.kind, inp.values)
+    int32 view of a date column without nulls (computed once per batch via ``cache``);
+    amounts (``cents``) beyond ``bounds`` euros as OUTSIDE."""
+    key = (inp.column, inp.kind, inp.values, bounds)
     if cache is not None and key in cache:
         return cache[key]
     arr = _plain(column)
@@ -146,7 +157,7 @@ def column_to_int64(column, inp: Input, cache: dict | None = None) -> np.ndarray
     elif inp.kind == "microseconds":
         out = _microseconds(arr)
     elif inp.kind == "cents":
-        out = _cents(arr)
+        out = _cents(arr, bounds)
     elif inp.kind == "flag":
         out = _flag(arr, inp.values)
     else:

@@ -23,14 +23,16 @@ import numpy as np
 import pyarrow as pa
 from numba.core.errors import NumbaError
 
+from cogind.engine.bounds import is_caisse, schema_constraints, within_bounds
 from cogind.engine.columns import (buffer_values, column_to_int64, condition_masks, condition_rule,
                             period_days, unsigned_codes, validity_bytes)
 from cogind.errors import DataError, PluginError, compile_reason
-from cogind.engine.fused import FusedPlan
 from cogind.io.duplicates import Duplicates
-from cogind.kernels import NULL
+from cogind.engine.fused import FusedPlan
+from cogind.kernels import DEFAULT_EUROS, NULL
 from cogind.kernels.grid import month_rows
 from cogind.kernels.groups import MONTH_TABLE, month_of_day
+from cogind.kernels.rows import DOUBLON, ENGINE_WIDTH
 from cogind.kernels.scope import (assign_groups, rule_condition, rule_masks,
                                   rule_wide_condition)
 from cogind.model import Condition, Indicator, Input, Kernel
@@ -39,11 +41,15 @@ from cogind.io.readers import DEFAULT_BATCH, TableInput
 
 _NARROW_INDICES = (pa.int8(), pa.uint8(), pa.int16(), pa.uint16())
 
-ENGINE_REASONS = ("champ_indetermine", "caisse_manquante", "doublon")
+ENGINE_REASONS = ("champ_indetermine", "caisse_manquante", "doublon", "montant_hors_bornes",
+                  "caisse_inconnue")
 """Counted by the engine, never used: rows whose scope cannot be decided (a null in a scope
 column), rows with no caisse (counted in slot 0, so in the national row only), rows whose key
-an earlier row has, under ``doublons="exclure"`` (:mod:`cogind.io.duplicates`)."""
-DOUBLON = 2
+an earlier row has, under ``doublons="exclure"`` (:mod:`cogind.io.duplicates`), rows whose
+amount is beyond its column's plausible range (``minimum``/``maximum`` of the table schema;
+counted per state, in the row's cell), rows whose caisse code fails the schema's pattern
+(counted in slot 0, as rows with no caisse). Their indices: :mod:`cogind.kernels.rows`."""
+assert len(ENGINE_REASONS) == ENGINE_WIDTH
 
 
 # --------------------------------------------------------------------------- plan
@@ -70,6 +76,15 @@ class TablePlan:
     states: list[StatePlan]
     as_of: tuple[str, int] | None = None  # (availability column, last day known), days since 1970
     duplicates: Duplicates | None = None  # rows left out by ordinal (doublons="exclure")
+    bounds: tuple[tuple[str, tuple[float, float]], ...] = ()
+    """(column, plausible range in euros, both included) of the amount columns read in cents,
+    from the schema's ``minimum``/``maximum``; a column that declares none: ±DEFAULT_EUROS.
+    Tuples, as every field: a Dask worker's plan is keyed by them."""
+    caisse_patterns: tuple[tuple[str, str], ...] = ()
+    """(caisse column, the schema's pattern a code must match to be a caisse)."""
+
+    def bound(self, column: str) -> tuple[float, float]:
+        return dict(self.bounds).get(column, (-DEFAULT_EUROS, DEFAULT_EUROS))
 
     @property
     def groups(self) -> list[GroupKey]:
@@ -84,9 +99,11 @@ class TablePlan:
         return list(dict.fromkeys(cols))
 
 
-def plan(indicators: Iterable[Indicator]) -> dict[str, TablePlan]:
-    """Group indicators by table, then by shared state (same scope and same kernel)."""
-    tables: dict[str, dict[tuple, StatePlan]] = {}
+def plan(indicators: Iterable[Indicator], tables=None) -> dict[str, TablePlan]:
+    """Group indicators by table, then by shared state (same scope and same kernel);
+    ``tables`` (name → :class:`~cogind.model.TableSchema`): the amounts' plausible ranges
+    and the caisse codes' pattern they declare."""
+    schemas, tables = tables, {}
     for ind in indicators:
         g = GroupKey(ind.caisse_column, ind.period_column, tuple(sorted(
             ind.where, key=lambda c: (c.column, c.negate, repr(c.values)))),
@@ -95,7 +112,11 @@ def plan(indicators: Iterable[Indicator]) -> dict[str, TablePlan]:
         key = (g, k)
         states = tables.setdefault(ind.table, {})
         states.setdefault(key, StatePlan(g, k)).indicators.append(ind)
-    return {t: TablePlan(t, list(s.values())) for t, s in tables.items()}
+    plans = {t: TablePlan(t, list(s.values())) for t, s in tables.items()}
+    for name, tplan in plans.items():
+        if schemas and name in schemas:
+            schema_constraints(tplan, schemas[name])
+    return plans
 
 
 # --------------------------------------------------------------------------- accumulation
@@ -145,10 +166,12 @@ class Accumulator:
         self.month0, self.n_months, self.n_slots = new0, new_n, n_slots
 
     # ------------------------------------------------------------------ update
-    def slot_lookup(self, column) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
-        """(dictionary indices, validity, offset, slot of each dictionary entry) of a caisse
-        column: rows are matched to slots on the raw indices (0: no caisse); new caisses get
-        new slots."""
+    def slot_lookup(self, column, name: str | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+        """(dictionary indices, validity, offset, slot of each dictionary entry) of caisse
+        column ``name``: rows are matched to slots on the raw indices (0: no caisse, -1: a
+        code that fails the schema's pattern, which gets no slot); new caisses get new
+        slots."""
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
         if not pa.types.is_dictionary(column.type):
@@ -158,8 +181,12 @@ class Accumulator:
         narrow = indices.type in _NARROW_INDICES  # every bit pattern gets a slot: no bounds
         slot_of = np.zeros(1 << (8 * indices.type.byte_width) if narrow else len(codes) + 1,
                            np.int64)  # beyond the dictionary (and the null entry): slot 0
+        pattern = dict(self.plan.caisse_patterns).get(name) if name else None
         for j, code in enumerate(codes):
             if code is None:
+                continue
+            if pattern is not None and code not in self.slots and not is_caisse(pattern, code):
+                slot_of[j] = -1
                 continue
             slot = self.slots.get(code)
             if slot is None:
@@ -195,7 +222,7 @@ class Accumulator:
         cache: dict = {}  # conversions of this batch, shared by periods and kernel inputs
         days = {c: period_days(batch.column(c), c, cache)
                 for c in dict.fromkeys(g.period for g in groups)}
-        caisses = {c: self.slot_lookup(batch.column(c))
+        caisses = {c: self.slot_lookup(batch.column(c), c)
                    for c in dict.fromkeys(g.caisse for g in groups)}
         self.fit([d[3] for d in days.values()])
         assigned = {g: self._groups(batch, g, days[g.period], caisses[g.caisse]) for g in groups}
@@ -203,8 +230,10 @@ class Accumulator:
             group, engine_counts, undated = assigned[sp.group]
             st = self.states[i]
             flat = st.reshape(-1, st.shape[2])
-            arrays = [column_to_int64(batch.column(inp.column), inp, cache)
-                      for inp in sp.kernel.inputs]
+            arrays = [column_to_int64(batch.column(inp.column), inp, cache,
+                                      self.plan.bound(inp.column) if inp.kind == "cents"
+                                      else None) for inp in sp.kernel.inputs]
+            group = within_bounds(group, arrays, sp.kernel, flat)
             try:
                 sp.kernel.update(flat[:, :sp.kernel.width], group, *arrays)
             except NumbaError as exc:  # a plugin's update that does not compile on its inputs
@@ -230,7 +259,7 @@ class Accumulator:
         groups = self.plan.groups
         days = {c: period_days(dropped.column(c), c, cache)
                 for c in dict.fromkeys(g.period for g in groups)}
-        caisses = {c: self.slot_lookup(dropped.column(c))
+        caisses = {c: self.slot_lookup(dropped.column(c), c)
                    for c in dict.fromkeys(g.caisse for g in groups)}
         self.fit([d[3] for d in days.values()])
         for g in groups:

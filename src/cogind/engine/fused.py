@@ -39,7 +39,7 @@ from cogind.engine.columns import (_PER_SECOND, _plain, buffer_values, column_to
 from cogind.errors import PluginError, compile_reason
 from cogind.kernels import user_cache_dir
 from cogind.kernels.groups import MONTH_TABLE
-from cogind.kernels.rows import CELL, PLACE
+from cogind.kernels.rows import CELL, ENGINE_WIDTH, OUT_OF_BOUNDS, PLACE
 from cogind.kernels.scope import rule_masks
 from cogind.model import Condition, Input
 
@@ -47,7 +47,7 @@ FUSED_MIN_ROWS = 1_000_000
 """Below this many rows, the precompiled separate loops are faster than a first compilation."""
 
 _ARITY = {"slot": 4, "narrow": 4, "wide": 6, "verdict": 1, "int": 3, "rescaled": 6,
-          "cents": 3, "flag": 4, "array": 1}
+          "cents": 5, "flag": 4, "array": 1}
 _READ = {"slot": "read_slot", "narrow": "rule_narrow", "wide": "rule_wide", "int": "read_int",
          "rescaled": "read_rescaled", "cents": "read_cents", "flag": "read_flag"}
 
@@ -126,27 +126,29 @@ class FusedPlan:
     def update(self, acc, batch: pa.RecordBatch) -> None:
         """Update every state of ``acc`` from ``batch`` in one generated loop."""
         n = batch.num_rows
-        caisses = {c: acc.slot_lookup(batch.column(c)) for c in self.caisses}
+        caisses = {c: acc.slot_lookup(batch.column(c), c) for c in self.caisses}
         acc.fit([batch_day_span(batch.column(p)) for p in self.periods])
         cache: dict = {}
         found = [self._read(key, batch, caisses, cache) for key in self.sources]
         kinds = tuple(kind for kind, _ in found)
         function = self._function(kinds)
         cells = acc.n_slots * acc.n_months
-        engine = [np.zeros((cells, 2), np.int64) for _ in self.groups]
+        engine = [np.zeros((cells, ENGINE_WIDTH), np.int64) for _ in self.groups]
+        outside = tuple(np.zeros(cells, np.int64) for _ in self.tplan.states)
         undated = [np.zeros(max(acc.n_slots, len(acc.slots) + 1), np.int64) for _ in self.groups]
         flats = [st.reshape(-1, st.shape[2]) for st in acc.states]
         views = [f[:, :sp.kernel.width] for f, sp in zip(flats, self.tplan.states)]
         try:
             function(n, MONTH_TABLE, acc.month0, acc.n_months, tuple(a for _, a in found),
-                     tuple(views), tuple(engine), tuple(undated))
+                     tuple(views), tuple(engine), tuple(undated), outside)
         except NumbaError as exc:  # a plugin's step that does not compile with its inputs
             names = ", ".join(sp.kernel.name for sp in self.tplan.states)
             raise PluginError(f"table '{self.tplan.table}': the kernels' steps ({names}) do "
                               f"not compile: {compile_reason(exc)}") from None
         for i, sp in enumerate(self.tplan.states):
             gi = self.group_of_state[i]
-            flats[i][:, sp.kernel.width:sp.kernel.width + 2] += engine[gi]  # not ``doublon``
+            flats[i][:, sp.kernel.width:] += engine[gi]  # ``doublon``: counted elsewhere
+            flats[i][:, sp.kernel.width + OUT_OF_BOUNDS] += outside[i]
             acc._add_undated(i, undated[gi])
 
     def _read(self, key: tuple, batch, caisses, cache) -> tuple[str, tuple]:
@@ -158,7 +160,8 @@ class FusedPlan:
             return _condition_source(batch.column(key[1].column), key[1])
         _, column, kind, values = key
         arr = batch.column(column)
-        kind, args = _value_source(arr, Input(column, kind, values), cache)
+        kind, args = _value_source(arr, Input(column, kind, values), cache,
+                                   self.tplan.bound(column) if kind == "cents" else None)
         return (kind + "?" if arr.null_count and kind != "array" else kind), args
 
     # ------------------------------------------------------------------ the loop
@@ -170,19 +173,22 @@ class FusedPlan:
 
     def _source_text(self, kinds: tuple[str, ...]) -> str:
         head = ["import numpy as np", "from numba import njit",
-                "from cogind.kernels.rows import (NULL, RULED_OUT, TABLE_FIRST_DAY, cents,",
-                "                                 floor_div, place_rare, read_cents, read_flag,",
+                "from cogind.kernels.rows import (NULL, OUTSIDE, RULED_OUT, TABLE_FIRST_DAY,",
+                "                                 cents_within, floor_div, place_rare,",
+                "                                 read_cents, read_flag,",
                 "                                 read_int, read_rescaled, read_slot, rule_narrow,",
                 "                                 rule_wide, rule_wide_code)"]
         for k, (module, name) in enumerate(self.steps):
             head.append(f"from {module} import {name} as step_{k}")
         body = ["", "", "@njit(cache=True, nogil=True)",
-                "def fused(n, table, month0, n_months, sources, states, engine, undated):"]
+                "def fused(n, table, month0, n_months, sources, states, engine, undated,",
+                "          outside):"]
         for j, kind in enumerate(kinds):
             parts = ", ".join(f"a{j}_{m}" for m in range(_ARITY[kind.rstrip("?")]))
             body.append(f"    {parts}, = sources[{j}]")
         for i in range(len(self.tplan.states)):
             body.append(f"    st{i} = states[{i}]")
+            body.append(f"    out{i} = outside[{i}]")
         for gi in range(len(self.groups)):
             body.append(f"    eng{gi} = engine[{gi}]")
             body.append(f"    und{gi} = undated[{gi}]")
@@ -204,14 +210,22 @@ class FusedPlan:
                 body.append(f"            x{j} = {_expression(j, kinds[j])}")
             for i, ins in g.states:
                 args = "".join(f", x{j}" for j in ins)
-                body.append(f"            step_{i}(st{i}, g{args})")
+                amounts = [j for j in ins if self.sources[j][2] == "cents"]
+                if amounts:  # an amount beyond its range: the row is counted, not stepped
+                    test = " | ".join(f"(x{j} == OUTSIDE)" for j in amounts)
+                    body.append(f"            if {test}:")
+                    body.append(f"                out{i}[g] += 1")
+                    body.append("            else:")
+                    body.append(f"                step_{i}(st{i}, g{args})")
+                else:
+                    body.append(f"            step_{i}(st{i}, g{args})")
         return "\n".join(head + body) + "\n"
 
 
 _NO_NULL = {"int": "np.int64({0}_0[i])", "slot": "{0}_3[{0}_0[i]]",
             "narrow": "{0}_3[{0}_0[i]]", "wide": "rule_wide_code({0}_0[i], {0}_3, {0}_4, {0}_5)",
             "rescaled": "floor_div(np.int64({0}_0[i]) * {0}_3, {0}_4, {0}_5)",
-            "cents": "cents({0}_0[i])", "flag": "np.int64({0}_3[{0}_0[i]])",
+            "cents": "cents_within({0}_0[i], {0}_3, {0}_4)", "flag": "np.int64({0}_3[{0}_0[i]])",
             "verdict": "np.int64({0}_0[i])", "array": "np.int64({0}_0[i])"}
 """How a source is read when its column has no null in the batch (kind without ``?``)."""
 
@@ -265,9 +279,11 @@ def _rescale(arr: pa.Array, mul: int, div: int) -> tuple[str, tuple]:
                         1.0 / div)
 
 
-def _value_source(column, inp: Input, cache: dict) -> tuple[str, tuple]:
+def _value_source(column, inp: Input, cache: dict,
+                  bounds: tuple[float, float] | None = None) -> tuple[str, tuple]:
     """How the loop reads one kernel input (or period day) of a batch: the raw buffer with a
-    reader for the common types, else the engine's converted int64 array."""
+    reader for the common types, else the engine's converted int64 array (amounts beyond
+    ``bounds`` euros as OUTSIDE either way)."""
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     t = arr.type
     ts = pa.types.is_timestamp(t)
@@ -281,7 +297,8 @@ def _value_source(column, inp: Input, cache: dict) -> tuple[str, tuple]:
     if inp.kind == "seconds" and ts:
         return _rescale(arr, 1, per)
     if inp.kind == "cents" and t == pa.float64():
-        return "cents", (buffer_values(arr, np.float64), _validity(arr), arr.offset)
+        return "cents", (buffer_values(arr, np.float64), _validity(arr), arr.offset,
+                         float(bounds[0]), float(bounds[1]))
     if inp.kind == "int" and pa.types.is_integer(t) and t not in (pa.uint64(),):
         return "int", (buffer_values(arr), _validity(arr), arr.offset)
     if inp.kind == "flag":
@@ -290,7 +307,7 @@ def _value_source(column, inp: Input, cache: dict) -> tuple[str, tuple]:
             _, codes, validity, offset, ruled_out = rule
             return "flag", (codes, _bitmap(validity, offset + len(codes)), offset,
                             1 - ruled_out)
-    return "array", (column_to_int64(arr, inp, cache),)
+    return "array", (column_to_int64(arr, inp, cache, bounds),)
 
 
 def batch_day_span(column) -> tuple[int, int] | None:

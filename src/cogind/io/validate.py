@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from cogind.errors import CogindError
-from cogind.io.computable import ABSENT, by_input, computable
+from cogind.io.constraints import ConstraintCounts
 from cogind.io.duplicates import report_line
+from cogind.io.computable import ABSENT, by_input, computable
 from cogind.io.readers import SEPARATORS, _accepts, open_inputs
 from cogind.registry import Registry
 
@@ -47,8 +48,10 @@ def validate_source(source, registry: Registry, cog: str | None = None,
                 present.append(f.name)
         try:
             rows, nulls = 0, dict.fromkeys(present, 0)
+            checked = ConstraintCounts(spec, present)
             for batch in tin.batches(present):
                 rows += batch.num_rows
+                checked.update(batch)
                 for col in present:
                     nulls[col] += batch.column(col).null_count
         except CogindError as exc:
@@ -58,6 +61,7 @@ def validate_source(source, registry: Registry, cog: str | None = None,
         counts[name] = rows
         lines.append(f"  {rows} lignes ; colonnes avec valeurs manquantes : " + (", ".join(
             f"{c} ({n})" for c, n in nulls.items() if n) or "aucune"))
+        lines += checked.lines(name)
         dup_line = report_line(tin, spec)
         if dup_line:
             lines.append(dup_line)

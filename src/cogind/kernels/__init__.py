@@ -18,6 +18,18 @@ import numpy as np
 NULL = np.iinfo(np.int64).min
 """Null marker in every kernel input (no real date, amount or code takes this value)."""
 
+OUTSIDE = NULL + 1
+"""An amount outside its column's plausible range (converted from euros, never summed): the
+engine excludes its row as ``montant_hors_bornes`` before any kernel sees it."""
+
+EUROS_LIMIT = 9.0e16
+"""Largest amount in euros whose cents fit an int64 (2**63 cents is about 9.22e16 euros): no
+declared range goes beyond."""
+
+DEFAULT_EUROS = 1.0e12
+"""The plausible range (±) of an amount column whose schema declares none: a thousand billion
+euros, four times the yearly health spending of France."""
+
 
 def user_cache_dir(name: str) -> Path:
     """The writable folder ``name`` of cogind's cache: ``$COGIND_CACHE_DIR/name``, else the user

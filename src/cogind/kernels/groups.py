@@ -2,7 +2,7 @@
 import numpy as np
 from numba import njit
 
-from cogind.kernels import NULL
+from cogind.kernels import NULL, OUTSIDE
 
 
 @njit(cache=True, nogil=True)
@@ -81,17 +81,26 @@ def rescaled_with_nulls(values, validity, offset, mul, div, out):
 
 
 @njit(cache=True, nogil=True)
-def cents_with_nulls(values, validity, offset, out):
+def cents_with_nulls(values, validity, offset, low, high, out):
     """``out[i]`` = euros ``values[i]`` in integer cents (rounded half to even, as NumPy's
-    rint), NULL where the value is null, NaN or infinite."""
+    rint), NULL where the value is null, NaN or infinite, OUTSIDE where it is
+    beyond ``[low, high]`` euros; returns how many are."""
     check = validity.shape[0] > 0
+    outside = 0
     for i in range(values.shape[0]):
         v = values[i]
         ok = np.isfinite(v)
         if check:
             j = offset + i
             ok = ok and (validity[j >> 3] >> (j & 7)) & 1 == 1
-        out[i] = np.int64(np.rint(v * 100.0)) if ok else NULL
+        if not ok:
+            out[i] = NULL
+        elif v < low or v > high:
+            out[i] = OUTSIDE
+            outside += 1
+        else:
+            out[i] = np.int64(np.rint(v * 100.0))
+    return outside
 
 
 @njit(cache=True, nogil=True)

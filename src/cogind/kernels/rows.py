@@ -13,11 +13,13 @@ loop costs more than the bit itself.
 import numpy as np
 from numba import njit
 
-from cogind.kernels import NULL
+from cogind.kernels import NULL, OUTSIDE
 from cogind.kernels.groups import TABLE_FIRST_DAY, month_of_day  # noqa: F401 (PLACE's names)
 
 RULED_OUT, UNDECIDED = 1, 2
-UNKNOWN_SCOPE, NO_CAISSE = 0, 1  # engine counts, as cogind.engine.core.ENGINE_REASONS
+# engine counts, as cogind.engine.core.ENGINE_REASONS
+UNKNOWN_SCOPE, NO_CAISSE, DOUBLON, OUT_OF_BOUNDS, UNKNOWN_CAISSE = 0, 1, 2, 3, 4
+ENGINE_WIDTH = 5
 
 
 @njit(cache=True, nogil=True)
@@ -62,10 +64,20 @@ def cents(v):
 
 
 @njit(cache=True, nogil=True)
-def read_cents(values, validity, offset, i):
-    """Euros to integer cents (rounded half to even, as NumPy's rint); NULL when the value is
-    null, NaN or infinite."""
-    return cents(values[i]) if bit(validity, offset + i) else NULL
+def cents_within(v, low, high):
+    """:func:`cents` of an amount in ``[low, high]`` euros, :data:`OUTSIDE` beyond (tested in
+    euros, before the conversion: the cents of any amount within fit an int64)."""
+    if not np.isfinite(v):
+        return NULL
+    if v < low or v > high:
+        return OUTSIDE
+    return np.int64(np.rint(v * 100.0))
+
+
+@njit(cache=True, nogil=True)
+def read_cents(values, validity, offset, low, high, i):
+    """:func:`cents_within` of a value; NULL when null, NaN or infinite."""
+    return cents_within(values[i], low, high) if bit(validity, offset + i) else NULL
 
 
 @njit(cache=True, nogil=True)
@@ -116,14 +128,15 @@ last index is ``top``), once per period column in the fused loop."""
 PLACE = """\
         v = {verdict}
         g = {slot} * n_months + m{p}
-        if not ((v == 0) & ({day} != NULL) & (k{p} == kc{p}) & (({slot} != 0) | {keep})):
+        if not ((v == 0) & ({day} != NULL) & (k{p} == kc{p}) & ({slot} >= 1 - {keep})):
             g = -1 if v & RULED_OUT else place_rare(v, {slot}, {day}, k{p} == kc{p}, g, month0,
                                                     n_months, {keep}, {engine}, {undated})
 """
 """The group ``g`` of a row (slot × n_months + month − month0), or -1 when it is not counted,
 as the fused loop writes it for each group, after :data:`CELL`.
 
-``v``: verdict bits; ``slot``: caisse slot (0: none); ``day``: period day (NULL: none). A
+``v``: verdict bits; ``slot``: caisse slot (0: none, -1: a code that is not a caisse's);
+``day``: period day (NULL: none). A
 common row (in scope, or ruled out) takes one test; the others go to :func:`place_rare`.
 Written out in the loop rather than called: numba does not inline a called function with
 early returns, and the call cost three times the loop (measured on the claims table)."""
@@ -133,9 +146,14 @@ early returns, and the call cost three times the loop (measured on the claims ta
 def place_rare(v, s, d, in_table, cell, month0, n_months, keep_no_caisse, engine, undated):
     """A row not plainly in scope nor ruled out: counted where the engine counts it
     (``engine[cell, UNKNOWN_SCOPE]`` rows of undecided scope, ``engine[cell, NO_CAISSE]`` rows
-    in scope with no caisse unless ``keep_no_caisse``, ``undated[slot]`` rows in scope or
-    undecided with no period date); its group when it is in fact counted (a date before 1900
-    or after 2199, placed by the calendar), else -1."""
+    in scope with no caisse unless ``keep_no_caisse``, ``engine[cell, UNKNOWN_CAISSE]`` rows in
+    scope whose code is not a caisse's (slot -1, counted in slot 0: the national row),
+    ``undated[slot]`` rows in scope or undecided with no period date); its group when it is in
+    fact counted (a date before 1900 or after 2199, placed by the calendar), else -1."""
+    unknown = s < 0
+    if unknown:  # counted as the rows with no caisse are: slot 0
+        s = 0
+        cell += n_months
     if d == NULL:  # in scope or undecided, no period date
         undated[s] += 1
         return -1
@@ -143,6 +161,9 @@ def place_rare(v, s, d, in_table, cell, month0, n_months, keep_no_caisse, engine
         cell = s * n_months + (month_of_day(d) - month0)
     if v & UNDECIDED:
         engine[cell, UNKNOWN_SCOPE] += 1
+        return -1
+    if unknown:
+        engine[cell, UNKNOWN_CAISSE] += 1
         return -1
     if s == 0 and not keep_no_caisse:
         engine[cell, NO_CAISSE] += 1

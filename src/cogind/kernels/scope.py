@@ -58,9 +58,10 @@ def assign_groups(verdict, caisse, caisse_validity, caisse_offset, slot_of, days
 
     ``verdict``: bits of :func:`rule_condition` (empty: every row in scope); ``caisse``:
     unsigned dictionary indices of the caisse column, ``slot_of`` the slot of every possible
-    index (0: none); ``days``: period dates (days since 1970, NULL or an invalid bit: none).
+    index (0: none, -1: a code that is not a caisse's); ``days``: period dates (days since 1970, NULL or an invalid bit: none).
     Counted on the way: ``engine[cell, UNKNOWN_SCOPE]`` rows of undecided scope,
     ``engine[cell, NO_CAISSE]`` rows in scope with no caisse (unless ``keep_no_caisse``),
+    ``engine[cell, UNKNOWN_CAISSE]`` rows in scope whose code is not a caisse's,
     ``undated[slot]`` rows in scope or undecided with no period date. The common rows (in
     scope, or ruled out) take no branch.
     """
@@ -83,7 +84,7 @@ def assign_groups(verdict, caisse, caisse_validity, caisse_offset, slot_of, days
         k = d - TABLE_FIRST_DAY
         kc = min(max(k, 0), top)
         cell = s * n_months + (table[kc] - month0)
-        ok = np.int64((v == 0) & dated & (k == kc) & ((s != 0) | (keep == 1)))
+        ok = np.int64((v == 0) & dated & (k == kc) & ((s > 0) | ((s == 0) & (keep == 1))))
         group[i] = cell * ok + ok - 1  # cell, or -1: no branch on the row's scope
         if (ok | (v & RULED_OUT)) != 0:  # one test, taken by every common row
             continue

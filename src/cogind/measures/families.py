@@ -310,7 +310,7 @@ class Sum(Measure):
 
     def kernel(self) -> Kernel:
         return Kernel("somme", (Input(self.column, "cents"),), 4, sums.update_sum,
-                      sums.SUM_REASONS, step=sums.step_sum)
+                      sums.SUM_REASONS, step=sums.step_sum, sums=((0, 1),))
 
     def finalise(self, rows):
         n = rows[:, 0]
@@ -370,7 +370,8 @@ class RatioOfSums(Measure):
 
     def kernel(self) -> Kernel:
         return Kernel("ratio", (Input(self.numerator, "cents"), Input(self.denominator, "cents")),
-                      6, sums.update_ratio, sums.RATIO_REASONS, step=sums.step_ratio)
+                      6, sums.update_ratio, sums.RATIO_REASONS, step=sums.step_ratio,
+                      sums=((0, 1), (0, 2)))
 
     def finalise(self, rows):
         n = rows[:, 0]

@@ -121,7 +121,8 @@ class Standardised(Measure):
         name = f"strates_{bands}{'_ald' if self.ald else ''}{'_montant' if self.numerator else ''}"
         return Kernel(name, tuple(inputs), strata.width(self.n_strata),
                       StrataUpdate(tuple(self.age_bands), bool(self.ald), bool(self.numerator)),
-                      strata.REASONS)
+                      strata.REASONS,
+                      sums=tuple((2 * s, 2 * s + 1) for s in range(self.n_strata)))
 
     def validate(self, indicator, registry) -> None:
         b = self.age_bands
