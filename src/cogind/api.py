@@ -147,6 +147,8 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
     dups: dict[str, dict] = {}
     if doublons not in MODES:
         raise ConfigError(f"doublons: expected {', '.join(MODES)}, got '{doublons}'")
+    if doublons == "exclure" and engine != "local":
+        raise ConfigError("doublons='exclure' needs the local engine")
     for name, tplan in by_table.items():
         needed: dict[str, list[str]] = {}
         for sp in tplan.states:
@@ -158,11 +160,11 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
             tplan.as_of = (spec.availability, as_of_day)
             needed.setdefault(spec.availability, []).append(f"--as-of {as_of}")
         inputs[name].check(spec, needed)
-        tplan.duplicates, found = check_table(inputs[name], spec, doublons, batch_size)
+        # with Dask the client may not see the files: no duplicate pass here
+        tplan.duplicates, found = check_table(inputs[name], spec, doublons if engine == "local"
+                                              else "ignorer", batch_size)
         if found:
             dups[name] = found
-        if tplan.duplicates is not None and engine != "local":
-            raise ConfigError("doublons='exclure' needs the local engine")
         with bar.reading(name, inputs[name]):
             acc = run_pass(inputs[name], tplan, batch_size, threads, on_batch=bar.batch)
         if acc.rows_read == 0:  # a stream or CSV that turned out empty
