@@ -62,3 +62,14 @@ def ij() -> pa.Table:
 @pytest.fixture
 def contacts() -> pa.Table:
     return tiny_contacts()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slow`` (minutes: a new venv, pip installs) run in CI (``CI`` set, as
+    ``.ci/run`` has it) or when asked for with ``-m slow``; elsewhere they skip and say how."""
+    if os.environ.get("CI") or "slow" in (config.option.markexpr or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: runs in CI; here with CI=1 or -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
