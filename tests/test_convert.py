@@ -27,3 +27,55 @@ def test_convert_errors(tmp_path):
     empty.mkdir()
     r = CliRunner().invoke(cli, ["convert", str(empty), str(tmp_path / "out")])
     assert r.exit_code == 1 and r.stderr.startswith("Error:")
+
+
+def test_convert_multi_row_group_data_with_defects(tmp_path):
+    """Several row groups, each with its own dictionaries, and defects: every table converts
+    into one dictionary per column, and computes exactly as its source (issue 18)."""
+    import pyarrow as pa
+
+    src, out = tmp_path / "d", tmp_path / "out"
+    cogind.generate(src, years=(2023, 2023), rows={"prestations": 30_000, "ij": 12_000},
+                    tables=("prestations", "ij"), defects=0.05, batch_rows=5_000)
+    assert pq.ParquetFile(src / "prestations.parquet").num_row_groups == 6
+    r = CliRunner().invoke(cli, ["convert", str(src), str(out)])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == ["ij.arrow", "prestations.arrow"]
+    for name in ("prestations", "ij"):
+        with pa.memory_map(str(out / f"{name}.arrow")) as f:
+            back = pa.ipc.open_file(f).read_all()
+        assert back.to_pylist() == pq.read_table(src / f"{name}.parquet").to_pylist()
+    codes = [c for c, i in cogind.build_registry().indicators.items()
+             if i.table in ("prestations", "ij")][:6]
+    a = cogind.compute(src, cog=None, indicators=codes, threads=2, secret=None)
+    b = cogind.compute(out, cog=None, indicators=codes, threads=2, secret=None)
+    for name in ("indicateur", "caisse", "periode", "valeur", "n", "exclusions"):
+        assert a[name].equals(b[name]), name
+
+
+def test_convert_publishes_the_folder_whole_or_not_at_all(tmp_path, monkeypatch):
+    import cogind.io.convert as conv
+
+    calls = []
+    real = conv._write
+
+    def second_fails(tin, path):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(tin, path)
+
+    monkeypatch.setattr(conv, "_write", second_fails)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["convert", str(sample_path()), str(out), "--table", "ij",
+                                 "--table", "contacts"])
+    assert r.exit_code == 1 and "No space left on device" in r.stderr
+    assert list(tmp_path.iterdir()) == []  # no half-converted folder, no temporary one
+    out.mkdir()
+    (out / "ij.arrow").write_bytes(b"old")
+    calls.clear()
+    r = CliRunner().invoke(cli, ["convert", str(sample_path()), str(out), "--table", "ij",
+                                 "--table", "contacts"])
+    assert r.exit_code == 1
+    assert [p.name for p in out.iterdir()] == ["ij.arrow"]
+    assert (out / "ij.arrow").read_bytes() == b"old"

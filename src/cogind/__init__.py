@@ -23,19 +23,20 @@ import sys
 from typing import TYPE_CHECKING
 
 
-def _interrupted_at_start_up(kind, value, tb, _default=sys.excepthook) -> None:
-    """A Ctrl-C while the ``cogind`` command still imports: one line, exit 130 (issue 18)."""
-    if issubclass(kind, KeyboardInterrupt):
-        import os
+def _interrupted_at_start_up(signum, frame) -> None:
+    """Ctrl-C while the ``cogind`` command still imports (nothing written yet): one line, exit
+    130, never an exception inside an extension module's import (issue 18)."""
+    import os
 
-        sys.stderr.write("interrompu\n")
-        sys.stderr.flush()
-        os._exit(130)
-    _default(kind, value, tb)
+    os.write(2, "interrompu\n".encode())
+    os._exit(130)
 
 
 if sys.argv and sys.argv[0].replace("\\", "/").rsplit("/", 1)[-1] in ("cogind", "cogind.exe"):
-    sys.excepthook = _interrupted_at_start_up  # the console script only, never a library user
+    import signal  # the console script only, never a library user; cli.main() takes over
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupted_at_start_up)
 
 # first: it sends numba's cache (cache=True) to the user cache before any numba function, of
 # cogind or of a plugin, is declared (nothing is written inside site-packages at run time)

@@ -73,6 +73,8 @@ def main() -> None:
     import signal
 
     signal.signal(signal.SIGTERM, _terminate)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # ignored in a background job
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         cli(prog_name="cogind")
     except KeyboardInterrupt as exc:  # outside a command (parsing the group's options)
