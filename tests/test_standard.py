@@ -218,8 +218,14 @@ def test_population_bands_must_nest():
 
 
 def test_population_table_is_required():
+    """Issue 17: without its population the indicator is non calculable (an error under
+    ``strict``)."""
+    res = cogind.compute({"prestations": prestations(TINY_CLAIMS)}, cog=None,
+                         indicators=["TINY_STD"], period="year", plugins=[Tiny()])
+    assert cogind.provenance(res)["non_calcules"] == {"TINY_STD": "table population absente"}
+    assert res.num_rows == 0  # no table read, no year asked for: no period to report
     with pytest.raises(cogind.errors.InputError, match="population"):
-        cogind.compute({"prestations": prestations(TINY_CLAIMS)}, cog=None,
+        cogind.compute({"prestations": prestations(TINY_CLAIMS)}, cog=None, strict=True,
                        indicators=["TINY_STD"], period="year", plugins=[Tiny()])
 
 
