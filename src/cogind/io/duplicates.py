@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cogind.errors import ConfigError
+from cogind.io.readers import _Stream
 from cogind.kernels.hashing import fold_strings, fold_values
 
 MODES = ("compter", "exclure", "ignorer")
@@ -192,6 +193,8 @@ def check_table(table, spec, mode: str, batch_size: int = 1 << 20
     absent = [c for c in key if table.schema.get_field_index(c) < 0]
     if absent:
         return None, {"cle": list(key), "non_controle": f"colonne '{absent[0]}' absente"}
+    if isinstance(table._source, (pa.RecordBatchReader, _Stream)):  # read once: by the pass
+        return None, {"cle": list(key), "non_controle": "flux lu une seule fois"}
     dups = find_duplicates(table, key, batch_size)
     info = {"cle": list(key), "lignes": dups.rows, "cles": dups.keys,
             "traitement": "exclues" if mode == "exclure" else "comptees"}
