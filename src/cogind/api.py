@@ -220,7 +220,7 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
                         "groupes": dict(user_groups) if user_groups else None}}
     table = rows.table()
     table = table.replace_schema_metadata({"cogind": json.dumps(meta, ensure_ascii=False)})
-    if secret is not None:
+    if secret is not None and secret is not False:  # False: raw figures, as None
         table = apply_secret(table, secret, {"groupe": user_groups} if user_groups else None)
     if cpg is not None:  # after the secret: a masked figure is never judged (issue 12)
         from cogind.analyses.cpg import apply_cpg
