@@ -25,8 +25,8 @@ from cogind.analyses.spread import dispersion
 from cogind.analyses.verify import read_results_table
 
 IND = "APPELS_TAUX_ABOUTIS"
-CALLS = {"01C00A": (50, 40), "01C00B": (5, 1), "01C00C": (30, 27), "01C00D": (12, 9)}
-HIDDEN = ("01C00B", "01C00D")
+CALLS = {"01C901": (50, 40), "01C902": (5, 1), "01C903": (30, 27), "01C904": (12, 9)}
+HIDDEN = ("01C902", "01C904")
 MONTHS = ("2024-01", "2024-02", "2024-03")
 FIGURES = ("min", "d1", "d5", "d9", "max")
 
@@ -77,7 +77,7 @@ def test_small_caisse_and_its_complement_are_masked(masked):
         if flag:
             assert all(r[c] is None for c in MASKED_COLUMNS) and r["details"] is None
     motifs = {r["caisse"]: r["motif"] for r in masked.to_pylist() if r["masque"]}
-    assert "moins de 11" in motifs["01C00B"] and "complémentaire" in motifs["01C00D"]
+    assert "moins de 11" in motifs["01C902"] and "complémentaire" in motifs["01C904"]
 
 
 def test_national_is_unaffected(masked):
@@ -111,7 +111,7 @@ def test_every_cell_has_zero_or_several_masked_caisses():
 
 
 def test_no_other_caisse_to_mask_masks_the_national():
-    alone = contacts().filter(pc.equal(contacts()["ORG_CLE_NUM"], "01C00B"))
+    alone = contacts().filter(pc.equal(contacts()["ORG_CLE_NUM"], "01C902"))
     out = apply_secret(plain_results(alone), 11)
     assert out.num_rows and all(r["masque"] for r in out.to_pylist())
 
@@ -177,7 +177,7 @@ def test_masked_cells_never_leak_through_spread_and_report(masked, monkeypatch):
         assert not any(c in s["plus_eloignees"] for c in HIDDEN)
     drawn = _draw_spy(monkeypatch)
     page = build_report(masked)
-    assert {p[0] for p in drawn} == {"01C00A", "01C00C"}
+    assert {p[0] for p in drawn} == {"01C901", "01C903"}
     assert not any(c in page for c in HIDDEN)
     assert "20,0 %" not in page
 
@@ -185,14 +185,14 @@ def test_masked_cells_never_leak_through_spread_and_report(masked, monkeypatch):
 def test_report_applies_the_secret_to_unmasked_results(monkeypatch):
     drawn = _draw_spy(monkeypatch)
     build_report(plain_results())
-    assert {p[0] for p in drawn} == {"01C00A", "01C00C"}
+    assert {p[0] for p in drawn} == {"01C901", "01C903"}
 
 
 def test_alerts_ignore_masked_months(folder):
     r = CliRunner().invoke(cli, ["alerts", str(folder), "--indicator", IND, "--threshold", "95",
                                  "--months", "3"])
     assert r.exit_code == 0, r.output
-    assert "01C00A" in r.stdout and not any(c in r.stdout for c in HIDDEN)
+    assert "01C901" in r.stdout and not any(c in r.stdout for c in HIDDEN)
 
 
 def test_result_schema_has_the_flag():
