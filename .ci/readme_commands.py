@@ -5,6 +5,7 @@ Each is the one-line fenced ``bash`` block that follows a ``<!-- setup:NAME -->`
 tests). ``.ci/run`` and tests/test_setup.py run them verbatim, so CI fails when the README does.
 
     python3 .ci/readme_commands.py run      # prints the command
+    python3 .ci/readme_commands.py check    # exit 1 unless .ci/run holds both, verbatim
 """
 from __future__ import annotations
 
@@ -31,5 +32,20 @@ def setup_commands(text: str) -> dict[str, str]:
     return found
 
 
+CI_RUN = README.parent / ".ci" / "run"
+
+
+def missing_from_ci(readme: str, script: str) -> list[str]:
+    """The README's commands that ``script`` does not hold as one line of its own, verbatim."""
+    lines = {line.strip() for line in script.splitlines()}
+    return [c for c in setup_commands(readme).values() if c not in lines]
+
+
 if __name__ == "__main__":
-    print(setup_commands(README.read_text(encoding="utf-8"))[sys.argv[1]])
+    readme = README.read_text(encoding="utf-8")
+    if sys.argv[1] == "check":
+        missing = missing_from_ci(readme, CI_RUN.read_text(encoding="utf-8"))
+        for command in missing:
+            print(f".ci/run does not run the README command verbatim: {command}", file=sys.stderr)
+        sys.exit(1 if missing else 0)
+    print(setup_commands(readme)[sys.argv[1]])

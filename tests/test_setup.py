@@ -45,9 +45,19 @@ def test_a_readme_without_its_commands_is_refused(text, message):
 
 def test_ci_runs_the_readme_commands_and_installs_nothing_itself():
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    code = [line for line in script.splitlines() if not line.lstrip().startswith("#")]
-    assert not [line for line in code if re.search(r"\bpip\b", line)]
-    assert "readme_commands.py run" in script and "readme_commands.py test" in script
+    code = [line.strip() for line in script.splitlines() if not line.lstrip().startswith("#")]
+    assert readme_commands.missing_from_ci((ROOT / "README.md").read_text(encoding="utf-8"),
+                                           script) == []
+    assert "python3 .ci/readme_commands.py check" in code
+    others = [line for line in code if line not in COMMANDS.values()]
+    assert not [line for line in others if re.search(r"\bpip\b", line)]
+
+
+def test_the_ci_check_catches_a_readme_that_changed():
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    changed = readme.replace(COMMANDS["test"], COMMANDS["test"] + " -x")
+    assert readme_commands.missing_from_ci(changed, script) == [COMMANDS["test"] + " -x"]
 
 
 def _copy_of_the_repository(dest: Path) -> Path:
