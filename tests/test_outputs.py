@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 import cogind
 from cogind.cli import cli, sample_path
-from cogind.io.output import sha256_file, write_table, write_tables
+from cogind.io.fingerprint import file_sha256 as sha256_file
+from cogind.io.output import write_table, write_tables
 from cogind.io.publish import TMP_SUFFIX, remove_stale
 
 CODE = "IJ_MAL_DELAI_MOYEN"

@@ -4,7 +4,6 @@ The writing rule lives in :mod:`cogind.io.publish`; this module chooses the form
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pyarrow.csv as pacsv
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
+from cogind.io.fingerprint import file_sha256
 from cogind.io.publish import FORMATS, Publication, check_output
 
 LINKED = "fichiers_lies"
@@ -34,15 +34,6 @@ def _write(table: pa.Table, path: Path, fmt: str) -> None:
                "resultats": table.to_pylist()}
         path.write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str),
                         encoding="utf-8")
-
-
-def sha256_file(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_table(table: pa.Table, path: str | Path) -> Path:
@@ -79,13 +70,13 @@ def _stage(pub: Publication, table: pa.Table, path: Path) -> str:
     meta = (table.schema.metadata or {}).get(b"cogind")
     if fmt == "csv" and meta:  # CSV holds no metadata: the provenance goes in a sidecar
         tmp = pub.stage(path, lambda p: _write(table, p, fmt))
-        digest = sha256_file(tmp)
+        digest = file_sha256(tmp)
         doc = {**json.loads(meta), SIDECAR_HASH: digest}
         side = path.with_name(path.name + ".provenance.json")
         pub.stage(side, lambda p: p.write_text(json.dumps(doc, ensure_ascii=False),
                                                encoding="utf-8"), before=path)
         return digest
-    return sha256_file(pub.stage(path, lambda p: _write(table, p, fmt)))
+    return file_sha256(pub.stage(path, lambda p: _write(table, p, fmt)))
 
 
 def fmt_number(value, unit: str = "") -> str:
@@ -155,12 +146,12 @@ def check_together(path: str | Path, prov: dict | None) -> dict | None:
         return None
     prov = dict(prov)
     expected = prov.pop(SIDECAR_HASH, None)
-    if expected is not None and sha256_file(path) != expected:
+    if expected is not None and file_sha256(path) != expected:
         raise InputError(f"{path.name} and {path.name}.provenance.json do not belong together "
                          "(SHA-256 differs: files of two runs)")
     for name, digest in (prov.get(LINKED) or {}).items():
         other = path.with_name(name)
-        if other.is_file() and sha256_file(other) != digest:
+        if other.is_file() and file_sha256(other) != digest:
             raise InputError(f"{path.name} and {name} do not belong together "
                              "(SHA-256 differs: files of two runs)")
     return prov

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import textwrap
 
+from cogind.engine.core import ENGINE_REASONS
 from cogind.model import Indicator
 from cogind.plugins import describe_plugin
 from cogind.registry import Registry
@@ -38,8 +39,8 @@ def indicator_text(registry: Registry, code: str) -> str:
                                     if getattr(ind.measure, "statistic", "") == "standardise"
                                     else "non (valeur brute)"),
             "Exclusions comptées par motif : " + ", ".join(
-                list(ind.measure.kernel().reasons) + ["champ_indetermine", "caisse_manquante",
-                                                      "date_periode_manquante"])]
+                list(ind.measure.kernel().reasons) + list(ENGINE_REASONS)
+                + ["date_periode_manquante"])]
     if ind.notes:
         out += ["", "Conventions :", _wrap(ind.notes)]
     out += ["", "Sources :"]
