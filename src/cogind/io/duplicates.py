@@ -1,13 +1,21 @@
 """Duplicated keys of an input table (its schema's ``primaryKey``): exact, in bounded memory.
 
-One pass reads the key columns only. Up to :data:`SPILL_ROWS` rows, their keys stay in memory;
-beyond, every batch's keys are shared out by a 64-bit hash of the key (kernels.hashing) into
-:data:`PARTITIONS` Arrow files in a temporary folder, so that equal keys land in the same file.
-Each part (the whole table, or one file) is then grouped exactly by pyarrow on the key values
-themselves (a hash only chooses the file: a collision costs nothing). The first occurrence of a
-key is the row with the smallest ordinal, the row's position in file order (files in the order
-the reader gives them, rows in file order), whatever the threads or the batch size; every other
-row of the key is a duplicate. Memory: one part's keys, plus 8 bytes per duplicate row.
+Pass 1 reads the key columns only and hashes each row's key to 64 bits straight from the Arrow
+buffers (kernels.hashing: dictionary entries hashed once, integers and dates as their values,
+strings by their bytes). The hashes are sorted (in memory up to :data:`HASH_SPILL_ROWS` rows;
+beyond, shared out by their top byte into :data:`HASH_PARTITIONS` files of a temporary folder
+and sorted file by file) and the hash values seen more than once kept. No repeated hash: no
+duplicate, and no second pass (the usual case of a clean extract). Otherwise pass 2 reads the
+key columns again and keeps only the rows whose hash repeats, the candidates; their key values
+are grouped exactly by pyarrow (in memory up to :data:`SPILL_ROWS` candidates, beyond that in
+:data:`PARTITIONS` hash-partition Arrow files), so a hash collision never counts as a duplicate.
+
+Two nulls of a key column are equal, a null differs from every value (SQL ``GROUP BY``). The
+first occurrence of a key is the row with the smallest ordinal, its position in file order
+(files in the order the reader gives them, rows in file order), whatever the threads or the
+batch size; every other row of the key is a duplicate. Memory: 8 bytes per row up to
+HASH_SPILL_ROWS, then one hash file (8 bytes per row / 256), plus 8 bytes per repeated hash,
+plus one part of the candidates' keys, plus 8 bytes per duplicate row.
 """
 from __future__ import annotations
 
@@ -22,16 +30,20 @@ import pyarrow.compute as pc
 
 from cogind.errors import ConfigError
 from cogind.io.readers import _Stream
-from cogind.kernels.hashing import fold_strings, fold_values
+from cogind.kernels.hashing import (NULL, by_top_byte, fold, gather, members, radix_sort,
+                                    repeated, string_hashes, value_hashes)
 
 MODES = ("compter", "exclure", "ignorer")
 """``compter`` (default): duplicates counted and reported, every row still counted as before;
 ``exclure``: only the first row of a key is counted, the others are the exclusion ``doublon``;
 ``ignorer``: no check (no extra pass)."""
 
-SPILL_ROWS = 1 << 22  # rows of keys kept in memory before they go to partition files
+HASH_SPILL_ROWS = 1 << 23  # row hashes (8 bytes each) kept in memory before hash files
+HASH_PARTITIONS = 256  # hash files, by the hash's top byte
+SPILL_ROWS = 1 << 22  # candidate rows' keys kept in memory before partition files
 PARTITIONS = 64
 ORDINAL = "__ligne"
+_NO_NULLS = np.empty(0, np.uint8)
 
 
 @dataclass(frozen=True)
@@ -57,11 +69,16 @@ class Duplicates:
 def find_duplicates(table, key: Sequence[str], batch_size: int = 1 << 20) -> Duplicates:
     """Count (and locate) the duplicated keys of ``table`` (a :class:`TableInput`)."""
     key = tuple(key)
+    hashes = _repeated_hashes(table, key, batch_size)
+    if not len(hashes):
+        return Duplicates(key, 0, 0, np.empty(0, np.int64))
     parts = _Parts(key)
     start = 0
     try:
         for batch in table.batches(list(key), batch_size):
-            parts.add(_normalised(batch, key, start))
+            rows = members(row_hashes(batch, key), hashes)
+            if len(rows):
+                parts.add(_normalised(batch.take(pa.array(rows)), key, rows + start))
             start += batch.num_rows
         found = [_dedup(t, key) for t in parts.tables()]
     finally:
@@ -70,12 +87,98 @@ def find_duplicates(table, key: Sequence[str], batch_size: int = 1 << 20) -> Dup
     return Duplicates(key, sum(r for r, _, _ in found), sum(k for _, k, _ in found), drop)
 
 
-def _normalised(batch: pa.RecordBatch, key: tuple[str, ...], start: int) -> pa.Table:
+def _repeated_hashes(table, key: tuple[str, ...], batch_size: int) -> np.ndarray:
+    """The row hashes of ``table``'s key seen more than once, ascending."""
+    store = _HashStore()
+    try:
+        for batch in table.batches(list(key), batch_size):
+            store.add(row_hashes(batch, key))
+        # files by top byte, each sorted: their repeated hashes concatenate in order
+        found = [repeated(radix_sort(h)) for h in store.parts()]
+    finally:
+        store.close()
+    return np.concatenate(found) if found else np.empty(0, np.uint64)
+
+
+def row_hashes(batch, key: Sequence[str]) -> np.ndarray:
+    """64-bit hash of each row's ``key`` columns (a record batch or a table): equal keys give
+    equal hashes whatever the physical type (dictionary or not, integer width)."""
+    out = np.zeros(batch.num_rows, np.uint64)
+    for c in key:
+        col = batch.column(c)
+        at = 0
+        for arr in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
+            fold(out[at:at + len(arr)], _value_hashes(arr))
+            at += len(arr)
+    return out
+
+
+def _bitmap(arr: pa.Array) -> tuple[np.ndarray, int]:
+    b = arr.buffers()[0]
+    if b is None or arr.null_count == 0:
+        return _NO_NULLS, 0
+    return np.frombuffer(b, np.uint8), arr.offset
+
+
+def _value_hashes(arr: pa.Array) -> np.ndarray:
+    """One value hash per row of ``arr`` (kernels.hashing), NULL for a null."""
+    t, n = arr.type, len(arr)
+    out = np.empty(n, np.uint64)
+    if n == 0:
+        return out
+    if pa.types.is_null(t) or arr.null_count == n:
+        out[:] = NULL
+        return out
+    if pa.types.is_dictionary(t):
+        indices = arr.indices
+        gather(_value_hashes(arr.dictionary), _bits(indices).view(np.int64), *_bitmap(indices),
+               out)
+        return out
+    if not (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t)
+            or pa.types.is_large_binary(t) or _fixed_width(t)):
+        arr, t = arr.cast(pa.large_string()), pa.large_string()
+    if _fixed_width(t):
+        value_hashes(_bits(arr), *_bitmap(arr), out)
+        return out
+    wide = pa.types.is_large_string(t) or pa.types.is_large_binary(t)
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], np.int64 if wide else np.int32, count=n + 1,
+                            offset=arr.offset * (8 if wide else 4))
+    data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else _NO_NULLS
+    string_hashes(offsets, data, *_bitmap(arr), out)
+    return out
+
+
+def _fixed_width(t: pa.DataType) -> bool:
+    return (pa.types.is_integer(t) or pa.types.is_temporal(t) or pa.types.is_boolean(t)
+            or pa.types.is_floating(t))
+
+
+def _bits(arr: pa.Array) -> np.ndarray:
+    """Each value of a fixed-width column as the 64 bits of its int64 (floats: of their
+    float64, -0.0 as 0.0), timestamps in microseconds, as ``_canonical`` compares them."""
+    t = arr.type
+    if pa.types.is_timestamp(t):
+        arr = arr.cast(pa.timestamp("us", t.tz))
+    elif pa.types.is_boolean(t):
+        arr = arr.cast(pa.int8())
+    elif pa.types.is_floating(t):
+        arr = pc.add(arr.cast(pa.float64()), 0.0)
+    t = arr.type
+    width = t.bit_width
+    kind = "f" if pa.types.is_floating(t) else "u" if pa.types.is_unsigned_integer(t) else "i"
+    vals = np.frombuffer(arr.buffers()[1], np.dtype(f"{kind}{width // 8}"), count=len(arr),
+                         offset=arr.offset * (width // 8))
+    if kind == "f":
+        return vals.view(np.uint64)
+    return vals.astype(np.int64).view(np.uint64)
+
+
+def _normalised(batch: pa.RecordBatch, key: tuple[str, ...], ordinals: np.ndarray) -> pa.Table:
     """Key columns in one type per kind (files may differ: dictionary, string widths…) and
     each row's ordinal."""
     cols = [_canonical(batch.column(c)) for c in key]
-    ordinal = pa.array(np.arange(start, start + batch.num_rows, dtype=np.int64))
-    return pa.table(cols + [ordinal], names=list(key) + [ORDINAL])
+    return pa.table(cols + [pa.array(ordinals, pa.int64())], names=list(key) + [ORDINAL])
 
 
 def _canonical(arr: pa.Array) -> pa.Array:
@@ -90,24 +193,10 @@ def _canonical(arr: pa.Array) -> pa.Array:
     if pa.types.is_timestamp(t):
         return arr.cast(pa.timestamp("us", t.tz)).view(pa.int64())
     if pa.types.is_floating(t):
-        return arr.cast(pa.float64()).view(pa.int64())
+        return pc.add(arr.cast(pa.float64()), 0.0).view(pa.int64())
+    if not _fixed_width(t):
+        return arr.cast(pa.large_string())
     return arr.cast(pa.int64())
-
-
-def _hashes(t: pa.Table, key: tuple[str, ...]) -> np.ndarray:
-    out = np.zeros(t.num_rows, np.uint64)
-    for c in key:
-        arr = t.column(c).combine_chunks()
-        valid = np.asarray(arr.is_valid(), bool)
-        if pa.types.is_integer(arr.type):
-            fold_values(np.asarray(arr.fill_null(0)).view(np.uint64), valid, out)
-        else:
-            bufs = arr.buffers()
-            offsets = np.frombuffer(bufs[1], np.int64)[arr.offset:arr.offset + len(arr) + 1]
-            data = (np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None
-                    else np.empty(0, np.uint8))
-            fold_strings(offsets, data, valid, out)
-    return out
 
 
 def _dedup(t: pa.Table, key: tuple[str, ...]) -> tuple[int, int, np.ndarray]:
@@ -121,6 +210,57 @@ def _dedup(t: pa.Table, key: tuple[str, ...]) -> tuple[int, int, np.ndarray]:
     drop = t.column(ORDINAL).filter(pc.invert(first))
     repeated = int(pc.sum(pc.greater(g.column(f"{ORDINAL}_count"), 1)).as_py() or 0)
     return t.num_rows - g.num_rows, repeated, np.asarray(drop.combine_chunks(), np.int64)
+
+
+class _HashStore:
+    """Row hashes in memory, then, past :data:`HASH_SPILL_ROWS`, appended to
+    :data:`HASH_PARTITIONS` raw files by their top byte (a file holds one range of hashes)."""
+
+    def __init__(self) -> None:
+        self.held: list[np.ndarray] = []
+        self.rows = 0
+        self.folder: tempfile.TemporaryDirectory | None = None
+        self.files: list = []
+
+    def add(self, h: np.ndarray) -> None:
+        if self.folder is None:
+            self.held.append(h)
+            self.rows += len(h)
+            if self.rows > HASH_SPILL_ROWS:
+                self.folder = tempfile.TemporaryDirectory(prefix="cogind-doublons-")
+                self.files = [open(self._path(i), "wb") for i in range(HASH_PARTITIONS)]
+                held, self.held = self.held, []
+                for x in held:
+                    self._write(x)
+            return
+        self._write(h)
+
+    def _path(self, i: int) -> str:
+        return str(Path(self.folder.name) / f"{i}.u64")
+
+    def _write(self, h: np.ndarray) -> None:
+        h, bounds = by_top_byte(h)
+        for i, f in enumerate(self.files):
+            if bounds[i + 1] > bounds[i]:
+                f.write(h[bounds[i]:bounds[i + 1]].tobytes())
+
+    def parts(self):
+        if self.folder is None:  # by top byte first: sorting 256 small runs is faster
+            h, bounds = by_top_byte(np.concatenate(self.held or [np.empty(0, np.uint64)]))
+            self.held = []
+            for i in range(HASH_PARTITIONS):
+                yield h[bounds[i]:bounds[i + 1]]
+            return
+        for f in self.files:
+            f.close()
+        for i in range(HASH_PARTITIONS):
+            yield np.fromfile(self._path(i), np.uint64)
+
+    def close(self) -> None:
+        for f in self.files:
+            f.close()
+        if self.folder is not None:
+            self.folder.cleanup()
 
 
 class _Parts:
@@ -154,7 +294,7 @@ class _Parts:
 
     def _write(self, t: pa.Table) -> None:
         t = t.cast(self.schema)
-        part = (_hashes(t, self.key) >> np.uint64(58)).astype(np.int64)  # 64 = 2**6 files
+        part = (row_hashes(t, self.key) >> np.uint64(58)).astype(np.int64)  # 64 = 2**6 files
         order = np.argsort(part, kind="stable")
         t = t.take(pa.array(order))
         bounds = np.concatenate([[0], np.cumsum(np.bincount(part, minlength=PARTITIONS))])
