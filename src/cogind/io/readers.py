@@ -12,21 +12,16 @@ from typing import Any, Iterator, Mapping
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 
 from cogind.errors import InputError, SchemaError
+from cogind.io.csv_fr import SEPARATORS, CsvDialect, read_error, sniff
 from cogind.io.timezones import DEFAULT_TIMEZONE, local_batch, local_schema, zoned_columns
 from cogind.model import TableSchema
 
 EXTENSIONS = {".parquet": "parquet", ".pq": "parquet", ".arrow": "ipc", ".feather": "ipc",
               ".ipc": "ipc", ".csv": "csv"}
 DEFAULT_BATCH = 1 << 20
-SEPARATORS = {",": "virgule", ";": "point-virgule", "\t": "tabulation"}
-"""CSV separators told apart from the header line, with their names in messages."""
-
-ARROW_TYPES = {"date": pa.date32(), "datetime": pa.timestamp("us"), "integer": pa.int64(),
-               "number": pa.float64(), "string": pa.string(), "boolean": pa.bool_()}
 
 
 def _accepts(expected: str, t: pa.DataType) -> bool:
@@ -60,6 +55,7 @@ class TableInput:
     timezone: str = DEFAULT_TIMEZONE  # civil time zone of calendar days (cogind.io.timezones)
     zoned: tuple[str, ...] = ()  # time-zone-aware timestamp columns, read as local time
     csv_separator: str | None = None  # of a CSV input, sniffed from its header line
+    csv_dialect: CsvDialect | None = None  # encoding, decimal marks, date formats (io.csv_fr)
 
     def __post_init__(self) -> None:
         if not self.zoned:  # batches come out as the schema says: zoned columns as local time
@@ -92,10 +88,12 @@ class TableInput:
             if self.mapped is not None:
                 yield from map(without_views, _mapped_batches(self.mapped, columns, batch_size))
             elif isinstance(src, ds.Dataset):
-                yield from map(without_views, src.to_batches(
-                    columns=columns, batch_size=batch_size, use_threads=True,
-                    batch_readahead=2, fragment_readahead=1,
-                    fragment_scan_options=_scan_options(src)))
+                scan = src.to_batches(columns=columns, batch_size=batch_size, use_threads=True,
+                                      batch_readahead=2, fragment_readahead=1,
+                                      fragment_scan_options=_scan_options(src))
+                if self.csv_dialect is not None:  # day-first dates, grouped digits
+                    scan = map(self.csv_dialect.convert, scan)
+                yield from map(without_views, scan)
             elif isinstance(src, pa.Table):
                 yield from map(without_views, src.select(columns).to_batches(
                     max_chunksize=batch_size))
@@ -105,7 +103,9 @@ class TableInput:
                                         pa.RecordBatch.from_arrays([b.column(c) for c in columns],
                                                                    names=columns))
         except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-            raise InputError(f"table '{self.name}': cannot read {self.origin}: "
+            line = (read_error(self.name, self.csv_dialect, list(src.files), exc)
+                    if self.csv_dialect is not None and not isinstance(exc, OSError) else None)
+            raise InputError(line or f"table '{self.name}': cannot read {self.origin}: "
                              f"{_safe(str(exc), self.csv_columns)}{_narrowed(src)}") from None
 
 
@@ -195,33 +195,6 @@ def _parquet_format(spec: TableSchema | None) -> ds.ParquetFileFormat:
     return ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=strings))
 
 
-def _csv_header(path: Path) -> tuple[str, list[str]]:
-    """(delimiter, column names) from a CSV file's first line."""
-    try:
-        with open(path, "rb") as fh:
-            first = fh.readline().decode("utf-8-sig", errors="replace").strip()
-    except OSError as exc:
-        raise InputError(f"cannot open {path}: {exc.strerror}") from None
-    delimiter = max(SEPARATORS, key=first.count)  # the most frequent; a tie: the first listed
-    return delimiter, [c.strip().strip('"') for c in first.split(delimiter)]
-
-
-def _csv_format(spec: TableSchema | None, path: Path) -> ds.CsvFileFormat:
-    types = {}
-    if spec is not None:
-        for name, f in spec.fields.items():
-            t = ARROW_TYPES.get(f.get("type"))
-            if t is not None:
-                types[name] = t
-    delimiter, _ = _csv_header(path)
-    return ds.CsvFileFormat(
-        parse_options=pacsv.ParseOptions(delimiter=delimiter),
-        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
-                                             timestamp_parsers=[pacsv.ISO8601, "%Y-%m-%d", "%d/%m/%Y",
-                                                                "%Y-%m-%dT%H:%M:%S",
-                                                                "%Y-%m-%d %H:%M:%S"]))
-
-
 def _open_path(name: str, path: Path, spec: TableSchema | None) -> TableInput:
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.suffix.lower() in EXTENSIONS)
@@ -235,9 +208,10 @@ def _open_path(name: str, path: Path, spec: TableSchema | None) -> TableInput:
             raise InputError(f"table '{name}': unknown file type {path.name} "
                              f"(expected {', '.join(sorted(EXTENSIONS))})")
         sample = path
-    fileformat = (_csv_format(spec, sample) if fmt == "csv" else
+    dialect = sniff(sample, spec.fields if spec else {}) if fmt == "csv" else None
+    fileformat = (dialect.file_format() if dialect is not None else
                   _parquet_format(spec) if fmt == "parquet" else fmt)
-    delimiter, header = _csv_header(sample) if fmt == "csv" else (None, None)
+    header = dialect.columns if dialect is not None else None
     try:
         dataset = ds.dataset(str(path), format=fileformat,
                              partitioning="hive" if path.is_dir() else None)
@@ -245,15 +219,18 @@ def _open_path(name: str, path: Path, spec: TableSchema | None) -> TableInput:
         if path.is_dir() and fmt != "csv" and len(files) > 1:
             dataset = _agreeing(name, dataset, fileformat, str(path))
             schema = dataset.schema
-        if fmt == "csv":  # CSV types come from the header line and the schema
-            schema = dataset.head(0).schema
+        if dialect is not None:  # CSV types come from the header line and the schema
+            schema = dialect.final_schema(dataset.head(0).schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         kind = {"parquet": "Parquet", "ipc": "Arrow IPC", "csv": "CSV"}[fmt]
-        raise InputError(f"table '{name}': cannot read {path} as {kind}: "
+        line = (read_error(name, dialect, [str(f) for f in files] if path.is_dir()
+                           else [str(path)], exc)
+                if dialect is not None and not isinstance(exc, OSError) else None)
+        raise InputError(line or f"table '{name}': cannot read {path} as {kind}: "
                          f"{_safe(str(exc), header)}") from None
     mapped = str(path) if fmt == "ipc" and path.is_file() else None  # compressed: decoded
     return TableInput(name, str(path), schema, dataset, csv_columns=header, mapped=mapped,
-                      csv_separator=delimiter)
+                      csv_separator=dialect and dialect.separator, csv_dialect=dialect)
 
 
 def _kind(t: pa.DataType) -> str:
@@ -412,7 +389,7 @@ def file_parts(table: TableInput) -> list[TableInput] | None:
             one = ds.FileSystemDataset([piece], src.schema, src.format, src.filesystem)
             parts.append(TableInput(table.name, origin, table.schema, one, rows,
                                     table.csv_columns, timezone=table.timezone,
-                                    zoned=table.zoned))
+                                    zoned=table.zoned, csv_dialect=table.csv_dialect))
     return parts
 
 

@@ -30,7 +30,9 @@ def validate_source(source, registry: Registry, cog: str | None = None,
     for name, tin in sorted(inputs.items()):
         spec = registry.table(name)
         lines.append(f"table '{name}' ({tin.origin})")
-        if tin.csv_separator is not None:
+        if tin.csv_dialect is not None:  # separator, encoding, decimal marks, date formats
+            lines += [f"  {line}" for line in tin.csv_dialect.lines()]
+        elif tin.csv_separator is not None:
             lines.append(f"  séparateur CSV : {SEPARATORS[tin.csv_separator]} (lu sur la ligne "
                          "d'en-tête)")
         if tin.zoned:
