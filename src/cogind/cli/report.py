@@ -31,7 +31,7 @@ def report_command(ctx, source, sample, output, cog, period, years, indicators, 
     """Write a self-contained HTML report (opens offline) of SOURCE: a result file
     (cogind compute -o) or input data to compute from."""
     
-    from cogind.report.html import write_report
+    from cogind.report.html import with_yearly, write_report
 
     secret = None if no_secret else secret
     table = load_results(ctx, source, sample, cog=cog, period=period, indicators=indicators,
@@ -41,5 +41,15 @@ def report_command(ctx, source, sample, output, cog, period, years, indicators, 
         import pyarrow.compute as pc
 
         table = table.filter(pc.is_in(table["indicateur"], pa.array(list(indicators))))
+    if period != "year" and (sample or not _is_results(source)):
+        table = with_yearly(table, lambda codes: load_results(
+            ctx, source, sample, cog=cog, period="year", indicators=codes, secret=secret,
+            years=years))
     write_report(table, output, secret=secret)
     click.echo(f"rapport écrit dans {output}", err=True)
+
+
+def _is_results(source) -> bool:
+    from cogind.analyses.verify import is_results_file
+
+    return source is not None and is_results_file(source)

@@ -1,91 +1,169 @@
-"""Charts of the HTML report as inline SVG, drawn by matplotlib without pyplot.
-
-Text is drawn as paths (``svg.fonttype = "path"``, DejaVu Sans shipped with matplotlib), so the
-SVG needs no font and no network. Labels are French: decimal comma, ``j`` for days, ``%``.
-Output is deterministic (fixed hash salt, no date), and stripped of the XML prologue, metadata
-and comments (matplotlib copies label text into comments) before it is inlined.
+"""Charts of the HTML report, written as inline SVG by hand: text is ``<text>`` (selectable, found
+by Ctrl+F), every mark has a ``<title>`` tooltip, sizes are CSS pixels (``width``/``height`` equal
+the ``viewBox``, so an 11 px label is displayed at 11 px). No font, no script, no network: the
+SVG inherits the page's font. Output is deterministic (no date, no random id).
 """
 from __future__ import annotations
 
-import io
-import re
+import csv
+import functools
+import math
+from dataclasses import dataclass
+from pathlib import Path
 
-import matplotlib
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from markupsafe import Markup, escape
 
-MET, MISSED, NEUTRAL, TARGET, NATIONAL = "#2e7d32", "#c62828", "#8a8f98", "#1f3b73", "#0b5cad"
-SUFFIX = {"jours": " j", "heures": " h", "%": " %", "euros": " €"}
-RC = {"svg.fonttype": "path", "font.family": "DejaVu Sans", "font.size": 9,
-      "axes.spines.top": False, "axes.spines.right": False}
+from cogind.formatting import number
 
-
-def fr_number(value: float, unit: str = "", digits: int | None = None) -> str:
-    """``12.5`` → ``12,5 j``: decimal comma, narrow no-break space for thousands."""
-    if digits is None:
-        digits = 0 if abs(value) >= 100 or float(value).is_integer() else 1
-    text = f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
-    return text + SUFFIX.get(unit, "")
+MAP_WIDTH, MAP_HEIGHT = 640, 520
+FONT = 11  # px, every label of every chart
+# gap classes of the map, best first; the colour is in the CSS (.g0 … .g5)
+GAP_CLASSES = ("atteinte, marge ≥ 5 %", "atteinte, marge < 5 %", "manquée de moins de 5 %",
+               "manquée de 5 à 15 %", "manquée de plus de 15 %",
+               "sans chiffre publié ou sans cible")
 
 
-def _axis_formatter(unit: str) -> FuncFormatter:
-    return FuncFormatter(lambda v, _pos: fr_number(v, unit))
+@dataclass(frozen=True)
+class Point:
+    """One period of a trend: label, value, target, tooltip."""
+
+    label: str
+    value: float | None
+    target: float | None
+    tip: str
 
 
-def _svg(fig: Figure, salt: str) -> str:
-    buf = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": salt}):
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    text = buf.getvalue()
-    text = re.sub(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->|<metadata>.*?</metadata>", "", text,
-                  flags=re.S)
-    return re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"',
-                  r'<svg\1 width="100%" role="img"', text, count=1).strip()
+def _f(x: float) -> str:
+    return f"{x:.1f}".rstrip("0").rstrip(".")
 
 
-def caisse_chart(points: list[tuple[str, float, bool | None]], target: float | None,
-                 unit: str, salt: str) -> str:
-    """Every published caisse value, sorted, coloured by target met, with the target line.
-
-    ``points``: (caisse code, value, met) of one period.
-    """
-    points = sorted(points, key=lambda p: (p[1], p[0]))
-    with matplotlib.rc_context(RC):
-        fig = Figure(figsize=(11, 3.6))
-        # fixed margins: a layout engine measures 100-odd tick labels again, 40 % slower
-        fig.subplots_adjust(left=0.085, right=0.99, bottom=0.2, top=0.97)
-        ax = fig.add_subplot()
-        colours = [MET if m else MISSED if m is False else NEUTRAL for _, _, m in points]
-        ax.bar(range(len(points)), [p[1] for p in points], color=colours, width=0.8)
-        if target is not None:
-            ax.axhline(target, color=TARGET, linestyle="--", linewidth=1.4,
-                       label=f"cible {fr_number(target, unit)}")
-            ax.legend(frameon=True, loc="upper left", framealpha=0.9)
-        ax.set_xticks(range(len(points)), [p[0] for p in points], rotation=90,
-                      fontsize=5 if len(points) > 40 else 7)
-        ax.set_xlim(-0.8, max(len(points), 1) - 0.2)
-        ax.yaxis.set_major_formatter(_axis_formatter(unit))
-        ax.set_xlabel("caisses, classées par valeur")
-        return _svg(fig, salt)
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Round axis ticks covering [lo, hi] (1, 2, 2.5, 5 × 10^k steps)."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return [0.0]
+    if hi <= lo:
+        lo, hi = lo - (abs(lo) or 1) * 0.1, hi + (abs(hi) or 1) * 0.1
+    raw = (hi - lo) / max(count - 1, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(s * mag for s in (1, 2, 2.5, 5, 10) if s * mag >= raw)
+    start = math.floor(lo / step) * step
+    ticks, t = [], start
+    while t <= hi + step * 1e-9:
+        ticks.append(round(t, 10))
+        t += step
+    if ticks[-1] < hi:
+        ticks.append(round(t, 10))
+    return ticks
 
 
-def trend_chart(periods: list[str], values: list[float | None], targets: list[float | None],
-                unit: str, salt: str) -> str:
-    """The national value over the periods, with the target of each period as a step line."""
-    with matplotlib.rc_context(RC):
-        fig = Figure(figsize=(11, 3.0), layout="constrained")
-        ax = fig.add_subplot()
-        x = list(range(len(periods)))
-        ax.plot(x, [float("nan") if v is None else v for v in values], marker="o",
-                color=NATIONAL, linewidth=1.8, markersize=4, label="national")
-        if any(t is not None for t in targets):
-            ax.step(x, [float("nan") if t is None else t for t in targets], where="mid",
-                    color=TARGET, linestyle="--", linewidth=1.4, label="cible")
-        step = max(1, len(periods) // 24)
-        ax.set_xticks(x[::step], periods[::step], rotation=45 if len(periods) > 8 else 0,
-                      ha="right" if len(periods) > 8 else "center")
-        ax.yaxis.set_major_formatter(_axis_formatter(unit))
-        ax.yaxis.set_major_locator(MaxNLocator(6))
-        ax.legend(frameon=False, loc="best")
-        ax.grid(axis="y", color="#e3e6ea", linewidth=0.8)
-        return _svg(fig, salt)
+def _scale(values: list[float], height: float, top: float):
+    ticks = nice_ticks(min(values), max(values))
+    lo, hi = ticks[0], ticks[-1]
+    span = (hi - lo) or 1.0
+    return ticks, (lambda v: top + height - (v - lo) / span * height)
+
+
+def sparkline(values: list[float | None], targets: list[float | None], tip: str,
+              width: int = 120, height: int = 28) -> Markup:
+    """A tiny national trend (line) with its target (dashed); the tooltip says it in words."""
+    known = [v for v in values + targets if v is not None]
+    if not known:
+        return Markup("")
+    _, y = _scale(known, height - 6, 3)
+    step = (width - 8) / max(len(values) - 1, 1)
+    parts = [f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} '
+             f'{height}" role="img"><title>{escape(tip)}</title>']
+    for series, cls in ((targets, "tg"), (values, "nat")):
+        pts = [f"{_f(4 + i * step)},{_f(y(v))}" for i, v in enumerate(series) if v is not None]
+        if len(pts) > 1:
+            parts.append(f'<polyline class="{cls}" points="{" ".join(pts)}"/>')
+        if cls == "nat" and pts:
+            x_, y_ = pts[-1].split(",")
+            parts.append(f'<circle class="nat" cx="{x_}" cy="{y_}" r="2.5"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def trend_chart(points: list[Point], unit: str, caption: str) -> Markup:
+    """National value per period (line and dots with tooltips), target per period (dashed),
+    axis labels as text."""
+    known = [v for p in points for v in (p.value, p.target) if v is not None]
+    if not known:
+        return Markup("")
+    width, height, left, right, top, bottom = 760, 230, 78, 12, 12, 44
+    plot_h, plot_w = height - top - bottom, width - left - right
+    ticks, y = _scale(known, plot_h, top)
+    step = plot_w / max(len(points), 1)
+    x = [left + step * (i + 0.5) for i in range(len(points))]
+    out = [f'<svg class="trend" width="{width}" height="{height}" viewBox="0 0 {width} '
+           f'{height}" role="img" aria-label="{escape(caption)}">']
+    for t in ticks:
+        out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{_f(y(t))}" '
+                   f'y2="{_f(y(t))}"/><text x="{left - 6}" y="{_f(y(t) + 4)}" '
+                   f'text-anchor="end">{escape(number(t, unit, places=_places(ticks)))}</text>')
+    every = max(1, math.ceil(len(points) / 12))
+    for i, p in enumerate(points):
+        if i % every == 0:
+            out.append(f'<text x="{_f(x[i])}" y="{height - bottom + 16}" text-anchor="middle">'
+                       f'{escape(p.label)}</text>')
+    tgt = [(x[i], y(p.target)) for i, p in enumerate(points) if p.target is not None]
+    if tgt:
+        d = "".join(f"{'M' if j == 0 else 'L'}{_f(a - step / 2)} {_f(b)}H{_f(a + step / 2)}"
+                    for j, (a, b) in enumerate(tgt))
+        out.append(f'<path class="tg" d="{d}"/>')
+    line = [f"{_f(x[i])},{_f(y(p.value))}" for i, p in enumerate(points) if p.value is not None]
+    if len(line) > 1:
+        out.append(f'<polyline class="nat" points="{" ".join(line)}"/>')
+    for i, p in enumerate(points):
+        if p.value is not None:
+            out.append(f'<circle class="nat" cx="{_f(x[i])}" cy="{_f(y(p.value))}" r="4">'
+                       f'<title>{escape(p.tip)}</title></circle>')
+    out.append(f'<g class="legend"><path class="nat" d="M{left + 8} {height - 8}h22"/>'
+               f'<text x="{left + 36}" y="{height - 4}">national</text>'
+               f'<path class="tg" d="M{left + 110} {height - 8}h22"/>'
+               f'<text x="{left + 138}" y="{height - 4}">cible</text></g></svg>')
+    return Markup("".join(out))
+
+
+def _places(ticks: list[float]) -> int:
+    """Decimals that tell the ticks apart (0 for round steps)."""
+    step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else 1.0
+    return 0 if step >= 1 else min(3, math.ceil(-math.log10(step) - 1e-9))
+
+
+@functools.cache
+def outlines() -> tuple[tuple[str, str, str], ...]:
+    """(map id, département, SVG path) of every outline shipped in departements.csv (the
+    mainland, the ``-pc`` Paris + petite couronne inset, the overseas insets)."""
+    text = (Path(__file__).resolve().parent / "departements.csv").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    return tuple((r["DPT_COD"], r["NOM"], r["D"]) for r in csv.DictReader(lines, delimiter=";"))
+
+
+def map_defs() -> Markup:
+    """The department outlines, once per page; each map draws them with ``<use>``."""
+    paths = "".join(f'<path id="d{code}" d="{d}"/>' for code, _, d in outlines())
+    return Markup(f'<svg class="defs" width="0" height="0" aria-hidden="true"><defs>{paths}'
+                  f'</defs></svg>')
+
+
+def gap_map(cells: dict[str, int], caption: str) -> Markup:
+    """Departments coloured by gap class; ``cells``: {département: class index}. A department
+    without a caisse in the results is drawn empty, with a tooltip saying so; the others get
+    theirs from their caisse's table row (value, n, interval, target), written by the page's
+    script so that each figure is in the file once."""
+    out = [f'<svg class="map" width="{MAP_WIDTH}" height="{MAP_HEIGHT}" viewBox="0 0 '
+           f'{MAP_WIDTH} {MAP_HEIGHT}" role="img" aria-label="{escape(caption)}">']
+    for code, name, _ in outlines():
+        dept = code.split("-")[0]
+        cls = cells.get(dept)
+        if cls is None:
+            out.append(f'<use href="#d{code}" class="g"><title>{escape(name)} : pas de caisse '
+                       f'dans les résultats</title></use>')
+        else:
+            out.append(f'<use href="#d{code}" class="g{cls}" data-d="{escape(dept)}"/>')
+    out.append('<rect class="frame" x="522" y="4" width="114" height="102"/>'
+               '<text x="579" y="118" text-anchor="middle">Paris et petite couronne</text>')
+    out.append("</svg>")
+    return Markup("".join(out))
+

@@ -1,268 +1,414 @@
-"""``cogind report``: one self-contained HTML file analysts can open offline.
+"""``cogind report``: one self-contained HTML file analysts can open offline and work with.
 
-A summary of which indicators are met nationally and by how many caisses, then per indicator:
-every caisse's value against the target (sorted), the national trend with the target line, and
-the dispersion table. Charts are inline SVG, styles inline, no script, no external resource:
-the file opens in a closed environment. Every text is escaped; the secret statistique is applied
-before anything is drawn or counted, and provenance closes the page.
+A summary per COG (each indicator's national value against its target on the period it is
+judged on, a sparkline of its trend, the share of caisses meeting it, the caisses furthest from
+target), then per indicator: a map of the caisses by département coloured by gap to target, the
+national trend, a table of every caisse (name, region, value, n, interval, gap, status) that a
+small inline script sorts and filters, the dispersion between caisses. Pages are rendered by
+jinja2 templates (``report/templates``) with autoescaping on, so every text from the data is
+escaped; charts are inline SVG with text as text; no external resource. The secret statistique
+is applied before anything is drawn or counted; the header and the provenance say when the page
+was made, on which data, by which cogind.
 """
 from __future__ import annotations
 
-import html
-import json
+import functools
+import hashlib
+import os
 from collections import defaultdict
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
+from markupsafe import Markup
 
-from cogind.errors import InputError
-from cogind.io.output import fmt_number
-from cogind.report.charts import caisse_chart, trend_chart
 from cogind.analyses.secret import DEFAULT_THRESHOLD, apply_secret
 from cogind.analyses.spread import dispersion
+from cogind.errors import InputError
+from cogind.formatting import number
+from cogind.report import charts
 
-E = html.escape
-CSS = """
-body{font-family:"DejaVu Sans",Arial,sans-serif;margin:0 auto;max-width:1180px;padding:16px 24px;
-color:#1d232b;background:#fff}
-h1{font-size:24px;margin:8px 0}h2{font-size:19px;margin:28px 0 6px;color:#1f3b73}
-h3{font-size:15px;margin:16px 0 4px}
-table{border-collapse:collapse;font-size:13px;margin:8px 0}
-th,td{border:1px solid #d5d9df;padding:3px 7px;text-align:right}
-th{background:#eef1f5}td.t,th.t{text-align:left}
-.ok{color:#2e7d32;font-weight:bold}.ko{color:#c62828;font-weight:bold}.na{color:#6b7280}
-.note{color:#4b5563;font-size:13px}nav{display:flex;flex-wrap:wrap;gap:4px 14px}
-section{border-top:2px solid #e3e6ea;margin-top:20px}figure{margin:6px 0}
-figcaption{font-size:12px;color:#4b5563}
-"""
 SPREAD_COLUMNS = (("min", "min"), ("D1", "d1"), ("médiane", "d5"), ("D9", "d9"), ("max", "max"))
+FURTHEST = 3  # caisses named per indicator in the summary
+WORST = 10  # caisses in the « le plus souvent sous la cible » list of each COG
+NOT_JUDGED = "non évalué"  # cogind.engine.judgement.STATUS_NOT_JUDGED
+PERIOD_KINDS = {"month": "mois", "quarter": "trimestre", "year": "année", "ytd": "cumul annuel",
+                "rolling12": "12 mois glissants", "span": "période de la COG"}
 
 
-def _status(met: bool | None) -> str:
-    if met is None:
-        return '<span class="na">–</span>'
-    return '<span class="ok">✓ atteinte</span>' if met else '<span class="ko">✗ non atteinte</span>'
+@functools.cache
+def _environment():
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("cogind.report", "templates"),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.StrictUndefined)
+    env.filters["num"] = number
+    return env
 
 
-def _share(s: dict) -> str:
-    judged = s["caisses_atteint"] + s["caisses_non_atteint"]
-    if not judged:
-        return "–"
-    return f"{s['caisses_atteint']} / {judged} ({fmt_number(s['part_atteint'], '%')})"
+@functools.cache
+def _referential() -> dict[str, dict[str, str]]:
+    """Caisse code → name, département and region name, from the shipped IR_CAI_V copy."""
+    from cogind.engine.levels import REGIONS
+    from cogind.synth.reference import caisses
+
+    return {r["ORG_CLE_NUM"]: {"nom": r["ORG_CAI_LIB"], "dpt": r["DPT_COD"],
+                               "region": REGIONS.get(r["ORG_CLE_REG"], r["ORG_CLE_REG"])}
+            for r in caisses()}
 
 
-def _group(results: pa.Table, spread: pa.Table) -> dict[str, dict]:
-    """Per indicator: its national rows, caisse rows per period and dispersion rows, in order."""
+def _who(code: str | None) -> dict[str, str]:
+    ref = _referential().get(code or "")
+    return ref or {"nom": "", "dpt": "", "region": ""}
+
+
+# --------------------------------------------------------------------------- grouping
+
+
+def _group(results: pa.Table) -> dict[str, dict]:
+    """Per indicator: its national rows (in period order) and caisse / other-level rows by
+    period."""
     out: dict[str, dict] = {}
     for r in results.to_pylist():
         ind = out.setdefault(r["indicateur"], {"national": [], "caisses": defaultdict(list),
-                                               "spread": [], "first": r})
+                                               "groups": defaultdict(list), "first": r})
         if r["niveau"] == "national":
             ind["national"].append(r)
         elif r["niveau"] == "caisse":
             ind["caisses"][r["periode"]].append(r)
         else:  # region or user group: merged caisse states, shown as a table
-            ind.setdefault("groups", defaultdict(list))[r["periode"]].append(r)
-    for s in spread.to_pylist():
-        if s["indicateur"] in out:
-            out[s["indicateur"]]["spread"].append(s)
+            ind["groups"][r["periode"]].append(r)
     for ind in out.values():
         ind["national"].sort(key=lambda r: str(r["debut"]))
-        ind["spread"].sort(key=lambda r: str(r["debut"]))
     return out
 
 
-def _latest(rows: list[dict], test) -> dict | None:
-    found = [r for r in rows if test(r)]
-    return found[-1] if found else None
+def judged_period(g: dict) -> str | None:
+    """The period an indicator's status is read on: the latest national row with a value that
+    its target judges (not « non évalué »: a yearly target is judged on the year, or pro-rated
+    on a period from January), the longer of two ending together (the year over its fourth
+    quarter); else the latest national row, else the latest caisse period."""
+    def latest(rows):
+        return max(rows, key=lambda r: (str(r["fin"]), -_ordinal(r["debut"])))["periode"]
+
+    judged = [r for r in g["national"] if r["valeur"] is not None
+              and r["statut"] != NOT_JUDGED]
+    if judged:
+        return latest(judged)
+    if g["national"]:
+        return latest(g["national"])
+    return _last_period(g["caisses"])
 
 
-def _summary(groups: dict[str, dict]) -> str:
-    lines, met_count, judged = [], 0, 0
-    for code, g in groups.items():
-        nat = _latest(g["national"], lambda r: r["valeur"] is not None)
-        s = _latest(g["spread"], lambda r: nat is not None and r["periode"] == nat["periode"])
-        unit = g["first"]["unite"]
-        if nat is not None and nat["atteint"] is not None:
-            judged += 1
-            met_count += bool(nat["atteint"])
-        lines.append(
-            f'<tr><td class="t"><a href="#{E(code)}">{E(code)}</a><br>'
-            f'<span class="note">{E(g["first"]["libelle"] or "")}</span></td>'
-            f'<td>{E(nat["periode"]) if nat else "–"}</td>'
-            f'<td>{E(fmt_number(nat["valeur"], unit)) if nat else "–"}</td>'
-            f'<td>{E((nat or g["first"])["cible_libelle"] or "–")}</td>'
-            f'<td>{_status(nat["atteint"] if nat else None)}</td>'
-            f'<td>{E(_share(s)) if s else "–"}</td>'
-            f'<td>{s["caisses_masquees"] if s else "–"}</td></tr>')
-    head = ("<tr><th class='t'>Indicateur</th><th>Dernière période</th><th>Valeur nationale"
-            "</th><th>Cible</th><th>National</th><th>Caisses atteignant la cible</th>"
-            "<th>Caisses masquées</th></tr>")
-    return (f"<h2 id='synthese'>Synthèse</h2><p>{met_count} indicateur(s) sur {judged} "
-            f"évalué(s) atteint(s) au niveau national sur la dernière période.</p>"
-            f"<table>{head}{''.join(lines)}</table>")
+def _ordinal(day) -> int:
+    return day.toordinal() if day is not None else 0
 
 
-def _caisse_figure(code: str, g: dict) -> str:
-    def published(r):
-        return not r.get("masque") and r["valeur"] is not None
+def trend_rows(g: dict) -> list[dict]:
+    """National rows of the indicator's most frequent period length (the table's own period,
+    when yearly rows were added for yearly targets), in order."""
+    def months(r):
+        return (r["fin"].year - r["debut"].year) * 12 + r["fin"].month - r["debut"].month + 1 \
+            if r["debut"] is not None and r["fin"] is not None else 0
 
-    periods = [s["periode"] for s in g["spread"] if s["caisses_publiees"]]
-    if not periods:
-        return "<p class='note'>Aucune valeur de caisse publiable.</p>"
-    period = periods[-1]
-    rows = g["caisses"][period]
-    points = [(r["caisse"] or "?", float(r["valeur"]), r["atteint"]) for r in rows if published(r)]
-    unit, target = rows[0]["unite"], rows[0]["cible"]
-    masked = sum(1 for r in rows if r.get("masque"))
-    missing = sum(1 for r in rows if not r.get("masque") and r["valeur"] is None)
-    svg = caisse_chart(points, target, unit, f"{code}-caisses")
-    return (f"<figure>{svg}<figcaption>Valeur de chaque caisse, période {E(period)}, classées "
-            f"par valeur ; vert : cible atteinte, rouge : non atteinte ; cible en pointillés. "
-            f"{masked} caisse(s) masquée(s) (secret statistique), {missing} non calculable(s)."
-            f"</figcaption></figure>")
-
-
-def _trend_figure(code: str, g: dict) -> str:
-    nat = g["national"]
-    if not nat:
-        return ""
-    svg = trend_chart([r["periode"] for r in nat], [r["valeur"] for r in nat],
-                      [r["cible"] for r in nat], nat[0]["unite"], f"{code}-tendance")
-    return (f"<figure>{svg}<figcaption>Valeur nationale par période (calculée sur toutes les "
-            f"lignes, jamais masquée) et cible de l'année en pointillés.</figcaption></figure>")
-
-
-def _spread_table(g: dict) -> str:
-    unit = g["first"]["unite"]
-    head = ("<tr><th class='t'>Période</th><th>Caisses atteignant la cible</th>"
-            + "".join(f"<th>{E(label)}</th>" for label, _ in SPREAD_COLUMNS)
-            + "<th>D9/D1</th><th>Masquées</th><th>Évol. médiane</th><th>National</th></tr>")
-    body = []
-    for s in g["spread"]:
-        cells = "".join(f"<td>{E(fmt_number(s[c], unit))}</td>" for _, c in SPREAD_COLUMNS)
-        evol = s["evolution_mediane"]
-        body.append(f"<tr><td class='t'>{E(s['periode'])}</td><td>{E(_share(s))}</td>{cells}"
-                    f"<td>{E(fmt_number(s['rapport_interdecile'], 'ratio'))}</td>"
-                    f"<td>{s['caisses_masquees']}</td>"
-                    f"<td>{E(_signed(evol, unit))}</td>"
-                    f"<td>{E(fmt_number(s['valeur_nationale'], unit))}</td></tr>")
-    return f"<table>{head}{''.join(body)}</table>{_furthest(g, unit)}"
-
-
-def _signed(value, unit: str) -> str:
-    if value is None:
-        return "–"
-    return ("+" if value > 0 else "") + fmt_number(value, unit)
-
-
-def _furthest(g: dict, unit: str) -> str:
-    last = _latest(g["spread"], lambda s: s["caisses_publiees"])
-    far = json.loads(last["plus_eloignees"]) if last else []
-    if not far:
-        return ""
-    items = ", ".join(f"{E(f['caisse'] or '?')} ({E(fmt_number(f['valeur'], unit))}, écart "
-                      f"{E(fmt_number(f['ecart'], unit))})" for f in far)
-    return f"<p class='note'>Plus éloignées de la cible en {E(last['periode'])} : {items}.</p>"
-
-
-def _indicator(code: str, g: dict) -> str:
-    first = g["first"]
-    sens = "plus haut = mieux" if first["sens"] == "hausse" else "plus bas = mieux"
-    return (f"<section id='{E(code)}'><h2>{E(first['libelle'] or code)}</h2>"
-            f"<p class='note'>{E(code)} · unité : {E(first['unite'] or '')} · {E(sens)}</p>"
-            f"<h3>Par caisse</h3>{_caisse_figure(code, g)}"
-            f"<h3>Tendance nationale</h3>{_trend_figure(code, g)}"
-            f"<h3>Dispersion entre caisses</h3>{_spread_table(g)}"
-            f"{_group_table(g)}{_objectif_table(g)}</section>")
+    counts: dict[int, int] = defaultdict(int)
+    for r in g["national"]:
+        counts[months(r)] += 1
+    if not counts:
+        return []
+    kind = max(counts, key=lambda m: (counts[m], -m))
+    return [r for r in g["national"] if months(r) == kind]
 
 
 def _last_period(by_period: dict) -> str | None:
     return sorted(by_period, key=lambda p: str(by_period[p][0]["debut"]))[-1] if by_period else None
 
 
-def _group_table(g: dict) -> str:
-    """Regions (or user groups) of the last period: values from their caisses' merged states."""
-    period = _last_period(g.get("groups") or {})
+# --------------------------------------------------------------------------- one caisse row
+
+
+def _published(r: dict) -> bool:
+    return not r.get("masque") and r["valeur"] is not None
+
+
+def relative_gap(r: dict) -> float | None:
+    """The gap to target as a share of the target, positive when better (``ecart`` is in the
+    indicator's direction); None without a published value or a target."""
+    if not _published(r) or r.get("ecart") is None or r.get("atteint") is None:
+        return None
+    scale = abs(r["cible"]) if r.get("cible") else abs(r["valeur"]) or 1.0
+    return r["ecart"] / scale
+
+
+def gap_class(r: dict) -> int:
+    """Index in :data:`charts.GAP_CLASSES` (5: nothing to judge)."""
+    rel = relative_gap(r)
+    if rel is None:
+        return 5
+    if r["atteint"]:
+        return 0 if rel >= 0.05 else 1
+    return 2 if rel > -0.05 else 3 if rel > -0.15 else 4
+
+
+def _interval(r: dict) -> str:
+    lo, hi = r.get("ic_bas"), r.get("ic_haut")
+    if lo is None and hi is None:
+        return "–"
+    if hi is None or lo is None:  # one-sided (a quantile past the histogram's last day)
+        return f"≥ {number(lo, r['unite'])}" if hi is None else f"≤ {number(hi, r['unite'])}"
+    return f"{number(lo, r['unite'])} – {number(hi, r['unite'])}"
+
+
+def _n(r: dict) -> str:
+    return "–" if r.get("n") is None else number(int(r["n"]))
+
+
+def tooltip(r: dict, who: str) -> str:
+    """Value, n, interval, target and status of one row, in one line."""
+    unit = r["unite"]
+    if not _published(r):
+        return f"{who} : {r['statut']}" + (f" ({r['motif']})" if r.get("motif") else "")
+    return (f"{who} — {r['periode']} : {number(r['valeur'], unit)} ; n = {_n(r)} ; "
+            f"IC {_interval(r)} ; cible {r['cible_libelle'] or '–'} ; {r['statut']}")
+
+
+def _caisse_row(r: dict) -> dict:
+    who = _who(r["caisse"])
+    unit = r["unite"]
+    status = r["statut"]
+    key = "a" if r.get("atteint") is True else "n" if r.get("atteint") is False else "x"
+    return {"code": r["caisse"] or "?", "nom": who["nom"], "region": who["region"],
+            "dpt": who["dpt"], "valeur": number(r["valeur"], unit), "n": _n(r),
+            "ic": _interval(r), "ecart": number(r.get("ecart"), _gap_unit(unit), sign=True),
+            "statut": status, "motif": r.get("motif") or "", "key": key,
+            "cls": gap_class(r), "rel": relative_gap(r)}
+
+
+def _gap_unit(unit: str) -> str:
+    """A gap between two rates is in points."""
+    return "points" if unit == "%" else unit
+
+
+# --------------------------------------------------------------------------- one indicator
+
+
+def _share(rows: list[dict]) -> dict:
+    judged = [r for r in rows if _published(r) and r.get("atteint") is not None]
+    met = sum(1 for r in judged if r["atteint"])
+    return {"met": met, "judged": len(judged),
+            "pct": number(100.0 * met / len(judged), "%") if judged else "–"}
+
+
+def _trend(g: dict) -> list[charts.Point]:
+    return [charts.Point(r["periode"], r["valeur"], r["cible"], tooltip(r, "national"))
+            for r in trend_rows(g)]
+
+
+def _spread_rows(spread: list[dict], unit: str) -> list[dict]:
+    out = []
+    for s in sorted(spread, key=lambda s: str(s["debut"])):
+        judged = s["caisses_atteint"] + s["caisses_non_atteint"]
+        out.append({"periode": s["periode"],
+                    "share": (f"{s['caisses_atteint']} / {judged} "
+                              f"({number(s['part_atteint'], '%')})") if judged else "–",
+                    "cells": [number(s[c], unit) for _, c in SPREAD_COLUMNS],
+                    "ratio": number(s["rapport_interdecile"], "ratio"),
+                    "masked": s["caisses_masquees"],
+                    "evol": number(s["evolution_mediane"], _gap_unit(unit), sign=True),
+                    "national": number(s["valeur_nationale"], unit)})
+    return out
+
+
+def _group_rows(g: dict) -> tuple[str | None, list[dict]]:
+    period = _last_period(g["groups"])
     if period is None:
-        return ""
-    unit = g["first"]["unite"]
+        return None, []
     rows = sorted(g["groups"][period], key=lambda r: (r["niveau"], r["caisse"] or ""))
-    body = "".join(f"<tr><td class='t'>{E(r['niveau'])} {E(r['caisse'] or '?')}</td>"
-                   f"<td>{E(fmt_number(r['valeur'], unit))}</td><td>{_status(r['atteint'])}</td>"
-                   f"<td>{r['n'] if r['n'] is not None else '–'}</td></tr>" for r in rows)
-    return (f"<h3>Par région / groupe, {E(period)}</h3><table><tr><th class='t'>Niveau</th>"
-            f"<th>Valeur</th><th>Cible COG</th><th>n</th></tr>{body}</table>")
+    return period, [{"label": f"{r['niveau']} {r['caisse'] or '?'}",
+                     "valeur": number(r["valeur"], r["unite"]), "statut": r["statut"],
+                     "n": _n(r)} for r in rows]
 
 
-def _objectif_table(g: dict) -> str:
-    """Each caisse against its own contract (CPG) objectif and socle, last period with one."""
+def _objectif_rows(g: dict) -> tuple[str | None, list[dict]]:
     periods = {p: rows for p, rows in g["caisses"].items()
                if any(r.get("objectif") is not None for r in rows)}
     period = _last_period(periods)
     if period is None:
-        return ""
-    unit = g["first"]["unite"]
+        return None, []
     rows = sorted((r for r in periods[period] if r.get("objectif") is not None),
                   key=lambda r: r["caisse"] or "")
-    body = "".join(f"<tr><td class='t'>{E(r['caisse'] or '?')}</td>"
-                   f"<td>{E(fmt_number(r['valeur'], unit))}</td>"
-                   f"<td>{E(fmt_number(r['socle'], unit))}</td><td>{E(r['statut_socle'] or '–')}</td>"
-                   f"<td>{E(fmt_number(r['objectif'], unit))}</td>"
-                   f"<td>{E(r['statut_objectif'] or '–')}</td></tr>" for r in rows)
-    return (f"<h3>Chaque caisse face à son contrat (CPG), {E(period)}</h3><table><tr>"
-            f"<th class='t'>Caisse</th><th>Valeur</th><th>Socle</th><th>Statut</th>"
-            f"<th>Objectif</th><th>Statut</th></tr>{body}</table>")
+    return period, [{"code": r["caisse"] or "?", "nom": _who(r["caisse"])["nom"],
+                     "valeur": number(r["valeur"], r["unite"]),
+                     "socle": number(r["socle"], r["unite"]), "statut_socle": r["statut_socle"],
+                     "objectif": number(r["objectif"], r["unite"]),
+                     "statut_objectif": r["statut_objectif"]} for r in rows]
 
 
-def _provenance(prov: dict) -> str:
-    items = [f"cogind {prov.get('version', '?')}", f"COG {prov.get('cog') or 'aucune'}",
-             f"période : {prov.get('periode', '?')}"]
+def _indicator(code: str, g: dict, spread: list[dict]) -> dict:
+    first, period = g["first"], judged_period(g)
+    unit = first["unite"] or ""
+    nat = next((r for r in g["national"] if r["periode"] == period), None)
+    rows = [_caisse_row(r) for r in sorted(g["caisses"].get(period, []),
+                                           key=lambda r: r["caisse"] or "")]
+    cells = {r["dpt"]: r["cls"] for r in rows if r["dpt"]}
+    published = sum(1 for r in rows if r["key"] != "x" or r["valeur"] != "–")
+    judged = any(c < 5 for c in cells.values())
+    far = sorted((r for r in rows if r["key"] == "n" and r["rel"] is not None),
+                 key=lambda r: (r["rel"], r["code"]))
+    group_period, groups = _group_rows(g)
+    obj_period, objectifs = _objectif_rows(g)
+    trend = _trend(g)
+    return {
+        "code": code, "libelle": first["libelle"] or code, "unit": unit, "period": period,
+        "sens": "plus haut = mieux" if first["sens"] == "hausse" else "plus bas = mieux",
+        "cog": first["cog"] or "", "cible": (nat or first)["cible_libelle"] or "–",
+        "national": nat, "national_value": number(nat["valeur"], unit) if nat else "–",
+        "national_status": nat["statut"] if nat else "–", "rows": rows, "share": _share(
+            g["caisses"].get(period, [])), "far": far, "furthest": far[:FURTHEST],
+        "masked": sum(1 for r in g["caisses"].get(period, []) if r.get("masque")),
+        "published": published, "map": charts.gap_map(
+            cells, f"{code}, {period} : écart à la cible par département") if judged
+        else Markup(""), "unmapped": sum(1 for r in rows if not r["dpt"]),
+        "trend": charts.trend_chart(trend, unit, f"{code} : valeur nationale par période"),
+        "spark": charts.sparkline([p.value for p in trend], [p.target for p in trend],
+                                  _spark_tip(trend, unit)),
+        "periods": f"{trend[0].label} – {trend[-1].label}" if trend else "",
+        "spread": _spread_rows(spread, unit), "group_period": group_period, "groups": groups,
+        "objectif_period": obj_period, "objectifs": objectifs}
+
+
+def _spark_tip(trend: list[charts.Point], unit: str) -> str:
+    known = [p for p in trend if p.value is not None]
+    if not known:
+        return "aucune valeur nationale"
+    return (f"valeur nationale : {number(known[0].value, unit)} en {known[0].label}, "
+            f"{number(known[-1].value, unit)} en {known[-1].label}")
+
+
+def _worst(indicators: list[dict]) -> list[dict]:
+    """Caisses missing the most targets of a COG on the judged periods, then by code."""
+    tally: dict[str, dict] = {}
+    for ind in indicators:
+        for r in ind["rows"]:
+            if r["key"] == "x":
+                continue
+            t = tally.setdefault(r["code"], {"code": r["code"], "nom": r["nom"],
+                                             "region": r["region"], "missed": 0, "judged": 0,
+                                             "codes": []})
+            t["judged"] += 1
+            if r["key"] == "n":
+                t["missed"] += 1
+                t["codes"].append(ind["code"])
+    ranked = sorted((t for t in tally.values() if t["missed"]),
+                    key=lambda t: (-t["missed"], t["code"]))
+    return ranked[:WORST]
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def fingerprint(prov: dict) -> str:
+    """One SHA-256 over the inputs' names and SHA-256s (sorted): the data a page was made from."""
+    entries = prov.get("entrees") or {}
+    lines = "".join(f"{name}\t{(e or {}).get('sha256') or ''}\n"
+                    for name, e in sorted(entries.items()))
+    return hashlib.sha256(lines.encode()).hexdigest() if entries else ""
+
+
+def _generated(now: datetime | None) -> str:
+    if now is None:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        now = (datetime.fromtimestamp(int(epoch), timezone.utc) if epoch and epoch.isdigit()
+               else datetime.now(timezone.utc))
+    return now.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _header(results: pa.Table, prov: dict, now: datetime | None) -> dict:
+    from cogind._version import __version__
+
+    starts = [d for d in results["debut"].to_pylist() if d is not None]
+    ends = [d for d in results["fin"].to_pylist() if d is not None]
     secret = prov.get("secret")
-    if secret:
-        items.append(f"secret statistique : moins de {secret['seuil']} individus masqués "
-                     f"({secret['masquees']} cellules, {secret['masquees_complementaires']} "
-                     f"masquages complémentaires)")
-    for name, e in (prov.get("entrees") or {}).items():
-        sha = (e.get("sha256") or "")[:16]
-        items.append(f"entrée {name} : {Path(str(e.get('origine', ''))).name}, "
-                     f"{e.get('lignes')} lignes" + (f", sha256 {sha}…" if sha else ""))
-    for p in prov.get("plugins") or []:
-        items.append(f"plugin {p.get('nom')} ({p.get('distribution')} {p.get('version')})")
-    lis = "".join(f"<li>{E(str(i))}</li>" for i in items)
-    return f"<section id='provenance'><h2>Provenance</h2><ul class='note'>{lis}</ul></section>"
+    inputs = [{"name": name, "file": Path(str(e.get("origine", ""))).name,
+               "rows": number(int(e["lignes"])) if e.get("lignes") is not None else "–",
+               "sha": e.get("sha256") or ""} for name, e in (prov.get("entrees") or {}).items()]
+    return {"generated": _generated(now), "version": prov.get("version") or __version__,
+            "cogind": __version__, "period_kind": PERIOD_KINDS.get(prov.get("periode"),
+                                                                   prov.get("periode") or "?"),
+            "span": f"{min(starts).isoformat()} – {max(ends).isoformat()}" if starts else "–",
+            "fingerprint": fingerprint(prov), "inputs": inputs,
+            "secret": {"seuil": secret.get("seuil", "?"), "masquees": secret.get("masquees", "?"),
+                       "masquees_complementaires": secret.get("masquees_complementaires", "?")}
+            if isinstance(secret, dict) and secret.get("seuil") else None,
+            "plugins": prov.get("plugins") or []}
 
 
-def build_report(results: pa.Table, *, secret: int | None = DEFAULT_THRESHOLD) -> str:
-    """The HTML report of ``results`` as one string (inline SVG and CSS, no script).
+def build_report(results: pa.Table, *, secret: int | None = DEFAULT_THRESHOLD,
+                 now: datetime | None = None) -> str:
+    """The HTML report of ``results`` as one string (inline SVG, CSS and script).
 
     :param results: a table from :func:`cogind.compute` or read back from a result file.
     :param secret: secret statistique threshold applied first (``None``: as the table is).
+    :param now: the generation date written in the page (default: now, or
+        ``SOURCE_DATE_EPOCH`` when set, for reproducible builds).
     """
     from cogind.api import provenance
 
     if secret is not None:
         results = apply_secret(results, secret)
     prov = provenance(results)
-    groups = _group(results, dispersion(results))
+    groups = _group(results)
     if not groups:
         raise InputError("no result to report (the table is empty)")
+    spread: dict[str, list[dict]] = defaultdict(list)
+    for s in dispersion(results).to_pylist():
+        spread[s["indicateur"]].append(s)
+    indicators = [_indicator(c, g, spread[c]) for c, g in groups.items()]
+    cogs: dict[str, list[dict]] = defaultdict(list)
+    for ind in indicators:
+        cogs[ind["cog"]].append(ind)
+    summaries = [{"cog": cog, "indicators": inds, "worst": _worst(inds),
+                  "met": sum(1 for i in inds if i["national"] and i["national"]["atteint"]),
+                  "judged": sum(1 for i in inds if i["national"]
+                                and i["national"]["atteint"] is not None)}
+                 for cog, inds in cogs.items()]
     title = f"Indicateurs COG {prov.get('cog') or ''} — rapport par caisse"
-    nav = "".join(f"<a href='#{E(c)}'>{E(c)}</a>" for c in groups)
-    body = "".join(_indicator(c, g) for c, g in groups.items())
-    return (f"<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width'><title>{E(title)}</title>"
-            f"<style>{CSS}</style></head><body><h1>{E(title)}</h1><nav>{nav}</nav>"
-            f"{_summary(groups)}{_composite(results)}{body}{_provenance(prov)}</body></html>")
+    return _environment().get_template("report.html.j2").render(
+        title=title, head=_header(results, prov, now), summaries=summaries,
+        indicators=indicators, composite=_composite(results), defs=charts.map_defs(),
+        gap_classes=charts.GAP_CLASSES, spread_columns=[c for c, _ in SPREAD_COLUMNS])
 
 
-def _composite(results: pa.Table) -> str:
+def yearly_codes(results: pa.Table) -> list[str]:
+    """Indicators with a national row « non évalué »: a target written for the year that the
+    table's periods (a later quarter, a month) cannot be judged on."""
+    import pyarrow.compute as pc
+
+    mask = pc.and_(pc.equal(results["niveau"], "national"),
+                   pc.equal(results["statut"], NOT_JUDGED))
+    return sorted(set(results.filter(mask)["indicateur"].to_pylist()))
+
+
+def with_yearly(results: pa.Table, compute_year) -> pa.Table:
+    """``results`` plus, for its :func:`yearly_codes`, their rows computed by year
+    (``compute_year(codes)`` returns them), so that each yearly target is judged on its year
+    while the other indicators and every trend keep the table's period."""
+    codes = yearly_codes(results)
+    if not codes:
+        return results
+    year = compute_year(codes)
+    year = year.select(results.column_names).cast(results.schema.remove_metadata())
+    return pa.concat_tables([results, year.replace_schema_metadata(results.schema.metadata)])
+
+
+def _composite(results: pa.Table) -> Markup:
     """The composite of the base service, when the results carry caisse contracts (CPG)."""
     if "objectif" not in results.column_names:
-        return ""
+        return Markup("")
     from cogind.analyses.composite import composite_html
 
-    return composite_html(results)
+    return Markup(composite_html(results))  # escaped where it is built
 
 
 def write_report(results: pa.Table, path: str | Path, *,
@@ -276,3 +422,7 @@ def write_report(results: pa.Table, path: str | Path, *,
         pub.stage(path, lambda p: p.write_text(text, encoding="utf-8"))
         pub.commit()
     return path
+
+
+__all__ = ["build_report", "write_report", "with_yearly", "yearly_codes", "judged_period", "gap_class", "relative_gap",
+           "fingerprint", "tooltip"]
