@@ -1,6 +1,7 @@
 """Finalisation: merged monthly states to result rows with targets, statuses and exclusions.
 
-Every row gets an honest status (atteint, non atteint, non calculable, masqué, sans cible) with
+Every row gets an honest status (atteint, non atteint, non calculable, masqué, sans cible, non
+évalué: a target judges only the periods and levels it is written for, :mod:`.judgement`) with
 its reason, the gap to the target in the indicator's unit and in cases, a confidence interval
 and whether a miss is significant, and whether its months are still provisional.
 """
@@ -17,12 +18,15 @@ import pyarrow.compute as pc
 from cogind.engine.core import ENGINE_REASONS, Accumulator, GridContext, MonthGrid
 from cogind.measures.families import Finalised
 from cogind.model import Cog, Indicator, Target
+from cogind.engine.judgement import (JUDGED, NOT_JUDGED, PRORATED, STATUS_NOT_JUDGED, Judgement,
+                                     clear_judgement, judge_period, prorated, unjudged_rows)
 from cogind.engine.levels import group_slots
 from cogind.measures.periods import Period, periods_between
 
 STATUS_MET, STATUS_MISSED, STATUS_NA, STATUS_MASKED, STATUS_NO_TARGET = (
     "atteint", "non atteint", "non calculable", "masqué", "sans cible")
-STATUSES = (STATUS_MET, STATUS_MISSED, STATUS_NA, STATUS_MASKED, STATUS_NO_TARGET)
+STATUSES = (STATUS_MET, STATUS_MISSED, STATUS_NA, STATUS_MASKED, STATUS_NO_TARGET,
+            STATUS_NOT_JUDGED)
 
 RESULT_SCHEMA = pa.schema([
     ("indicateur", pa.string()), ("libelle", pa.string()), ("cog", pa.string()),
@@ -237,11 +241,14 @@ def _add_level_rows(rows: Rows, ind: Indicator, cog: Cog | None, grid: MonthGrid
     index = (np.arange(len(periods))[:, None] * per_period + slots[None, :]).ravel()
     exclusions = _exclusion_counts(cell.excl, index)
     k = len(slots)
-    for year, ks in _by_year(periods):
-        pos = (np.asarray(ks)[:, None] * k + np.arange(k)).ravel()
-        _add_block(rows, ind, cog, cell, ks, cog.target(ind.code, year) if cog else None,
-                   index[pos], (exclusions[0].take(pa.array(pos)), exclusions[1][pos]),
-                   levels * len(ks), codes * len(ks), options)
+    for year, year_ks in _by_year(periods):
+        target = cog.target(ind.code, year) if cog else None
+        for judgement, ks in _by_judgement(ind, [periods[j] for j in year_ks], year_ks, target,
+                                           options.reference_month):
+            pos = (np.asarray(ks)[:, None] * k + np.arange(k)).ravel()
+            _add_block(rows, ind, cog, cell, ks, target, index[pos],
+                       (exclusions[0].take(pa.array(pos)), exclusions[1][pos]),
+                       levels * len(ks), codes * len(ks), options, judgement)
 
 
 def _by_year(periods: list[Period]) -> list[tuple[int, list[int]]]:
@@ -250,6 +257,20 @@ def _by_year(periods: list[Period]) -> list[tuple[int, list[int]]]:
     for k, p in enumerate(periods):
         years.setdefault(p.year, []).append(k)
     return list(years.items())
+
+
+def _by_judgement(ind: Indicator, periods: list[Period], ks: list[int], target: Target | None,
+                  reference_month: int | None) -> list[tuple[Judgement, list[int]]]:
+    """Consecutive periods of one year judged alike (:func:`cogind.engine.judgement.judge_period`),
+    so that rows keep their order."""
+    runs: list[tuple[Judgement, list[int]]] = []
+    for p, j in zip(periods, ks):
+        how = judge_period(ind.measure, p, target, reference_month)
+        if runs and runs[-1][0] == how:
+            runs[-1][1].append(j)
+        else:
+            runs.append((how, [j]))
+    return runs
 
 
 def _concat_finalised(fins: list[Finalised]) -> Finalised:
@@ -291,9 +312,15 @@ def _exclusions(ind: Indicator, whole: np.ndarray, width: int) -> dict[str, np.n
 
 def _add_block(rows: Rows, ind: Indicator, cog: Cog | None, cell: Cell, ks: list[int],
                target: Target | None, index: np.ndarray, exclusions: tuple, levels: list[str],
-               codes: list, options: Options) -> None:
-    """The rows of one indicator × year (periods ``ks`` of the cell, sharing ``target``): every
-    caisse and the national level of each period; ``index``: their rows in the cell."""
+               codes: list, options: Options, judgement: Judgement = Judgement(JUDGED)) -> None:
+    """The rows of one indicator × year (periods ``ks`` of the cell, sharing ``target`` and how
+    it applies, ``judgement``): every caisse and the national level of each period; ``index``:
+    their rows in the cell."""
+    written = target
+    if judgement.mode == PRORATED:
+        target = prorated(target, judgement.months)
+    elif judgement.mode == NOT_JUDGED:
+        target = None
     fin = cell.fin
     periods = [cell.period[k] for k in ks]
     per = len(index) // len(ks)
@@ -310,6 +337,13 @@ def _add_block(rows: Rows, ind: Indicator, cog: Cog | None, cell: Cell, ks: list
                                                high)
     if target is not None and target.kind != "a_determiner":
         motif = np.where(met == False, _miss_reasons(sig, options.level), motif)  # noqa: E712
+    cible = target.reference if target else None
+    unjudged = unjudged_rows(ind.measure, written, judgement, levels)
+    if unjudged is not None:
+        statut, motif, met, gap, cases, unit, sig, cible = clear_judgement(
+            unjudged, na, judgement, written, (statut, motif, met, gap, cases, unit, sig),
+            cible, STATUS_NO_TARGET)
+        target = target or written  # the wording of the year's target stays on every row
     counts, n_excl = exclusions
     per_period = lambda values: np.repeat(np.asarray(values, dtype=object), per)
     rows.add_block(
@@ -319,8 +353,7 @@ def _add_block(rows: Rows, ind: Indicator, cog: Cog | None, cell: Cell, ks: list
         fin=per_period([p.end for p in periods]), valeur=value,
         numerateur=np.asarray(fin.numerator, float)[index],
         denominateur=np.asarray(fin.denominator, float)[index], n=n, unite=ind.unit,
-        sens=ind.direction, cible=target.reference if target else None,
-        cible_libelle=target.label if target else None,
+        sens=ind.direction, cible=cible, cible_libelle=target.label if target else None,
         cible_type=target.kind if target else None, atteint=met, ecart=gap, ecart_cas=cases,
         ecart_cas_unite=unit, ic_bas=low, ic_haut=high, significatif=sig, statut=statut,
         motif=motif, masque=False, provisoire=np.repeat(cell.provisional[ks], per),
