@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from cogind.checks import check_kernel
+from cogind.checks import (FieldError, MissingColumn, check_cog, check_indicator, check_kernel,
+                           check_kernel_fields)
 from cogind.errors import ConfigError, PluginError
-from cogind.model import Cog, Indicator, TableSchema, as_target
+from cogind.model import Cog, Indicator, TableSchema, Target, as_target
 
 
 @dataclass
@@ -88,35 +90,76 @@ class Registry:
 
     # ------------------------------------------------------------------ checks
     def validate(self) -> None:
-        """Check cross-references once every plugin has run; errors name the plugin."""
+        """Check every declared field and the cross-references once every plugin has run:
+        the first wrong one raises a one-line PluginError naming the plugin, the indicator (or
+        COG) and the field."""
         for code, ind in self.indicators.items():
-            who = self._who(self.owner.get(("indicateur", code)))
-            schema = self.tables.get(ind.table)
-            if schema is None:
-                raise PluginError(f"{who}: indicator '{code}' reads unknown table '{ind.table}'")
-            for col in ind.required_columns:
-                if col not in schema.fields:
-                    raise PluginError(f"{who}: indicator '{code}' needs column '{col}' "
-                                      f"that table '{ind.table}' does not declare")
             try:
-                ind.measure.validate(ind, self)
-                check_kernel(ind.measure.kernel())
+                self._validate_indicator(ind)
             except ValueError as exc:
-                raise PluginError(f"{who}: indicator '{code}': {exc}") from exc
-        for code, cog in self.cogs.items():
+                who = self._who(self.owner.get(("indicateur", code)))
+                raise PluginError(f"{who}: indicator '{code}'{_sep(exc)}{exc}") from exc
+        for code, cog in list(self.cogs.items()):
             who = self._who(self.owner.get(("cog", code)))
-            for code_base in cog.service_de_base:  # CPG indicators: not always COG ones
-                if code_base not in self.indicators:
-                    raise PluginError(f"{who}: COG {code}: unknown base-service indicator "
-                                      f"'{code_base}'")
-            for entry in cog.indicators:
-                if entry.code not in self.indicators:
-                    raise PluginError(f"{who}: COG {code} names unknown indicator '{entry.code}'")
-                for year, target in entry.targets.items():
-                    if year not in cog.years:
-                        raise PluginError(f"{who}: COG {code}: target for {entry.code} in {year},"
-                                          f" outside the COG years {cog.years[0]}-{cog.years[-1]}")
-                    as_target(target)
+            try:
+                check_cog(cog)
+            except FieldError as exc:
+                raise PluginError(f"{who}: COG {code}: {exc}") from exc
+            self._validate_cog(cog, who)
+            self.cogs[code] = self._labelled(cog)
+
+    def _validate_indicator(self, ind: Indicator) -> None:
+        check_indicator(ind, self.tables)
+        schema = self.tables[ind.table]
+        try:
+            ind.measure.validate(ind, self)
+            kernel = ind.measure.kernel()
+        except FieldError:
+            raise
+        except ValueError as exc:  # a family's own check
+            raise FieldError("measure", str(exc)) from exc
+        except Exception as exc:  # a measure that cannot even build its kernel
+            raise FieldError("measure", f"{type(exc).__name__}: {exc}") from exc
+        check_kernel_fields(kernel)
+        for col in ind.required_columns:
+            if col not in schema.fields:
+                raise MissingColumn("kernel.inputs", f"'{col}' that table '{ind.table}' does "
+                                                     "not declare")
+        for k, inp in enumerate(kernel.inputs):
+            allowed = INPUT_TYPES.get(inp.kind)
+            if allowed and schema.field_type(inp.column) not in allowed:
+                raise FieldError(f"kernel.inputs[{k}]", f"kind '{inp.kind}' cannot read "
+                                 f"{schema.field_type(inp.column)} column '{inp.column}'")
+        check_kernel(kernel)
+
+    def _validate_cog(self, cog: Cog, who: str) -> None:
+        code = cog.code
+        for code_base in cog.service_de_base:  # CPG indicators: not always COG ones
+            if code_base not in self.indicators:
+                raise PluginError(f"{who}: COG {code}: unknown base-service indicator "
+                                  f"'{code_base}'")
+        for entry in cog.indicators:
+            if entry.code not in self.indicators:
+                raise PluginError(f"{who}: COG {code} names unknown indicator '{entry.code}'")
+            for year, target in entry.targets.items():
+                if year not in cog.years:
+                    raise PluginError(f"{who}: COG {code}: target for {entry.code} in {year},"
+                                      f" outside the COG years {cog.years[0]}-{cog.years[-1]}")
+                as_target(target)
+
+    def _labelled(self, cog: Cog) -> Cog:
+        """``cog`` with « % » in the labels cogind wrote itself (``Target.at_least(50)``: « ≥ 50
+        % ») of its indicators in %, whatever their family; labels a plugin wrote are kept."""
+        entries = []
+        for entry in cog.indicators:
+            if self.indicators[entry.code].unit != "%":
+                entries.append(entry)
+                continue
+            targets = {y: _with_percent(as_target(t)) for y, t in entry.targets.items()}
+            entries.append(dataclasses.replace(entry, targets=targets))
+        if all(a is b for a, b in zip(entries, cog.indicators)):
+            return cog
+        return dataclasses.replace(cog, indicators=tuple(entries))
 
     # ------------------------------------------------------------------ lookups
     def indicator(self, code: str) -> Indicator:
@@ -140,6 +183,31 @@ class Registry:
 
     def cogs_using(self, code: str) -> list[Cog]:
         return [c for c in self.cogs.values() if c.entry(code) is not None]
+
+
+INPUT_TYPES = {"days": ("date", "datetime"), "seconds": ("datetime",),
+               "microseconds": ("datetime",), "cents": ("number", "integer"),
+               "int": ("integer", "boolean")}
+"""Schema types each input kind converts (a ``flag`` reads any)."""
+
+
+def _sep(exc: Exception) -> str:
+    return "" if str(exc).startswith(" ") else ": "
+
+
+def _default_label(t: Target) -> str | None:
+    """The label a Target factory writes for ``t``'s numbers, or None (an evolution, à
+    déterminer: their labels say what they are)."""
+    make = {"niveau": lambda: Target.level(t.value), "minimum": lambda: Target.at_least(t.value),
+            "maximum": lambda: Target.at_most(t.value),
+            "intervalle": lambda: Target.between(t.low, t.high)}.get(t.kind)
+    return None if make is None else make().label
+
+
+def _with_percent(t: Target) -> Target:
+    if t.label and t.label == _default_label(t) and not t.label.endswith("%"):
+        return dataclasses.replace(t, label=f"{t.label} %")
+    return t
 
 
 def _primary_key(doc: dict) -> tuple[str, ...]:

@@ -319,7 +319,7 @@ def batch_day_span(column) -> tuple[int, int] | None:
         mm = pc.min_max(arr)
         if not mm["min"].is_valid:
             return None
-        ends = pa.array([mm["min"].as_py(), mm["max"].as_py()], t)
+        ends = pa.array([mm["min"], mm["max"]], t)  # not as_py(): ns timestamps have no datetime
         lo, hi = column_to_int64(ends, Input("span", "days"))
         return int(lo), int(hi)
     days = column_to_int64(arr, Input("span", "days"))

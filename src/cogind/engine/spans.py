@@ -28,14 +28,18 @@ def day_span(table: TableInput, column: str) -> tuple[int, int] | None:
     ends = local_ends(ends, table.timezone)  # as batches are read (cogind.io.timezones)
     if not ends[0].is_valid:
         return None
-    return tuple(int(d) for d in _scalar_days(ends[0].type, [e.as_py() for e in ends]))
+    # the scalars themselves, not as_py(): a nanosecond timestamp has no datetime
+    return tuple(int(d) for d in _scalar_days(ends[0].type, list(ends)))
 
 
 def _parquet_span(src: ds.FileSystemDataset, column: str):
     lo = hi = None
     for fragment in src.get_fragments():
         for rg in fragment.row_groups:
-            stats = (rg.statistics or {}).get(column)
+            try:
+                stats = (rg.statistics or {}).get(column)
+            except ValueError:  # nanosecond timestamps: pyarrow has no datetime for them
+                return None
             if not stats or stats.get("min") is None:
                 if rg.num_rows:
                     return None

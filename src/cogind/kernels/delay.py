@@ -40,6 +40,10 @@ def _step(state, g, s, e, divisor, open_is_late):
 
 
 HOUR = 3_600_000_000  # hours are measured on microsecond timestamps: 48 h 0.5 s is 49 h
+MINUTE = 60_000_000
+SECOND = 1_000_000
+DIVISORS = {"jours": 1, "heures": HOUR, "minutes": MINUTE, "secondes": SECOND}
+"""Each unit's size in its input kind: days for ``jours``, microseconds for the others."""
 
 
 @njit(cache=True, nogil=True)
@@ -60,6 +64,26 @@ def step_hours(state, g, start, end):
 @njit(cache=True, nogil=True)
 def step_hours_open_late(state, g, start, end):
     _step(state, g, start, end, HOUR, True)
+
+
+@njit(cache=True, nogil=True)
+def step_minutes(state, g, start, end):
+    _step(state, g, start, end, MINUTE, False)
+
+
+@njit(cache=True, nogil=True)
+def step_minutes_open_late(state, g, start, end):
+    _step(state, g, start, end, MINUTE, True)
+
+
+@njit(cache=True, nogil=True)
+def step_seconds(state, g, start, end):
+    _step(state, g, start, end, SECOND, False)
+
+
+@njit(cache=True, nogil=True)
+def step_seconds_open_late(state, g, start, end):
+    _step(state, g, start, end, SECOND, True)
 
 
 @njit(cache=True, nogil=True)
@@ -88,6 +112,34 @@ def update_hours_open_late(state, group, start, end):
     for i in range(group.shape[0]):
         if group[i] >= 0:
             step_hours_open_late(state, group[i], start[i], end[i])
+
+
+@njit(cache=True, nogil=True)
+def update_minutes(state, group, start, end):
+    for i in range(group.shape[0]):
+        if group[i] >= 0:
+            step_minutes(state, group[i], start[i], end[i])
+
+
+@njit(cache=True, nogil=True)
+def update_minutes_open_late(state, group, start, end):
+    for i in range(group.shape[0]):
+        if group[i] >= 0:
+            step_minutes_open_late(state, group[i], start[i], end[i])
+
+
+@njit(cache=True, nogil=True)
+def update_seconds(state, group, start, end):
+    for i in range(group.shape[0]):
+        if group[i] >= 0:
+            step_seconds(state, group[i], start[i], end[i])
+
+
+@njit(cache=True, nogil=True)
+def update_seconds_open_late(state, group, start, end):
+    for i in range(group.shape[0]):
+        if group[i] >= 0:
+            step_seconds_open_late(state, group[i], start[i], end[i])
 
 
 def width(max_delay: int) -> int:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 import numpy as np
 
-from cogind.measures import intervals
+from cogind.measures import derived, fields, intervals
 from cogind.kernels import counts, delay, quantiles, sums
 from cogind.model import Condition, Input, Kernel
 
@@ -106,6 +106,10 @@ class Measure:
 
 # --------------------------------------------------------------------------- delays
 
+DELAY_KERNELS = {"jours": "days", "heures": "hours", "minutes": "minutes", "secondes": "seconds"}
+DELAY_WORDING = {"jours": "jours calendaires", "heures": "heures (arrondi à l'heure supérieure)",
+                 "minutes": "minutes (arrondi à la minute supérieure)",
+                 "secondes": "secondes (arrondi à la seconde supérieure)"}
 PERCENTILE_RULE = ("plus petite valeur d telle qu'au moins p % des délais soient ≤ d "
                    "(inverse de la fonction de répartition empirique : Hyndman-Fan type 1, "
                    "SAS PCTLDEF=3) ; rang k = ⌈p·n⌉, sans interpolation")
@@ -122,21 +126,17 @@ class Delay(Measure):
     start: str
     end: str
     statistic: str = "moyenne"  # moyenne | quantile | part_sous_seuil
-    unit: str = "jours"  # jours | heures
+    unit: str = "jours"  # jours | heures | minutes | secondes
     quantile: float | None = None
     threshold: int | None = None
     missing_end: str = "exclure"
     max_delay: int = 730
 
     def kernel(self) -> Kernel:
-        hours = self.unit == "heures"
-        kind = "microseconds" if hours else "days"
+        kind = "days" if self.unit == "jours" else "microseconds"  # exact: ceiling per unit
         late = self.missing_end == "hors_delai"
-        update, step = {(False, False): (delay.update_days, delay.step_days),
-                        (False, True): (delay.update_days_open_late, delay.step_days_open_late),
-                        (True, False): (delay.update_hours, delay.step_hours),
-                        (True, True): (delay.update_hours_open_late,
-                                       delay.step_hours_open_late)}[(hours, late)]
+        name = DELAY_KERNELS[self.unit] + ("_open_late" if late else "")
+        update, step = getattr(delay, f"update_{name}"), getattr(delay, f"step_{name}")
         return Kernel(f"delai_{self.unit}{'_ouverts_hors_delai' if late else ''}",
                       (Input(self.start, kind), Input(self.end, kind)),
                       delay.width(self.histogram_top), update, delay.REASONS, step=step)
@@ -151,19 +151,7 @@ class Delay(Measure):
         return self.threshold if self.statistic == "part_sous_seuil" else self.max_delay
 
     def validate(self, indicator, registry) -> None:
-        if self.statistic not in ("moyenne", "quantile", "part_sous_seuil"):
-            raise ValueError(f"unknown delay statistic '{self.statistic}'")
-        if self.unit not in ("jours", "heures"):
-            raise ValueError(f"delay unit must be jours or heures, not '{self.unit}'")
-        if self.missing_end not in ("exclure", "hors_delai"):
-            raise ValueError("missing_end must be exclure or hors_delai")
-        if self.statistic == "quantile" and not (self.quantile and 0 < self.quantile <= 1):
-            raise ValueError("a quantile delay needs 0 < quantile ≤ 1")
-        if self.statistic == "part_sous_seuil" and not (
-                self.threshold is not None and 0 <= self.threshold <= self.max_delay):
-            raise ValueError("a share within a threshold needs 0 ≤ threshold ≤ max_delay")
-        if self.statistic == "moyenne" and self.missing_end != "exclure":
-            raise ValueError("a mean delay cannot count open rows as late")
+        fields.delay(self, indicator, registry)
 
     def finalise(self, rows: np.ndarray) -> Finalised:
         n = rows[:, 0]
@@ -220,7 +208,7 @@ class Delay(Measure):
         return Finalised(value, np.full(n.shape, np.nan), nf, n, reason)
 
     def describe(self, indicator) -> list[str]:
-        unit = "heures (arrondi à l'heure supérieure)" if self.unit == "heures" else "jours calendaires"
+        unit = DELAY_WORDING[self.unit]
         lines = [f"Délai = {self.end} − {self.start}, en {unit}."]
         if self.statistic == "moyenne":
             lines.append("Valeur : moyenne des délais (somme des délais / nombre de délais).")
@@ -261,6 +249,9 @@ class Proportion(Measure):
         value = _ratio(rows[:, 1], n, 100.0)
         return Finalised.empty_reasons(value, rows[:, 1].astype(float), n.astype(float), n,
                                        "aucune ligne dans le champ")
+
+    def validate(self, indicator, registry) -> None:
+        fields.proportion(self, indicator, registry)
 
     def interval(self, rows, level):
         low, high = intervals.wilson(rows[:, 1], rows[:, 0], level)
@@ -318,6 +309,9 @@ class Sum(Measure):
         return Finalised.empty_reasons(total, total, np.full(n.shape, np.nan), n,
                                        "aucune ligne dans le champ")
 
+    def validate(self, indicator, registry) -> None:
+        fields.amount(self, indicator, registry)
+
     def describe(self, indicator):
         return [f"Valeur : somme de {self.column} (euros) sur les lignes du champ.",
                 "Exclus : montant manquant, montant négatif."]
@@ -337,6 +331,9 @@ class Stock(Measure):
 
     def finalise(self, rows):
         return Sum(self.column).finalise(rows)
+
+    def validate(self, indicator, registry) -> None:
+        fields.amount(self, indicator, registry)
 
     def finalise_grid(self, grid, periods):
         out = []
@@ -379,6 +376,9 @@ class RatioOfSums(Measure):
         return Finalised.empty_reasons(value, rows[:, 1] / 100.0, rows[:, 2] / 100.0, n,
                                        "dénominateur nul")
 
+    def validate(self, indicator, registry) -> None:
+        fields.ratio_of_sums(self, indicator, registry)
+
     def cases(self, rows, target, at_least):
         gap = intervals.excess_total(rows[:, 1] / 100.0, rows[:, 2] / 100.0,
                                      target / self.scale, at_least, decimals=2)
@@ -411,6 +411,9 @@ class Evolution(Measure):
 
     def kernel(self) -> Kernel:
         return self.of.kernel()
+
+    def validate(self, indicator, registry) -> None:
+        fields.evolution(self, indicator, registry)
 
     def finalise_grid(self, grid, periods):
         out = []
@@ -450,15 +453,30 @@ class KernelMeasure(Measure):
     """A plugin's own kernel with its own finalisation: the same contract the families use.
 
     ``finaliser(rows) -> (value, numerator, denominator, n)`` receives summed states.
+    ``statistic`` says which family the value computes like, for its interval and gap in cases
+    (:mod:`cogind.measures.derived`): ``proportion`` (100 × numerator / denominator, counts),
+    ``ratio`` (``scale`` × numerator / denominator; gap in ``cases_unit`` of the numerator),
+    ``moyenne`` (numerator / denominator = Σ values / count; gap in ``cases_unit``; interval
+    from the state slot ``squares`` holding Σ values²), ``noyau`` (neither). ``interval_of``
+    and ``cases_of`` compute them instead (``interval(rows, level)``, ``cases(rows, target,
+    at_least)``).
     """
 
     custom: Kernel
     finaliser: Callable
     text: str = ""
     statistic: str = "noyau"
+    scale: float = 100.0
+    cases_unit: str = ""
+    squares: int | None = None
+    interval_of: Callable | None = None
+    cases_of: Callable | None = None
 
     def kernel(self) -> Kernel:
         return self.custom
+
+    def validate(self, indicator, registry) -> None:
+        fields.kernel_measure(self, indicator, registry)
 
     def finalise(self, rows):
         value, num, den, n = self.finaliser(rows)
@@ -466,5 +484,16 @@ class KernelMeasure(Measure):
         return Finalised.empty_reasons(value, np.asarray(num, float), np.asarray(den, float),
                                        np.asarray(n, np.int64), "non calculable")
 
+    def interval(self, rows, level):
+        return derived.interval(self, rows, level)
+
+    def cases(self, rows, target, at_least):
+        return derived.cases(self, rows, target, at_least)
+
+    def gap_rules(self) -> list[str]:
+        return derived.rules(self)
+
     def describe(self, indicator):
-        return [self.text or f"Noyau propre : {self.custom.name}."]
+        derives = self.statistic != "noyau" or self.interval_of or self.cases_of
+        return [self.text or f"Noyau propre : {self.custom.name}."] + (
+            self.gap_rules() if derives else [])

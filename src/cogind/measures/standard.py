@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cogind.measures import fields
 from cogind.measures.families import Finalised, Measure
 from cogind.kernels import strata
 from cogind.model import Input, Kernel
@@ -125,6 +126,7 @@ class Standardised(Measure):
                       sums=tuple((2 * s, 2 * s + 1) for s in range(self.n_strata)))
 
     def validate(self, indicator, registry) -> None:
+        fields.standardised(self, indicator, registry)
         b = self.age_bands
         if not b or b[0] < 0 or any(y <= x for x, y in zip(b, b[1:])) or b[-1] > strata.MAX_AGE:
             raise ValueError("age_bands must be increasing lower bounds within 0-130")

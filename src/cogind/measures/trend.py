@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cogind.measures import fields
 from cogind.measures.families import Finalised, Measure, Sum
 from cogind.model import Kernel
 
@@ -70,6 +71,7 @@ class SavingsVsTrend(Measure):
         return Sum(self.column).kernel()
 
     def validate(self, indicator, registry) -> None:
+        fields.savings(self, indicator, registry)
         if isinstance(self.reference, int):
             if self.reference < 2:
                 raise ValueError("the trend needs at least two reference years")
