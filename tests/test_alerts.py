@@ -75,7 +75,7 @@ def test_table_and_text():
     out = alerts_table(found)
     assert out.num_rows == 1 and out["mois"].to_pylist() == [3]
     text = render_alerts(found, 3)
-    assert "32,0 j" in text and "cible 26,0 j" in text and "en cours" in text
+    assert "32,0\u00a0j" in text and "cible 26,0\u00a0j" in text and "en cours" in text
     assert "Aucune caisse" in render_alerts([], 3)
 
 

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from cogind import formatting
+from cogind.analyses.gaps import gap, phrase, precision
 from cogind.errors import ConfigError
-from cogind.io.output import fmt_number
 from cogind.measures.periods import month_number
 
 MONTH = re.compile(r"^\d{4}-\d{2}$")
 USED = ("indicateur", "libelle", "niveau", "caisse", "periode", "valeur", "unite", "sens",
-        "cible", "atteint", "masque")
+        "cible", "atteint", "masque", "ecart", "ecart_cas", "ecart_cas_unite")
 
 ALERT_SCHEMA = pa.schema([
     ("indicateur", pa.string()), ("caisse", pa.string()), ("debut", pa.string()),
@@ -44,6 +45,11 @@ class Alert:
     unite: str
     reference: float | None
     reference_type: str
+    ecart: float | None = None
+    """What the last month misses of the COG target, in the indicator's own terms
+    (:func:`cogind.analyses.gaps.gap`; None against a user's threshold)."""
+    ecart_unite: str | None = None
+    """What ``ecart`` counts: cas, jours de délai en excès, points, euros or the unit."""
 
 
 def _missed(row: dict, threshold: float | None) -> bool | None:
@@ -118,10 +124,12 @@ def _monthly_series(results: pa.Table, indicators) -> tuple[dict, dict]:
 
 def _alert(run: list[dict], threshold: float | None, last_month: int) -> Alert:
     end = run[-1]
+    missing = gap(end) if threshold is None else None
     return Alert(end["indicateur"], end["caisse"], run[0]["periode"], end["periode"], len(run),
                  month_number(end["periode"]) == last_month, end["valeur"], end["unite"],
                  threshold if threshold is not None else end["cible"],
-                 "seuil" if threshold is not None else "cible")
+                 "seuil" if threshold is not None else "cible",
+                 missing and missing.value, missing and missing.label)
 
 
 def alerts_table(alerts: list[Alert]) -> pa.Table:
@@ -137,10 +145,13 @@ def render_alerts(alerts: list[Alert], months: int) -> str:
     lines = [f"{len(alerts)} alerte(s) : cible manquée au moins {months} mois de suite"]
     for a in alerts:
         state = "en cours" if a.en_cours else "close"
-        ref = f"{a.reference_type} {fmt_number(a.reference, a.unite)}"
+        places = precision(a.derniere_valeur, a.reference, a.unite)
+        value, ref = (formatting.number(x, a.unite, places=places)
+                      for x in (a.derniere_valeur, a.reference))
+        short = "" if a.ecart is None else f", écart {phrase(a.ecart, a.ecart_unite, places)}"
         lines.append(f"  {a.indicateur}  caisse {a.caisse}  {a.debut} → {a.fin}  "
-                     f"({a.mois} mois, {state})  dernière valeur "
-                     f"{fmt_number(a.derniere_valeur, a.unite)}, {ref}")
+                     f"({a.mois} mois, {state})  dernière valeur {value}, "
+                     f"{a.reference_type} {ref}{short}")
     return "\n".join(lines)
 
 

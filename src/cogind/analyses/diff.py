@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from cogind.analyses.gaps import change_text, change_unit
 from cogind.errors import ConfigError, InputError
 from cogind.io.output import FORMATS, check_together, fmt_number
 
@@ -143,6 +144,7 @@ def compare(old: ResultFile, new: ResultFile, tolerance: float = 1e-9) -> Diff:
             **{k: row.get(k) for k in KEY}, "unite": row.get("unite"), "changement": kind,
             "ancienne_valeur": va, "nouvelle_valeur": vb,
             "variation": None if va is None or vb is None else vb - va,
+            "variation_unite": change_unit(row.get("unite")),
             "ancien_statut": a and a.get("statut"), "nouveau_statut": b and b.get("statut"),
             "cible": row.get("cible"),
             "franchissement": _crossing(a, b) if a is not None and b is not None else None})
@@ -178,8 +180,7 @@ def render_diff(old: ResultFile, new: ResultFile, diff: Diff, max_rows: int = 10
 
 def _line(c: dict) -> tuple[str, ...]:
     unit = c["unite"] or ""
-    delta = "–" if c["variation"] is None else (
-        ("+" if c["variation"] > 0 else "") + fmt_number(c["variation"], unit))
+    delta = "–" if c["variation"] is None else change_text(c["variation"], unit)
     statut = (c["nouveau_statut"] or "–") if c["ancien_statut"] == c["nouveau_statut"] else (
         f"{c['ancien_statut'] or '–'} → {c['nouveau_statut'] or '–'}")
     return (c["indicateur"], c["caisse"] or "national", c["periode"],
