@@ -28,6 +28,7 @@ COMMANDS = {
     "alerts": "cogind.cli.alerts:alerts_command",
     "report": "cogind.cli.report:report_command",
     "targets": "cogind.cli.targets:targets_command",
+    "plugin": "cogind.cli.plugin:plugin_group",
 }
 
 
