@@ -235,3 +235,15 @@ def test_compute_cli_and_file_agree_with_the_api(tmp_path):
     written = pq.read_table(out)
     assert written.select(["periode", "niveau", "statut", "cible", "motif"]).equals(
         api.select(["periode", "niveau", "statut", "cible", "motif"]))
+
+
+def test_the_report_finds_the_last_period_a_status_is_judged_on(sample_year_and_quarters):
+    from cogind.analyses.gaps import judged_period, last_judged
+
+    _, quarters = sample_year_and_quarters
+    count = list(_national(quarters, "ALLER_VERS_PREVENTION_NB").values())
+    assert judged_period(last_judged(count)) == "2024-T1 (cible proratisée)"
+    assert [judged_period(r) for r in count if r["periode"] != "2024-T1"] == [None] * 3
+    rate = list(_national(quarters, "DENTISTE_RECOURS_TAUX").values())
+    assert judged_period(last_judged(rate)) == "2024-T4"
+    assert last_judged([]) is None
