@@ -149,7 +149,7 @@ def test_internal_error_is_one_line(data, monkeypatch):
 
 def test_list_describe_cogs_plugins():
     r = run("list", "--cog", "2023-2027")
-    assert r.exit_code == 0 and "n° 10" in r.stdout and "75 %" in r.stdout
+    assert r.exit_code == 0 and "n° 10" in r.stdout and "75,0\u00a0%" in r.stdout
     assert "IJ_MAL_DELAI_MOYEN" in run("list").stdout
     d = run("describe", "c2s_delai_d9")
     assert d.exit_code == 0 and "9e décile" in d.stdout and "Hyndman-Fan" in d.stdout

@@ -3,6 +3,7 @@ reference (fractions, string slicing) that shares no code with it."""
 from __future__ import annotations
 
 import ast
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -57,6 +58,7 @@ def test_counts_are_grouped_integers(n):
     (-1234.5, "jours", "-1\u202f234,5\u00a0j"),
     (12.0, "heures (arrondi à l'heure supérieure)", "12,0\u00a0h"),
     (3.25, "€/bénéf.", "3,3\u00a0€/bénéf."),
+    (13606.0, "unités d'œuvre par ETP", "13\u202f606,0"),  # too long to repeat in each cell
     (2.2, "points", "2,2\u00a0pts"),
     (None, "%", "–"),
     (float("nan"), "jours", "–"),
@@ -90,3 +92,44 @@ def test_imports_nothing_of_cogind():
     names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
     assert not [m for m in names if m.split(".")[0] == "cogind"]
+
+
+def test_typeset_keeps_the_wording_with_french_spaces():
+    assert F.typeset("+2,5%/2017") == "+2,5\u00a0%/2017"
+    assert F.typeset("45 %-55 %") == "45\u00a0%-55\u00a0%"
+    assert F.typeset("cible nationale (10000) en 2024, caisse 01C75100") == (
+        "cible nationale (10\u202f000) en 2024, caisse 01C75100")
+    assert F.typeset("100 000 bénéficiaires") == "100\u202f000 bénéficiaires"
+
+
+@pytest.mark.parametrize("label, value, unit, text", [
+    ("84,00 %", 84.0, "%", "84,0\u00a0%"),
+    ("6600000", 6600000.0, "nombre", "6\u202f600\u202f000"),
+    ("1,12 %", 1.12, "%", "1,12\u00a0%"),
+    ("≥ 84 %", 84.0, "%", "≥\u00a084,0\u00a0%"),
+    ("-5 % par rapport à 2021", -5.0, "%", "-5\u00a0% par rapport à 2021"),
+    ("ND", None, "%", "ND"),
+    (None, None, "%", "–"),
+])
+def test_target_labels_as_shown(label, value, unit, text):
+    assert F.target(label, value, unit) == text
+
+
+def test_list_and_describe_show_targets_in_french():
+    """« 6600000 » in `cogind list` (issue 23): every bare target of every COG is French."""
+    from click.testing import CliRunner
+
+    from cogind.cli import cli
+    from cogind.plugins import build_registry
+
+    runner = CliRunner()
+    registry = build_registry()
+    for cog in registry.cogs:
+        r = runner.invoke(cli, ["list", "--cog", cog])
+        assert r.exit_code == 0, r.output
+        # no ungrouped « 6600000 », no ordinary space before « % » (« 2014 600 » is a year)
+        assert not re.search(r"(?<![\w.,])\d{5,}|(?<![\w,])\d+(?:,\d+)? %", r.stdout), cog
+    assert "2018 6\u202f600\u202f000" in runner.invoke(cli, ["list", "--cog", "2018-2022"]).stdout
+    d = runner.invoke(cli, ["describe", "SATISFACTION_ASSURES_TAUX"])
+    text = re.sub(r"\s*\n\s*", " ", d.stdout)  # lines wrapped at ordinary spaces
+    assert d.exit_code == 0 and "2024 : 84,0\u00a0%" in text and "2024 : 84,00" not in text

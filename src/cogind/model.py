@@ -10,6 +10,8 @@ from typing import Any, Callable, Literal, Mapping, Protocol
 
 import numpy as np
 
+from cogind import formatting
+
 Direction = Literal["hausse", "baisse"]
 """``hausse``: a higher value is better (a rate of answered calls); ``baisse``: lower is better."""
 
@@ -150,7 +152,8 @@ class Target:
 
     @classmethod
     def change(cls, value: float, base_year: int | None = None, label: str = "") -> Target:
-        return cls("evolution", value=value, base_year=base_year, label=label or f"{value:+g} %")
+        label = label or f"{_fmt(value, sign=True)}{formatting.UNIT_SPACE}%"
+        return cls("evolution", value=value, base_year=base_year, label=label)
 
     @classmethod
     def undetermined(cls, label: str = "à déterminer") -> Target:
@@ -194,8 +197,9 @@ class Target:
         return self.value
 
 
-def _fmt(v: float) -> str:
-    return f"{v:g}"
+def _fmt(v: float, sign: bool = False) -> str:
+    # the default wording, in French (« 99,35 », « 10 000 »), not « 1e+06 » (issue 23)
+    return formatting.exact(v, sign=sign)
 
 
 def as_target(spec: Target | float | int | str | None) -> Target:

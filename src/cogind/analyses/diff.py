@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from cogind import formatting
 from cogind.analyses.gaps import change_text, change_unit
 from cogind.errors import ConfigError, InputError
 from cogind.io.output import FORMATS, check_together, fmt_number
@@ -157,11 +158,13 @@ def compare(old: ResultFile, new: ResultFile, tolerance: float = 1e-9) -> Diff:
 def render_diff(old: ResultFile, new: ResultFile, diff: Diff, max_rows: int = 100) -> str:
     """A terminal table: crossings first, then the largest moves."""
     s = diff.summary()
+    counts = map(formatting.count, (s["cellules_comparees"], s["valeurs_modifiees"],
+                                    s["statuts_modifies"], s["franchissements"],
+                                    s["nouvelles"], s["disparues"]))
     out = [f"{old.path.name} (situation au {old.situation or '–'}) → "
            f"{new.path.name} (situation au {new.situation or '–'})",
-           f"{s['cellules_comparees']} cellules comparées : {s['valeurs_modifiees']} valeurs "
-           f"modifiées, {s['statuts_modifies']} statuts modifiés, {s['franchissements']} "
-           f"franchissements de cible, {s['nouvelles']} nouvelles, {s['disparues']} disparues"]
+           ("{} cellules comparées : {} valeurs modifiées, {} statuts modifiés, {} "
+            "franchissements de cible, {} nouvelles, {} disparues").format(*counts)]
     if not diff.changes:
         return "\n".join(out + ["Aucune différence."])
     order = sorted(diff.changes, key=lambda c: (c["franchissement"] is None,
@@ -169,10 +172,7 @@ def render_diff(old: ResultFile, new: ResultFile, diff: Diff, max_rows: int = 10
     header = ("indicateur", "niveau", "période", "avant", "après", "variation", "statut",
               "franchissement")
     lines = [_line(c) for c in order[:max_rows]]
-    widths = [max([len(h)] + [len(x[i]) for x in lines]) for i, h in enumerate(header)]
-    out += ["", "  ".join(h.ljust(w) for h, w in zip(header, widths)),
-            "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(line, widths)) for line in lines]
+    out += ["", formatting.table(header, lines, right=(3, 4, 5), wrap={6: 40})]
     if len(order) > max_rows:
         out.append(f"… {len(order) - max_rows} différences de plus (--json pour tout voir)")
     return "\n".join(out)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from cogind import formatting
 from cogind.io.output import fmt_number
 
 FURTHEST = 5
@@ -143,14 +144,12 @@ def render_spread(table: pa.Table, max_rows: int = 200) -> str:
     for r in table.to_pylist()[:max_rows]:
         u = r["unite"]
         share = fmt_number(r["part_atteint"], "%")
-        lines.append((r["indicateur"], r["periode"],
-                      f"{r['caisses_atteint']}/{r['caisses_atteint'] + r['caisses_non_atteint']}"
-                      f" ({share})", *(fmt_number(r[c], u) for c in ("min", "d1", "d5", "d9", "max")),
-                      fmt_number(r["rapport_interdecile"], "ratio"), str(r["caisses_masquees"])))
-    widths = [max([len(h)] + [len(x[i]) for x in lines]) for i, h in enumerate(header)]
-    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths)),
-           "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(line, widths)) for line in lines]
+        judged = r["caisses_atteint"] + r["caisses_non_atteint"]
+        lines.append((r["indicateur"], r["periode"], f"{r['caisses_atteint']}/{judged} ({share})",
+                      *(fmt_number(r[c], u) for c in ("min", "d1", "d5", "d9", "max")),
+                      fmt_number(r["rapport_interdecile"], "ratio"),
+                      formatting.count(r["caisses_masquees"])))
+    out = [formatting.table(header, lines, right=range(2, len(header)))]
     if table.num_rows > max_rows:
         out.append(f"… {table.num_rows - max_rows} lignes de plus (écrire dans un fichier avec -o)")
     return "\n".join(out)

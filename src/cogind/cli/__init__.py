@@ -57,6 +57,18 @@ class CogindGroup(click.Group):
 @click.version_option(package_name="cogind")
 def cli(debug: bool, disable_plugin: tuple[str, ...]) -> None:
     """Indicateurs des COG État–Cnam, calculés par caisse et par période."""
+    if debug:  # the tracebacks, and the Dask log lines engine/dask.py silences otherwise
+        _debug_logs(click.get_current_context())
+
+
+def _debug_logs(ctx: click.Context) -> None:
+    """Let the Dask engine's log lines through for this command (issue 18)."""
+    import logging
+
+    log = logging.getLogger("cogind.engine.dask")
+    level = log.level
+    log.setLevel(logging.DEBUG)
+    ctx.call_on_close(lambda: log.setLevel(level))
 
 
 class Terminated(KeyboardInterrupt):
@@ -73,14 +85,16 @@ def main() -> None:
     """The console entry point: SIGINT and SIGTERM print « interrompu », exit 130 / 143."""
     import signal
 
-    signal.signal(signal.SIGTERM, _terminate)
-    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # ignored in a background job
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
+    try:  # from the first line: the start-up handler (cogind/__init__.py) hands over here
+        signal.signal(signal.SIGTERM, _terminate)
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # ignored in a background job
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         cli(prog_name="cogind")
     except KeyboardInterrupt as exc:  # outside a command (parsing the group's options)
         click.echo("interrompu", err=True)
         sys.exit(getattr(exc, "exit_code", 130))
+    finally:  # the run is over, its exit code decided: a late Ctrl-C must not kill the
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # interpreter's shutdown (-2, silent)
 
 
 __all__ = ["cli", "main", "sample_path", "COMMANDS"]

@@ -12,11 +12,14 @@ import pyarrow.csv as pacsv
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
+from cogind import formatting
 from cogind.io.fingerprint import file_sha256
 from cogind.io.publish import FORMATS, Publication, check_output
 
 LINKED = "fichiers_lies"
 """Provenance key: companion file name → SHA-256, recorded in the main file of one run."""
+STATUS_WIDTH = 40
+"""The status column of the terminal table wraps between words at this width (never cut)."""
 SIDECAR_HASH = "fichier_sha256"
 """Key of a CSV's provenance sidecar: the SHA-256 of the CSV it belongs with."""
 
@@ -79,14 +82,9 @@ def _stage(pub: Publication, table: pa.Table, path: Path) -> str:
     return file_sha256(pub.stage(path, lambda p: _write(table, p, fmt)))
 
 
-def fmt_number(value, unit: str = "") -> str:
-    """French formatting: decimal comma, thin grouping, unit suffix (j, h, %, €)."""
-    if value is None:
-        return "–"
-    digits = 0 if unit in ("nombre", "euros") else 1
-    text = f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
-    suffix = {"jours": " j", "heures": " h", "%": " %", "euros": " €"}.get(unit, "")
-    return text + suffix
+def fmt_number(value, unit: str = "", **kw) -> str:
+    """French formatting of one figure: :func:`cogind.formatting.number` (one rule per unit)."""
+    return formatting.number(value, unit, **kw)
 
 
 def render(table: pa.Table, max_rows: int = 200) -> str:
@@ -99,39 +97,32 @@ def render(table: pa.Table, max_rows: int = 200) -> str:
         level = r.get("niveau") or "caisse"
         where = ("national" if level == "national" else r["caisse"] or "?") if level in (
             "national", "caisse") else f"{level} {r['caisse']}"
-        cible = r["cible_libelle"] or "–"
-        statut = r["statut"] + (f" ({r['motif']})" if r["motif"] else "")
+        unit, places = r["unite"], formatting.against(r["valeur"], r.get("cible"), r["unite"])
+        cible = formatting.target(r["cible_libelle"], r.get("cible"), unit, places)
+        statut = formatting.typeset(r["statut"] + (f" ({r['motif']})" if r["motif"] else ""))
         periode = r["periode"] + (" (provisoire)" if r.get("provisoire") else "")
-        lines.append((r["indicateur"], where, periode, fmt_number(r["valeur"], r["unite"]),
-                      _interval(r), _short(cible, 24), _cases(r), _short(statut, 60)))
-    widths = [max([len(h)] + [len(x[i]) for x in lines]) for i, h in enumerate(header)]
-    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths)),
-           "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(line, widths)) for line in lines]
+        value = fmt_number(r["valeur"], unit, places=places)
+        lines.append((r["indicateur"], where, periode, value, _interval(r, places), cible,
+                      _cases(r), statut))
+    out = [formatting.table(header, lines, right=(3, 4, 6), wrap={5: 24, 7: STATUS_WIDTH})]
     if len(rows) > max_rows:
         out.append(f"… {len(rows) - max_rows} lignes de plus (écrire dans un fichier avec -o)")
     return "\n".join(out)
 
 
-def _short(text: str, width: int) -> str:
-    """A cell cut to ``width`` characters for the terminal (files keep the whole text)."""
-    return text if len(text) <= width else text[:width - 1] + "…"
-
-
-def _interval(r: dict) -> str:
+def _interval(r: dict, places: int) -> str:
     low, high = r.get("ic_bas"), r.get("ic_haut")
     if low is None and high is None:
         return "–"
     unit = r["unite"]
-    return f"[{fmt_number(low, unit)} ; {'…' if high is None else fmt_number(high, unit)}]"
+    high = "…" if high is None else fmt_number(high, unit, places=places)
+    return f"[{fmt_number(low, unit, places=places)} ; {high}]"
 
 
 def _cases(r: dict) -> str:
     cases, unit = r.get("ecart_cas"), r.get("ecart_cas_unite")
     if cases is None:
         return "–"
-    if unit == "cas":
-        return fmt_number(cases, "nombre") + " cas"
     return fmt_number(cases, unit)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import textwrap
 
+from cogind import formatting
 from cogind.engine.core import ENGINE_REASONS
 from cogind.model import Indicator
 from cogind.plugins import describe_plugin
@@ -51,7 +52,8 @@ def indicator_text(registry: Registry, code: str) -> str:
         out += ["", "Cibles :"]
         for cog in cogs:
             entry = cog.entry(code)
-            targets = ", ".join(f"{y} : {entry.targets[y].label}" for y in sorted(entry.targets))
+            targets = ", ".join(f"{y} : {_target(entry.targets[y], ind.unit)}"
+                                for y in sorted(entry.targets))
             num = f" n° {entry.numero}" if entry.numero else ""
             fiche = f" ({entry.fiche})" if entry.fiche else ""
             out.append(_wrap(f"COG {cog.code}{num}{fiche} — {targets}"))
@@ -61,6 +63,11 @@ def indicator_text(registry: Registry, code: str) -> str:
     if owner:
         out += ["", f"Déclaré par : {describe_plugin(owner)}"]
     return "\n".join(out)
+
+
+def _target(target, unit: str) -> str:
+    """The COG's wording, a bare number in French (« 6600000 » → « 6 600 000 », issue 23)."""
+    return formatting.target(target.label, target.value, unit)
 
 
 def list_text(registry: Registry, cog_code: str | None) -> str:
@@ -73,7 +80,8 @@ def list_text(registry: Registry, cog_code: str | None) -> str:
                        f"{ind.unit:7} {SENS[ind.direction]}")
             out.append(_wrap(e.libelle or ind.libelle, "         "))
             out.append(_wrap("cibles : " + ", ".join(
-                f"{y} {e.targets[y].label}" for y in sorted(e.targets)), "         "))
+                f"{y} {_target(e.targets[y], ind.unit)}" for y in sorted(e.targets)),
+                "         "))
         return "\n".join(out)
     out = []
     for code, ind in sorted(registry.indicators.items()):
