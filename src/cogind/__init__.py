@@ -18,9 +18,10 @@ start) costs only the declarations: the engine, numba and the analyses come when
 """
 from __future__ import annotations
 
-import importlib
+# First, before any other import (a Ctrl-C during one would be a traceback): sys and _signal
+# are built in and already loaded by the interpreter, so nothing is looked up on disk.
+import _signal
 import sys
-from typing import TYPE_CHECKING
 
 
 def _interrupted_at_start_up(signum, frame) -> None:
@@ -32,11 +33,13 @@ def _interrupted_at_start_up(signum, frame) -> None:
     os._exit(130)
 
 
-if sys.argv and sys.argv[0].replace("\\", "/").rsplit("/", 1)[-1] in ("cogind", "cogind.exe"):
-    import signal  # the console script only, never a library user; cli.main() takes over
+# the console script only, never a library user; cli.main() takes over
+if sys.argv and sys.argv[0].replace("\\", "/").rsplit("/", 1)[-1] in ("cogind", "cogind.exe") \
+        and _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
+    _signal.signal(_signal.SIGINT, _interrupted_at_start_up)  # START-UP HANDLER
 
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _interrupted_at_start_up)
+import importlib  # noqa: E402  after the handler, see above
+from typing import TYPE_CHECKING  # noqa: E402
 
 # first: it sends numba's cache (cache=True) to the user cache before any numba function, of
 # cogind or of a plugin, is declared (nothing is written inside site-packages at run time)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cogind.errors import InputError
 from cogind.model import Cog, CogIndicator, Indicator, Target
 from cogind.registry import Registry
 
@@ -121,7 +122,11 @@ def write_docs(registry: Registry, out_dir: str | Path,
     for code in cogs or sorted(registry.cogs):
         path = out / f"cog-{code}.md"
         tmp = path.with_suffix(".md.tmp")
-        tmp.write_text(cog_markdown(registry, code), encoding="utf-8")
-        tmp.replace(path)
+        try:
+            tmp.write_text(cog_markdown(registry, code), encoding="utf-8")
+            tmp.replace(path)
+        except OSError as exc:  # a full disk: which file and why, in one line (issue 18)
+            tmp.unlink(missing_ok=True)
+            raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
         paths.append(path)
     return paths

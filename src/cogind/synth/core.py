@@ -338,8 +338,17 @@ def run(out, opts: Options, progress: Progress | None = None, sample: bool = Fal
     if not os.access(out, os.W_OK):
         raise InputError(f"output folder is not writable ({out})")
     net = Network.build(opts.seed)
-    entries = {t: write_table(out, t, opts, net, progress) for t in opts.tables}
+    entries = {}
+    for t in opts.tables:
+        try:
+            entries[t] = write_table(out, t, opts, net, progress)
+        except OSError as exc:  # a full disk: which table, where, why, in one line (issue 18)
+            raise InputError(f"cannot write table '{t}' in {out}: "
+                             f"{exc.strerror or exc}") from None
     manifest = build_manifest(out, opts, entries, net, sample)
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                                       encoding="utf-8")
+    try:
+        (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False)
+                                           + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {out / 'manifest.json'}: {exc.strerror or exc}") from None
     return manifest
