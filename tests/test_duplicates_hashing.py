@@ -179,3 +179,32 @@ def test_compute_and_validate_on_planted_files(planted, tmp_path, monkeypatch):
                                     "--indicator", inds[0], "-o", str(tmp_path / "r.parquet")])
     assert res.exit_code == 0, res.output
     assert f"table ij : {rows_n} lignes en double" in res.output
+
+
+def test_a_table_without_row_id_is_said_not_checked_once(tmp_path):
+    cogind.generate(tmp_path, years=(2023, 2023), rows={"prestations": 2_000, "ij": 1_000},
+                    tables=["prestations", "ij"])
+    inds = ["DEPASSEMENT_TAUX", "IJ_MAL_DELAI_MOYEN"]
+    for mode in ("compter", "exclure"):
+        got = cogind.compute(tmp_path, None, indicators=inds, years=2023, secret=None,
+                             doublons=mode)
+        found = cogind.provenance(got)["doublons"]
+        assert found["prestations"] == {"cle": [], "non_controle": dup.NO_KEY}
+        assert found["ij"]["lignes"] == 0
+    ignored = cogind.compute(tmp_path, None, indicators=inds, years=2023, doublons="ignorer")
+    assert cogind.provenance(ignored)["doublons"] == {}
+    args = ["compute", str(tmp_path), "--cog", "none", "--year", "2023", "-o",
+            str(tmp_path / "r.parquet"), *sum((["--indicator", c] for c in inds), [])]
+    quiet = CliRunner().invoke(main, args)
+    assert quiet.exit_code == 0 and "doublons" not in quiet.stderr
+    res = CliRunner().invoke(main, [*args, "--doublons", "exclure"])
+    assert res.exit_code == 0, res.output
+    said = [line for line in res.stderr.splitlines() if "doublons" in line]
+    assert said == ["Attention : table prestations : doublons non écartés "
+                    "(table sans identifiant de ligne)"]
+    res = CliRunner().invoke(main, ["validate", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    said = [line for line in res.output.splitlines() if line.startswith("  clé")]
+    assert sorted(said) == sorted([
+        "  clé : aucune (table sans identifiant de ligne) : doublons non détectables",
+        "  clé (ARR_NUM, IJ_PAI_DTD, PRS_NAT_REF) : aucun doublon"])

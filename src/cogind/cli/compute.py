@@ -5,8 +5,9 @@ from pathlib import Path
 
 import click
 
-from cogind.cli.common import (LEVEL_CHOICES, PERIODS, SECRET_DEFAULT, output_path, registry_of,
-                               sample_path)
+from cogind.cli.common import (LEVEL_CHOICES, PERIODS, SECRET_DEFAULT, check_cog,
+                               check_indicators, check_month, output_path, registry_of,
+                               sample_path, years_option)
 
 
 def _zone(ctx, param, value):
@@ -19,95 +20,152 @@ def _zone(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
+def _caisses(ctx, param, value):
+    """Each ``--caisse`` must have the form the schemas give ORG_CLE_NUM (``01C751``)."""
+    import re
+
+    if not value or ctx.resilient_parsing:
+        return value
+    spec = registry_of(ctx).table("prestations").fields.get("ORG_CLE_NUM") or {}
+    pattern = (spec.get("constraints") or {}).get("pattern")
+    bad = [c for c in value if pattern and re.fullmatch(pattern, c) is None]
+    if bad:
+        raise click.BadParameter(f"code de caisse attendu sous la forme 01C751, reçu '{bad[0]}'",
+                                 ctx, param)
+    return value
+
+
+def _csv_fr(ctx, param, value):
+    ctx.meta["cogind.csv_fr"] = value  # read by the body: no parameter to add to compute()
+    return value
+
+
+def _wide(table, output: Path | None):
+    """The caisse × indicator sheet of an .xlsx output (caisse and national rows)."""
+    if output is None or output.suffix.lower() != ".xlsx":
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from cogind.analyses.pivot import pivot_wide
+
+    return pivot_wide(table.filter(pc.is_in(table["niveau"], pa.array(["caisse", "national"]))))
+
+
 @click.command()
 @click.argument("source", required=False, type=click.Path(path_type=Path))
-@click.option("--sample", is_flag=True, help="Compute on the sample dataset bundled with cogind.")
-@click.option("--cog", default="2023-2027", show_default=True, help="COG whose indicators and "
-              "targets to use ('none': no COG, all indicators).")
-@click.option("--year", "years", type=int, multiple=True,
-              help="Year to report (repeatable; default: the COG's years present in the data).")
+@click.option("--sample", is_flag=True, help="Calculer sur le jeu d'exemple livré avec cogind.")
+@click.option("--cog", default="2023-2027", show_default=True, callback=check_cog(allow_none=True),
+              help="COG dont prendre les indicateurs et les cibles ('none' : aucune COG, tous "
+                   "les indicateurs).")
+@years_option("Année à restituer, ou plage AAAA-AAAA (répétable ; par défaut : les années de "
+              "la COG présentes dans les données).")
 @click.option("--level", "levels", type=click.Choice(LEVEL_CHOICES), multiple=True,
-              help="Level to report (repeatable; default caisse and national): region from the "
-                   "caisse referential, groupe from --groupes; all from merged caisse states.")
+              help="Niveau à restituer (répétable ; par défaut caisse et national) : region "
+                   "d'après le référentiel des caisses, groupe d'après --groupes ; tous à partir "
+                   "des états fusionnés des caisses.")
 @click.option("--groupes", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="CSV caisse;groupe for the 'groupe' level (DCGDR, mutualisation…).")
+              default=None, help="CSV caisse;groupe pour le niveau 'groupe' (DCGDR, "
+                                 "mutualisation…).")
 @click.option("--cpg", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Caisse contracts (schemas/cpg.json): add socle, objectif and the status "
-                   "against each to the caisse rows (docs/pilotage.md).")
-@click.option("--period", type=click.Choice(sorted(PERIODS)), default=None,
-              help="Period of each figure [default: month; year with --sample].")
+              help="Contrats des caisses (schemas/cpg.json) : ajoute aux lignes caisse le socle, "
+                   "l'objectif et la position face à chacun (docs/pilotage.md).")
+@click.option("--period", type=click.Choice(sorted(PERIODS)), multiple=True,
+              help="Période de chaque valeur [défaut : month ; year avec --sample].")
 @click.option("--indicator", "indicators", multiple=True, metavar="CODE",
-              help="Only this indicator (repeatable).")
+              callback=check_indicators, help="Seulement cet indicateur (répétable).")
+@click.option("--caisse", "caisse_codes", multiple=True, metavar="CODE", callback=_caisses,
+              help="Seulement cette caisse au niveau caisse, p. ex. 01C751 (répétable) ; les "
+                   "niveaux au-dessus restent calculés sur toutes les caisses.")
+@click.option("--libelles", is_flag=True, help="Ajouter aux résultats écrits les colonnes "
+              "caisse_libelle et region_libelle (le terminal montre toujours les noms).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), callback=output_path(),
-              help="Write the results to a .arrow, .parquet, .csv or .json file (atomically).")
+              help="Écrire les résultats dans un fichier .arrow, .parquet, .csv, .json ou .xlsx "
+                   "(atomiquement).")
+@click.option("--csv-fr", is_flag=True, expose_value=False, callback=_csv_fr,
+              help="Avec -o FICHIER.csv : le CSV d'Excel en français (séparateur ;, virgule "
+                   "décimale, dates JJ/MM/AAAA, UTF-8 avec BOM), que cogind relit (docs/excel.md).")
 @click.option("--caisses/--no-caisses", default=False,
-              help="On the terminal, also show every caisse (files always hold every row); "
-                   "regions, groups and the national level are always shown.")
-@click.option("--strict", is_flag=True, help="Fail if any row is excluded, instead of counting it, "
-              "or if a column or table an indicator needs is missing, mistyped or empty.")
+              help="Au terminal, montrer aussi chaque caisse (les fichiers ont toujours toutes "
+                   "les lignes) ; régions, groupes et national sont toujours montrés.")
+@click.option("--strict", is_flag=True, help="Échouer si une ligne est exclue, au lieu de la "
+              "compter, ou si une colonne ou une table nécessaire manque, est mal typée ou vide.")
 @click.option("--threads", type=click.IntRange(1, 256), default=None,
-              help="Worker threads (default: up to 4).")
-@click.option("--as-of", "as_of", metavar="YYYY-MM", default=None,
-              help="Use only the rows available by the end of that month (claims: FLX_DIS_DTD).")
+              help="Fils de calcul (par défaut : jusqu'à 4).")
+@click.option("--as-of", "as_of", metavar="AAAA-MM", default=None, callback=check_month,
+              help="N'utiliser que les lignes disponibles à la fin de ce mois (prestations : "
+                   "FLX_DIS_DTD).")
 @click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               default=0.95, show_default=True,
-              help="Level of the confidence intervals that tell a significant miss.")
+              help="Niveau des intervalles de confiance qui disent si un écart est significatif.")
 @click.option("--consolidation", type=click.IntRange(0, 120), default=3, show_default=True,
-              metavar="MONTHS", help="Months after a month's end before its claims figures are "
-              "consolidated (column provisoire).")
-@click.option("--spread", is_flag=True, help="Also the dispersion between caisses: written "
-              "next to the output as NAME.dispersion.EXT, or shown.")
+              metavar="MOIS", help="Mois après la fin d'un mois avant que ses chiffres de "
+              "prestations soient consolidés (colonne provisoire).")
+@click.option("--spread", is_flag=True, help="Aussi la dispersion entre caisses : écrite à côté "
+              "de la sortie sous NOM.dispersion.EXT, ou affichée.")
 @click.option("--secret", type=click.IntRange(2, 10_000), default=SECRET_DEFAULT, show_default=True,
-              metavar="N", help="Secret statistique: mask caisse figures computed on fewer "
-              "than N individuals (and one more where needed).")
-@click.option("--no-secret", is_flag=True, help="Do not mask small caisse figures.")
+              metavar="N", help="Secret statistique : masquer les valeurs de caisse calculées "
+              "sur moins de N individus (et une de plus si nécessaire).")
+@click.option("--no-secret", is_flag=True, help="Ne pas masquer les petites valeurs de caisse.")
 @click.option("--progress/--quiet", "progress", default=None,
-              help="Show rows read, batches and elapsed time on stderr (default: on a terminal).")
+              help="Afficher sur stderr lignes lues, lots et temps écoulé (par défaut : sur un "
+                   "terminal).")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
-              show_default=True, help="Where the tables are read and reduced: here, or on a "
-              "Dask cluster (extra cogind[dask], docs/dask.md).")
-@click.option("--scheduler", metavar="ADDRESS", default=None,
-              help="With --engine dask: the scheduler, e.g. tcp://host:8786 (default: a local "
-              "cluster started for the run).")
+              show_default=True, help="Où les tables sont lues et réduites : ici, ou sur un "
+              "cluster Dask (extra cogind[dask], docs/dask.md).")
+@click.option("--scheduler", metavar="ADRESSE", default=None,
+              help="Avec --engine dask : l'ordonnanceur, p. ex. tcp://hote:8786 (par défaut : "
+                   "un cluster local lancé pour le calcul).")
 @click.option("--doublons", type=click.Choice(["compter", "exclure", "ignorer"]),
-              default="compter", show_default=True, help="Rows sharing their table's key "
-              "(schemas primaryKey): count them and keep every row, keep only the first (the "
-              "others: exclusion 'doublon'), or skip the check.")
-@click.option("--timezone", default="Europe/Paris", show_default=True, metavar="ZONE",
+              default="compter", show_default=True, help="Lignes partageant la clé de leur "
+              "table (primaryKey des schémas) : les compter et tout garder, ne garder que la "
+              "première (les autres : exclusion 'doublon'), ou ne pas vérifier.")
+@click.option("--timezone", default="Europe/Paris", show_default=True, metavar="FUSEAU",
               callback=_zone,
-              help="Civil time zone of calendar days and months for timestamps that carry a "
-              "time zone (naive timestamps and dates are read as they are).")
+              help="Fuseau civil des jours et mois pour les horodatages qui portent un fuseau "
+              "(horodatages naïfs et dates lus tels quels).")
 @click.pass_context
 def compute(ctx, source, sample, cog, years, period, indicators, output, caisses, strict, threads,
             as_of, confidence, consolidation, progress, spread, secret, no_secret, engine,
-            scheduler, levels, groupes, cpg, doublons, timezone):
-    """Compute the indicators of a COG on SOURCE (a folder or a file of Arrow, Parquet or CSV
-    tables named prestations, ij, contacts, dossiers)."""
+            scheduler, levels, groupes, cpg, doublons, timezone, caisse_codes=(), libelles=False):
+    """Calculer les indicateurs d'une COG sur SOURCE (un dossier ou un fichier de tables Arrow,
+    Parquet ou CSV nommées prestations, ij, contacts, dossiers…)."""
     from cogind.api import compute as run, provenance
-    from cogind.io.output import render, write_tables
+    from cogind.analyses.statuses import render_results
+    from cogind.io.output import write_tables
 
     if sample == (source is not None):
-        raise click.UsageError("give a SOURCE folder or file, or --sample (not both)")
+        raise click.UsageError("donner un dossier ou fichier SOURCE, ou --sample (pas les deux)")
+    if ctx.meta.get("cogind.csv_fr") and (output is None or output.suffix.lower() != ".csv"):
+        raise click.UsageError("--csv-fr s'emploie avec -o FICHIER.csv")
     registry = registry_of(ctx)
     table = run(sample_path() if sample else source, None if cog == "none" else cog,
                 indicators=indicators or None,
-                period=PERIODS[period or ("year" if sample else "month")], years=years or None,
+                period=[PERIODS[p] for p in period] or ("year" if sample else "month"),
+                years=years or None,
                 strict=strict, registry=registry, threads=threads, as_of=as_of,
                 progress=progress, confidence=confidence, consolidation=consolidation,
-                secret=None if no_secret else secret, engine=engine, scheduler=scheduler,
+                secret=False if no_secret else secret, engine=engine, scheduler=scheduler,
                 levels=levels or None, groupes=groupes, cpg=cpg, doublons=doublons,
-                timezone=timezone)
+                timezone=timezone, caisses=caisse_codes or None, libelles=libelles)
     meta = provenance(table)
+    from cogind.io.computable import summary
+
     for gap in meta.get("entrees_manquantes", []):
-        codes = gap["indicateurs"]
-        click.echo(f"Attention : {gap['motif']} : {len(codes)} indicateur(s) non calculable(s) "
-                   f"({', '.join(codes)})", err=True)
+        click.echo(f"Attention : {summary(gap['motif'], gap['indicateurs'])}", err=True)
+    present = set(table["caisse"].to_pylist()) if caisse_codes else set()
+    for code in caisse_codes:
+        if code not in present:
+            click.echo(f"Attention : caisse {code} absente des résultats", err=True)
     for name, found in meta.get("doublons", {}).items():
         if found.get("lignes"):
             how = ("exclues (motif doublon)" if found["traitement"] == "exclues"
                    else "comptées comme les autres (--doublons exclure pour les écarter)")
             click.echo(f"Attention : table {name} : {found['lignes']} lignes en double sur la clé "
                        f"({', '.join(found['cle'])}), {how}", err=True)
+        elif found.get("non_controle") and doublons == "exclure":  # asked for, not possible
+            click.echo(f"Attention : table {name} : doublons non écartés "
+                       f"({found['non_controle']})", err=True)
     for code, counts in meta.get("exclusions_hors_periode", {}).items():
         n = sum(counts.values())
         click.echo(f"Attention : {code} : {n} lignes sans date de période, exclues", err=True)
@@ -121,15 +179,19 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
             from cogind.analyses.spread import dispersion, spread_path
 
             items.append((dispersion(table), spread_path(output)))
-        written = write_tables(items)
+        written = write_tables(items, csv_fr=bool(ctx.meta.get("cogind.csv_fr")),
+                               wide=_wide(table, output))
         click.echo(f"{table.num_rows} lignes écrites dans {output}", err=True)
         if spread:
             click.echo(f"dispersion écrite dans {written[1]}", err=True)
         return
     import pyarrow.compute as pc
 
-    shown = table if caisses else table.filter(pc.not_equal(table["niveau"], "caisse"))
-    click.echo(render(shown))
+    from cogind.engine.levels import with_labels
+
+    shown = table if caisses or caisse_codes else table.filter(
+        pc.not_equal(table["niveau"], "caisse"))
+    click.echo(render_results(with_labels(shown)))
     if spread:
         from cogind.analyses.spread import dispersion, render_spread
 

@@ -40,9 +40,12 @@ MODES = ("compter", "exclure", "ignorer")
 
 HASH_SPILL_ROWS = 1 << 23  # row hashes (8 bytes each) kept in memory before hash files
 HASH_PARTITIONS = 256  # hash files, by the hash's top byte
-SPILL_ROWS = 1 << 22  # candidate rows' keys kept in memory before partition files
+SPILL_ROWS = 1 << 20  # candidate rows' keys kept in memory before partition files
 PARTITIONS = 64
 ORDINAL = "__ligne"
+NO_KEY = "table sans identifiant de ligne"
+"""Why a table whose schema declares no ``primaryKey`` (prestations, contacts…) is not
+checked: two identical rows may be two events; only an extract's row id would tell."""
 _NO_NULLS = np.empty(0, np.uint8)
 
 
@@ -324,12 +327,15 @@ class _Parts:
 def check_table(table, spec, mode: str, batch_size: int = 1 << 20
                 ) -> tuple[Duplicates | None, dict | None]:
     """(duplicates to leave out or None, provenance entry or None) of one input table under
-    ``mode`` (:data:`MODES`); a table with no declared key, or ``ignorer``: nothing."""
+    ``mode`` (:data:`MODES`); ``ignorer``: nothing; a table that declares no key: not
+    checked, said in the provenance (:data:`NO_KEY`)."""
     if mode not in MODES:
         raise ConfigError(f"doublons: expected {', '.join(MODES)}, got '{mode}'")
     key = spec.primary_key
-    if mode == "ignorer" or not key:
+    if mode == "ignorer":
         return None, None
+    if not key:
+        return None, {"cle": [], "non_controle": NO_KEY}
     absent = [c for c in key if table.schema.get_field_index(c) < 0]
     if absent:
         return None, {"cle": list(key), "non_controle": f"colonne '{absent[0]}' absente"}
@@ -343,10 +349,10 @@ def check_table(table, spec, mode: str, batch_size: int = 1 << 20
 
 def report_line(table, spec) -> str | None:
     """``validate``'s line on one table's key: duplicate rows and repeated keys, or why not
-    checked; None for a table that declares no key."""
+    checked (a table that declares no key: not detectable)."""
     key = spec.primary_key
     if not key:
-        return None
+        return f"  clé : aucune ({NO_KEY}) : doublons non détectables"
     absent = [c for c in key if table.schema.get_field_index(c) < 0]
     if absent:
         return f"  clé ({', '.join(key)}) : non contrôlée, colonne '{absent[0]}' absente"
