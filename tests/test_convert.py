@@ -47,8 +47,8 @@ def test_convert_multi_row_group_data_with_defects(tmp_path):
         assert back.to_pylist() == pq.read_table(src / f"{name}.parquet").to_pylist()
     codes = [c for c, i in cogind.build_registry().indicators.items()
              if i.table in ("prestations", "ij")][:6]
-    a = cogind.compute(src, cog=None, indicators=codes, threads=2, secret=None)
-    b = cogind.compute(out, cog=None, indicators=codes, threads=2, secret=None)
+    a = cogind.compute(src, cog=None, indicators=codes, threads=2, secret=False)
+    b = cogind.compute(out, cog=None, indicators=codes, threads=2, secret=False)
     for name in ("indicateur", "caisse", "periode", "valeur", "n", "exclusions"):
         assert a[name].equals(b[name]), name
 

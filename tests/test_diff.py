@@ -17,7 +17,8 @@ from conftest import tiny_contacts
 
 @pytest.fixture
 def results():
-    return cogind.compute({"contacts": tiny_contacts()}, cog="2023-2027", period="year")
+    return cogind.compute({"contacts": tiny_contacts()}, cog="2023-2027", period="year",
+                          secret=False)
 
 
 def edited(table: pa.Table, column: str, index: int, value) -> pa.Table:

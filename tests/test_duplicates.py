@@ -79,8 +79,8 @@ def test_validate_counts_duplicated_keys(ij):
 
 def test_compute_counts_and_keeps_every_row_by_default(ij):
     rows, keys = _reference(pq.read_table(ij / "ij.parquet"))
-    counted = cogind.compute(ij, None, indicators=INDICATORS, years=2023, secret=None)
-    ignored = cogind.compute(ij, None, indicators=INDICATORS, years=2023, secret=None, doublons="ignorer")
+    counted = cogind.compute(ij, None, indicators=INDICATORS, years=2023, secret=False)
+    ignored = cogind.compute(ij, None, indicators=INDICATORS, years=2023, secret=False, doublons="ignorer")
     found = cogind.provenance(counted)["doublons"]["ij"]
     assert found == {"cle": KEY, "lignes": rows, "cles": keys, "traitement": "comptees"}
     assert "ij" not in cogind.provenance(ignored)["doublons"]
@@ -107,8 +107,8 @@ def test_exclure_equals_the_deduplicated_table(ij, tmp_path):
     clean = _first_rows(table)
     assert clean.num_rows == table.num_rows - rows
     pq.write_table(clean, tmp_path / "ij.parquet")
-    ref = cogind.compute(tmp_path, None, indicators=INDICATORS, years=2023, secret=None)
-    got = cogind.compute(ij, None, indicators=INDICATORS, years=2023, secret=None, doublons="exclure")
+    ref = cogind.compute(tmp_path, None, indicators=INDICATORS, years=2023, secret=False)
+    got = cogind.compute(ij, None, indicators=INDICATORS, years=2023, secret=False, doublons="exclure")
     assert _figures(got) == _figures(ref)
     assert cogind.provenance(got)["doublons"]["ij"]["traitement"] == "exclues"
     assert cogind.provenance(ref)["doublons"]["ij"]["lignes"] == 0
@@ -126,7 +126,7 @@ def test_exclure_equals_the_deduplicated_table(ij, tmp_path):
 
 
 def test_exclure_same_whatever_batches_and_threads(ij):
-    runs = [cogind.compute(ij, None, indicators=INDICATORS, years=2023, secret=None, doublons="exclure",
+    runs = [cogind.compute(ij, None, indicators=INDICATORS, years=2023, secret=False, doublons="exclure",
                            batch_size=b, threads=t) for b, t in ((1 << 20, 1), (777, 1),
                                                                   (1_000, 2))]
     assert _figures(runs[1]) == _figures(runs[0]) == _figures(runs[2])

@@ -15,7 +15,7 @@ def rows(table, code, level="national"):
 
 def test_ij_mean_delay_by_hand(ij):
     res = cogind.compute({"ij": ij}, cog="2023-2027",
-                         indicators=["IJ_MAL_DELAI_MOYEN", "IJ_ATMP_DELAI_MOYEN"])
+                         indicators=["IJ_MAL_DELAI_MOYEN", "IJ_ATMP_DELAI_MOYEN"], secret=False)
     nat = rows(res, "IJ_MAL_DELAI_MOYEN")[(None, "2024-02")]
     # 27 (751 a) + 24 (751 b, TI) + 19 (131 c); d has no caisse; g ends before it starts
     assert nat["valeur"] == pytest.approx((27 + 24 + 19) / 3)
@@ -30,7 +30,7 @@ def test_ij_mean_delay_by_hand(ij):
 
 
 def test_ts_only_without_cog(ij):
-    res = cogind.compute({"ij": ij}, cog=None, indicators=["IJ_MAL_DELAI_MOYEN_TS"])
+    res = cogind.compute({"ij": ij}, cog=None, indicators=["IJ_MAL_DELAI_MOYEN_TS"], secret=False)
     nat = rows(res, "IJ_MAL_DELAI_MOYEN_TS")[(None, "2024-02")]
     assert nat["valeur"] == pytest.approx((27 + 19) / 2)
     assert nat["cible"] is None and nat["statut"] == "sans cible"
@@ -42,7 +42,7 @@ def test_cog_years_outside_the_data_report_nothing(ij):
 
 
 def test_contact_rates_by_hand(contacts):
-    res = cogind.compute({"contacts": contacts}, cog="2023-2027", period="year")
+    res = cogind.compute({"contacts": contacts}, cog="2023-2027", period="year", secret=False)
     calls = rows(res, "APPELS_TAUX_ABOUTIS")[(None, "2024")]
     assert calls["valeur"] == pytest.approx(200 / 3) and calls["n"] == 3
     mails = rows(res, "COURRIELS_48H_TAUX", "caisse")
@@ -55,7 +55,7 @@ def test_contact_rates_by_hand(contacts):
 
 def test_quarter_and_year_sum_months(ij):
     by = {p: rows(cogind.compute({"ij": ij}, indicators=["IJ_MAL_DELAI_MOYEN"], period=p,
-                                 cog=None), "IJ_MAL_DELAI_MOYEN")
+                                 cog=None, secret=False), "IJ_MAL_DELAI_MOYEN")
           for p in ("month", "quarter", "year")}
     assert by["quarter"][(None, "2024-T1")]["n"] == 3
     assert by["year"][(None, "2024")]["valeur"] == by["quarter"][(None, "2024-T1")]["valeur"]
@@ -87,7 +87,7 @@ def test_stock_takes_the_last_month_and_national_rows():
         "MES_NUM": [None] * 5, "MES_DEN": [None] * 5,
         "MES_VAL": [100.0, 130.0, 50.0, 7.0, 9.0]})
     res = cogind.compute({"mesures": mesures}, cog=None, period="quarter",
-                         plugins=[P()], indicators=["COMPTES_ACTIFS"])
+                         plugins=[P()], indicators=["COMPTES_ACTIFS"], secret=False)
     got = {r["caisse"]: r["valeur"] for r in res.to_pylist()}
     # each caisse's last month with data, plus the national-only rows (no caisse) of March
     assert got == {"01C131": 50.0, "01C751": 130.0, None: 130.0 + 50.0 + 9.0}

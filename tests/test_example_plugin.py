@@ -156,7 +156,7 @@ def test_compute_gives_the_reference_figures(tmp_path, monkeypatch, fused):
 @needs_example
 def test_its_indicators_run_in_a_pipeline_with_the_builtins():
     res = cogind.compute({"ij": ij_sample(), "contacts": tiny_contacts()}, cog=CPG,
-                         period="year", years=2024)
+                         period="year", years=2024, secret=False)
     nat = {r["indicateur"]: r for r in res.to_pylist() if r["niveau"] == "national"}
     assert set(nat) == {"IJ_MAL_DELAI_MOYEN", "CPAM75_IJ_15J_TAUX",
                         "CPAM75_IJ_DELAI_PART_CAISSE", "APPELS_TAUX_ABOUTIS"}
@@ -332,7 +332,7 @@ def test_the_engine_merges_thread_states_with_the_kernel_merge(ij):
                     period_column="IJ_PAI_DTD")
     plain = Indicator(**{**ind.__dict__, "code": "TIERS_PAIEMENTS_REF", "measure": Count()})
     res = cogind.compute({"ij": ij}, cog=None, period="year", threads=4, batch_size=2,
-                         plugins=[Declares("local", ind), Declares("local2", plain)])
+                         plugins=[Declares("local", ind), Declares("local2", plain)], secret=False)
     assert calls  # states of the 4 threads were merged with the kernel's merge
     by = {}
     for r in res.to_pylist():

@@ -25,7 +25,7 @@ def _raw_mean_delay(rows):
 
 def test_region_values_equal_a_recomputation_from_rows(ij):
     res = cogind.compute({"ij": ij}, cog=None, indicators=["IJ_MAL_DELAI_MOYEN"], period="year",
-                         years=[2024], levels=["region", "national"], secret=None)
+                         years=[2024], levels=["region", "national"], secret=False)
     regions = region_of(sorted(set(ij["ORG_CLE_NUM"].drop_null().to_pylist())))
     rows = [r for r in ij.to_pylist() if r["IJ_PAI_DTD"] and r["IJ_PAI_DTD"].year == 2024]
     got = {r["caisse"]: (r["valeur"], r["n"]) for r in res.to_pylist() if r["niveau"] == "region"}
@@ -44,7 +44,7 @@ def test_user_grouping_and_span(ij, tmp_path):
         f"{c};{'A' if k % 2 else 'B'}\n" for k, c in enumerate(codes)))
     res = cogind.compute({"ij": ij}, cog="2023-2027", indicators=["IJ_MAL_DELAI_MOYEN"],
                          period="span", levels=["groupe", "national"], groupes=mapping,
-                         secret=None)
+                         secret=False)
     rows = res.to_pylist()
     assert {r["periode"] for r in rows} == {"2023-2024"}  # the COG's years the data cover
     nat = next(r for r in rows if r["niveau"] == "national")

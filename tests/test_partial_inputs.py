@@ -33,7 +33,7 @@ def clean(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def full(clean):
-    return cogind.compute(clean, period="quarter", secret=None)
+    return cogind.compute(clean, period="quarter", secret=False)
 
 
 def planted(clean, tmp_path, defect: str):
@@ -105,7 +105,7 @@ def test_cli_reports_the_indicator_non_calculable(clean, full, tmp_path, defect)
 @pytest.mark.parametrize("defect", ["colonne", "vide"])
 def test_python_api_same_rows(clean, full, tmp_path, defect):
     codes, motif = CASES[defect]
-    res = cogind.compute(planted(clean, tmp_path, defect), period="quarter", secret=None)
+    res = cogind.compute(planted(clean, tmp_path, defect), period="quarter", secret=False)
     assert_non_calculable(res, full, codes, motif)
 
 
@@ -113,10 +113,10 @@ def test_in_memory_tables(clean, full):
     ij = pq.read_table(clean / "ij.parquet")
     contacts = pq.read_table(clean / "contacts.parquet")
     res = cogind.compute({"ij": ij.slice(0, 0), "contacts": contacts}, period="quarter",
-                         secret=None)
+                         secret=False)
     assert_non_calculable(res, full, IJ_CODES, "table ij vide")
     res = cogind.compute({"contacts": contacts}, period="quarter",
-                         secret=None)
+                         secret=False)
     assert_non_calculable(res, full, IJ_CODES, "table ij absente")
 
 

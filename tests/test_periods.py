@@ -175,7 +175,7 @@ def test_window_periods():
 def test_windows_against_raw_rows(kind):
     contacts, dossiers = make_contacts(), make_dossiers()
     res = cogind.compute({"contacts": contacts, "dossiers": dossiers}, cog=None, period=kind,
-                         indicators=["APPELS_TAUX_ABOUTIS", "C2S_DELAI_D9"])
+                         indicators=["APPELS_TAUX_ABOUTIS", "C2S_DELAI_D9"], secret=False)
     windows = raw_windows(kind, mnum(2022, 1), mnum(*LAST))
     calls, files = contacts.to_pylist(), dossiers.to_pylist()
     check(res, "APPELS_TAUX_ABOUTIS", windows, lambda c, a, b: raw_calls(calls, c, a, b))
@@ -186,7 +186,7 @@ def test_windows_against_raw_rows(kind):
 def test_evolution_base_2022_against_raw_rows(kind):
     prestations = make_prestations()
     res = cogind.compute({"prestations": prestations}, cog=None, period=kind,
-                         indicators=["DEPASSEMENT_TAUX_EVOLUTION"])
+                         indicators=["DEPASSEMENT_TAUX_EVOLUTION"], secret=False)
     first, last = mnum(*FIRST), mnum(*LAST)
     windows = (raw_windows if kind in ("rolling12", "ytd") else raw_calendar)(kind, first, last)
     rows = prestations.to_pylist()
@@ -211,7 +211,8 @@ class PreviousYear:
 def test_evolution_previous_year_against_raw_rows(kind):
     contacts = make_contacts()
     res = cogind.compute({"contacts": contacts}, cog=None, period=kind,
-                         indicators=["TEST_APPELS_EVOLUTION"], plugins=[PreviousYear()])
+                         indicators=["TEST_APPELS_EVOLUTION"], plugins=[PreviousYear()],
+                         secret=False)
     first, last = mnum(2022, 1), mnum(*LAST)
     windows = (raw_windows if kind in ("rolling12", "ytd") else raw_calendar)(kind, first, last)
     calls = contacts.to_pylist()

@@ -22,7 +22,7 @@ from conftest import tiny_contacts, tiny_ij
 @pytest.fixture(scope="module")
 def expected():
     """Figures from plain pyarrow Tables: what every other kind of input must give."""
-    return cogind.compute({"ij": tiny_ij(), "contacts": tiny_contacts()})
+    return cogind.compute({"ij": tiny_ij(), "contacts": tiny_contacts()}, secret=False)
 
 
 def same_figures(result, expected):
@@ -53,13 +53,13 @@ def test_every_arrow_input(wrap, tmp_path, expected):
     for name, table in (("ij", tiny_ij()), ("contacts", tiny_contacts())):
         (tmp_path / name).mkdir()
         tables[name] = wrap(table, tmp_path / name)
-    same_figures(cogind.compute(tables), expected)
+    same_figures(cogind.compute(tables, secret=False), expected)
 
 
 def test_a_folder_path(tmp_path, expected):
     pq.write_table(tiny_ij(), tmp_path / "ij.parquet")
     pq.write_table(tiny_contacts(), tmp_path / "contacts.parquet")
-    same_figures(cogind.compute(tmp_path), expected)
+    same_figures(cogind.compute(tmp_path, secret=False), expected)
 
 
 def test_polars_dataframes(expected):
@@ -67,8 +67,9 @@ def test_polars_dataframes(expected):
     ij = pl.from_arrow(tiny_ij())  # strings exported as string_view through the capsule
     contacts = pl.from_arrow(tiny_contacts()).with_columns(pl.col("CNT_CAN_COD")
                                                            .cast(pl.Categorical))
-    same_figures(cogind.compute({"ij": ij, "contacts": contacts}), expected)
-    same_figures(cogind.compute({"ij": ij.to_arrow(), "contacts": contacts.to_arrow()}),
+    same_figures(cogind.compute({"ij": ij, "contacts": contacts}, secret=False), expected)
+    same_figures(cogind.compute({"ij": ij.to_arrow(), "contacts": contacts.to_arrow()},
+                                secret=False),
                  expected)
 
 
@@ -86,7 +87,7 @@ def test_duckdb_relations(expected):
     ij, contacts = tiny_ij(), tiny_contacts()  # noqa: F841 (read by name in the SQL below)
     tables = {"ij": con.sql("SELECT * FROM ij"),
               "contacts": con.from_arrow(contacts).filter("ORG_CLE_NUM IS NOT NULL")}
-    same_figures(cogind.compute(tables), expected)
+    same_figures(cogind.compute(tables, secret=False), expected)
 
 
 def test_a_lone_object_is_refused_with_the_way_out():

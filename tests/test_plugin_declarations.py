@@ -204,6 +204,12 @@ BAD = {
                      "TIERS_X.targets[2024].low", "80 is above high 70"),
     "target kind": (indicator(), cog({2024: Target("cible", value=80.0, label="80")}),
                     "TIERS_X.targets[2024].kind", "niveau, minimum"),
+    "cog twice": (indicator(), cog(indicators=(CogIndicator("TIERS_X", {}),) * 2),
+                  "indicators[1].code", "'TIERS_X' appears twice"),
+    "cog numero": (indicator(), cog(indicators=(CogIndicator("TIERS_X", {}, numero=3),)),
+                   "TIERS_X.numero", "must be a string"),
+    "service_de_base": (indicator(), cog(service_de_base=("TIERS_X", 4)), "service_de_base[1]",
+                        "must be a string"),
     "target year": (indicator(), cog({"2024": Target.at_least(80)}), "TIERS_X.targets",
                     "a whole number"),
 }
@@ -250,7 +256,7 @@ def test_the_same_declarations_corrected_register_and_compute(installed):
                          "CNT_ABO_TOP": [1, 0, 1, 1]})
     good = indicator(measure=delay(unit="minutes", threshold=1))
     installed(Declares(good, cog()))
-    res = cogind.compute({"contacts": contacts}, cog="CPG-TIERS", period="year")
+    res = cogind.compute({"contacts": contacts}, cog="CPG-TIERS", period="year", secret=False)
     nat = [r for r in res.to_pylist() if r["niveau"] == "national"][0]
     # delays of 0 s, 45 s, 61 s, 50 min → 0, 1, 2, 50 minutes (ceiling): 2 of 4 within 1 minute
     assert (nat["numerateur"], nat["denominateur"], nat["valeur"]) == (2, 4, 50.0)

@@ -78,7 +78,8 @@ def test_hook_cogind_register_indicators():
 
 def test_hook_cogind_register_cogs(contacts):
     reg = build_registry(extra=[LocalPlugin()])
-    res = cogind.compute({"contacts": contacts}, cog="LOCAL", registry=reg, period="year")
+    res = cogind.compute({"contacts": contacts}, cog="LOCAL", registry=reg, period="year",
+                         secret=False)
     nat = [r for r in res.to_pylist() if r["niveau"] == "national"][0]
     assert nat["indicateur"] == "EXEMPLE_APPELS_TAUX" and nat["cible"] == 60
     assert nat["statut"] == "atteint"  # 2 of 3 calls answered

@@ -108,7 +108,7 @@ def arrow(tables: dict) -> dict:
 
 def run(tables: dict, period: str, batch_size: int = 1000, threads: int = 1) -> list[dict]:
     res = cogind.compute(arrow(tables), cog=None, indicators=CODES, period=period,
-                         registry=REGISTRY, batch_size=batch_size, threads=threads)
+                         registry=REGISTRY, batch_size=batch_size, threads=threads, secret=False)
     prov = cogind.provenance(res)
     return res.to_pylist() + [{"hors_periode": prov["exclusions_hors_periode"],
                                "non_calcules": prov["non_calcules"]}]

@@ -70,8 +70,8 @@ def test_integer_widths_unified_never_a_failing_cast(ij, tmp_path):
     res = _run("compute", tmp_path, "--cog", "none", "--indicator", CODE, "-o",
                tmp_path / "r.parquet")
     assert res.exit_code == 0, res.output
-    got = cogind.compute(tmp_path, None, indicators=[CODE], secret=None)
-    clean = cogind.compute({"ij": ij}, None, indicators=[CODE], secret=None)
+    got = cogind.compute(tmp_path, None, indicators=[CODE], secret=False)
+    clean = cogind.compute({"ij": ij}, None, indicators=[CODE], secret=False)
     assert _national(got) == _national(clean)
 
 
@@ -86,13 +86,13 @@ def test_dates_out_of_range_counted_as_missing(ij, tmp_path):
                tmp_path / "r.parquet")
     assert res.exit_code == 0, res.output
     for source in (tmp_path, {"ij": bad}):
-        got = cogind.compute(source, None, indicators=[CODE], secret=None)
+        got = cogind.compute(source, None, indicators=[CODE], secret=False)
         assert all(p.startswith("2023") for p in got["periode"].to_pylist())
         # the same figures as with those dates missing: counted by the kernels' reasons
         pay[5] = pay[6] = att[7] = None
         nulls = _set(_set(ij, "IJ_PAI_DTD", pa.array(pay, pa.date32())), "ATT_REC_DTD",
                      pa.array(att, pa.date32()))
-        want = cogind.compute({"ij": nulls}, None, indicators=[CODE], secret=None)
+        want = cogind.compute({"ij": nulls}, None, indicators=[CODE], secret=False)
         assert got.equals(want)
         assert (provenance(got)["exclusions_hors_periode"]
                 == provenance(want)["exclusions_hors_periode"])
@@ -138,7 +138,7 @@ def test_messages_never_quote_values(ij, tmp_path):
 def test_csv_separators_sniffed(ij, tmp_path):
     plain = ij.cast(pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type)
                                else f for f in ij.schema]))
-    want = _national(cogind.compute({"ij": ij}, None, indicators=[CODE], secret=None))
+    want = _national(cogind.compute({"ij": ij}, None, indicators=[CODE], secret=False))
     for sep, label in ((",", "virgule"), (";", "point-virgule"), ("\t", "tabulation")):
         folder = tmp_path / label
         folder.mkdir()
@@ -148,6 +148,6 @@ def test_csv_separators_sniffed(ij, tmp_path):
         res = _run("compute", folder, "--cog", "none", "--indicator", CODE, "-o",
                    folder / "r.parquet")
         assert res.exit_code == 0, res.output
-        got = _national(cogind.compute(folder, None, indicators=[CODE], secret=None))
+        got = _national(cogind.compute(folder, None, indicators=[CODE], secret=False))
         assert got.keys() == want.keys()
         assert all(np.isclose(got[k][0], want[k][0]) and got[k][1] == want[k][1] for k in want)

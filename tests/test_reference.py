@@ -57,7 +57,8 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
 def cogind_cells(code: str, tables: dict, period: str):
     """{(caisse or None, label): (value, n, exclusions)} from cogind, and its provenance."""
     res = cogind.compute({k: to_arrow(k, v) for k, v in tables.items()}, cog=None,
-                         indicators=[code], period=period, registry=REGISTRY, threads=1)
+                         indicators=[code], period=period, registry=REGISTRY, threads=1,
+                         secret=False)
     out = {}
     for r in res.to_pylist():
         assert r["indicateur"] == code
@@ -487,7 +488,7 @@ def test_subsecond_delays_in_hours(unit):
         [pa.field(f.name, pa.timestamp(unit)) if pa.types.is_timestamp(f.type) else f
          for f in SCHEMAS["contacts"]]))
     res = cogind.compute({"contacts": table}, cog=None, indicators=["COURRIELS_48H_TAUX"],
-                         period="month", registry=REGISTRY, threads=1)
+                         period="month", registry=REGISTRY, threads=1, secret=False)
     got = {(r["caisse"], r["periode"]): (r["valeur"], r["n"], json.loads(r["exclusions"]))
            for r in res.to_pylist()}
     want = REFERENCES["COURRIELS_48H_TAUX"]({"contacts": rows}, "month")

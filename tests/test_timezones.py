@@ -73,13 +73,13 @@ def _national(table: pa.Table) -> dict[str, float]:
 def test_zoned_timestamps_read_as_paris_days(ij, fused, tz, monkeypatch):
     monkeypatch.setenv("COGIND_FUSED", fused)
     zoned = _zoned(ij, tz)
-    got = cogind.compute({"ij": zoned}, None, indicators=[CODE], secret=None)
+    got = cogind.compute({"ij": zoned}, None, indicators=[CODE], secret=False)
     want = _expected(ij, "Europe/Paris")
     assert set(_national(got)) == set(want)
     assert "2022-12" not in got["periode"].to_pylist()  # no month from UTC days
     for month, value in want.items():
         assert _national(got)[month] == pytest.approx(value, abs=1e-9)
-    clean = cogind.compute({"ij": ij}, None, indicators=[CODE], secret=None)
+    clean = cogind.compute({"ij": ij}, None, indicators=[CODE], secret=False)
     assert got.equals(clean)  # the same rows as on the dates themselves
     meta = provenance(got)["fuseau_horaire"]
     assert meta["fuseau"] == "Europe/Paris"
@@ -91,7 +91,7 @@ def test_declared_zone_utc_changes_days(ij, fused, monkeypatch, tmp_path):
     monkeypatch.setenv("COGIND_FUSED", fused)
     zoned = _zoned(ij, "Europe/Paris")
     pq.write_table(zoned, tmp_path / "ij.parquet")  # Parquet statistics size the month grid
-    got = cogind.compute(tmp_path, None, indicators=[CODE], secret=None, timezone="UTC")
+    got = cogind.compute(tmp_path, None, indicators=[CODE], secret=False, timezone="UTC")
     want = _expected(zoned, "UTC")
     assert want != _expected(ij, "Europe/Paris") and set(_national(got)) == set(want)
     for month, value in want.items():
@@ -124,7 +124,7 @@ def test_naive_timestamps_unchanged(ij):
     for name in DATES:
         i = naive.schema.get_field_index(name)
         naive = naive.set_column(i, name, pc.cast(naive[name], pa.timestamp("ms")))
-    got = cogind.compute({"ij": naive}, None, indicators=[CODE], secret=None, timezone="UTC")
+    got = cogind.compute({"ij": naive}, None, indicators=[CODE], secret=False, timezone="UTC")
     assert _national(got) == pytest.approx(_expected(ij, "UTC"), abs=1e-9)
 
 

@@ -25,7 +25,7 @@ from cogind.registry import Registry
 from cogind.measures.periods import month_label, month_number, month_start
 from cogind.engine.finalise import (Options, Rows, add_indicator_rows, add_unavailable_rows,
                                     periods_for, select_periods)
-from cogind.analyses.secret import apply_secret
+from cogind.analyses.secret import DEFAULT_THRESHOLD, apply_secret, record_no_secret
 
 from cogind._version import __version__
 
@@ -67,7 +67,7 @@ def _as_of_day(as_of: str | None) -> int | None:
 
 
 def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[str] | None = None,
-            period: str = "month", years: int | Iterable[int] | None = None,
+            period: str | Sequence[str] = "month", years: int | Iterable[int] | None = None,
             strict: bool = False, registry: Registry | None = None,
             plugins: Iterable[object] = (), batch_size: int = DEFAULT_BATCH,
             threads: int | None = None, as_of: str | None = None,
@@ -92,7 +92,10 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
     :param cog: COG code whose indicators and targets to use (``None``: no targets).
     :param indicators: restrict to these indicator codes.
     :param period: ``month``, ``quarter``, ``year``, ``rolling12`` (the 12 months ending with
-        each month) or ``ytd`` (January to each month); all sums of the monthly states.
+        each month) or ``ytd`` (January to each month); all sums of the monthly states. Several
+        kinds (a sequence, or joined by ``+``: ``"month+ytd"``) give one table holding the
+        periods of each kind once (a label is a span of months), with one secret statistique
+        chosen on all of them together.
     :param years: years to report (default: the COG's years); other years are still read,
         since evolutions and trends need them.
     :param strict: raise :class:`~cogind.errors.DataError` if any row is excluded.
@@ -103,8 +106,11 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
     :param consolidation: months after a month's end before its figures are consolidated,
         for tables with an availability column (others: 0); until then ``provisoire`` is true.
         Counted up to ``as_of``, or to the last month of the data.
-    :param secret: secret statistique threshold: caisse figures computed on fewer individuals
-        are masked, with complementary masking (:mod:`cogind.analyses.secret`); ``None``: no masking.
+    :param secret: secret statistique threshold: figures below the national computed on fewer
+        individuals are masked, with a complementary masking chosen on every period and level
+        of the table together (:mod:`cogind.analyses.secret`). ``None`` (default): the default
+        threshold, 11, as the CLI; ``False`` or ``0``: no masking, recorded in the provenance
+        (``secret: false``).
     :param engine: ``local`` (threads here) or ``dask`` (partitions read and reduced on a Dask
         cluster, finalised here; extra ``cogind[dask]``, see docs/dask.md).
     :param scheduler: with ``dask``, the scheduler address (``tcp://host:8786``); ``None``:
@@ -121,6 +127,7 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
         (:mod:`cogind.io.timezones`).
     """
     timezone = check_timezone(timezone)
+    kinds = _period_kinds(period)
     registry = registry or build_registry(extra=plugins)
     bar = make_progress(progress)
     cog_obj, inds, explicit = _selected(registry, cog, indicators)
@@ -190,17 +197,18 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
         i = next(k for k, sp in enumerate(acc.plan.states) if ind in sp.indicators)
         opts = _options(acc, registry.table(ind.table).availability, as_of, confidence,
                         consolidation, lvls)
-        u = add_indicator_rows(rows, acc, i, ind, cog_obj, select_periods(acc, period, ys, cog_obj),
+        u = add_indicator_rows(rows, acc, i, ind, cog_obj, _union(
+                                   select_periods(acc, k, ys, cog_obj) for k in kinds),
                                opts, _groupings(acc, lvls, user_groups), aux)
         consolidated[ind.table] = {"delai_mois": opts.consolidation,
                                    "reference": month_label(opts.reference_month)}
         if u:
             undated[ind.code] = u
-    _add_unavailable(rows, [i for i in inds if i.code in gaps], gaps, cog_obj, accs, period, ys,
+    _add_unavailable(rows, [i for i in inds if i.code in gaps], gaps, cog_obj, accs, kinds, ys,
                      lvls, user_groups, as_of)
     skipped = {code: motif(gs) for code, gs in gaps.items()}
     meta = {"version": __version__, "cog": cog_obj.code if cog_obj else None,
-            "periode": period, "annees": list(ys) if ys else None, "entrees": read,
+            "periode": "+".join(kinds), "annees": list(ys) if ys else None, "entrees": read,
             "situation_au": as_of, "niveau_confiance": confidence,
             "consolidation": consolidated,
             "plugins": [{"nom": p.name, "distribution": p.distribution, "version": p.version}
@@ -220,13 +228,33 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
                         "groupes": dict(user_groups) if user_groups else None}}
     table = rows.table()
     table = table.replace_schema_metadata({"cogind": json.dumps(meta, ensure_ascii=False)})
-    if secret is not None and secret is not False:  # False: raw figures, as None
-        table = apply_secret(table, secret, {"groupe": user_groups} if user_groups else None)
+    if secret is False or (secret == 0 and not isinstance(secret, bool)):
+        table = record_no_secret(table)  # raw figures, asked for and recorded
+    else:
+        table = apply_secret(table, DEFAULT_THRESHOLD if secret is None else secret,
+                             {"groupe": user_groups} if user_groups else None)
     if cpg is not None:  # after the secret: a masked figure is never judged (issue 12)
         from cogind.analyses.cpg import apply_cpg
 
         table = apply_cpg(table, cpg)
     return table
+
+
+def _period_kinds(period) -> tuple[str, ...]:
+    """The period kinds asked for: one name, several joined by ``+``, or a sequence."""
+    kinds = tuple(period.split("+")) if isinstance(period, str) else tuple(period)
+    if not kinds or not all(isinstance(k, str) and k for k in kinds):
+        raise ConfigError(f"period: expected one or more period kinds, got {period!r}")
+    return tuple(dict.fromkeys(kinds))
+
+
+def _union(lists) -> list:
+    """Periods of several kinds, each label once (same label, same months, same figures)."""
+    seen: dict = {}
+    for periods in lists:
+        for p in periods:
+            seen.setdefault(p.label, p)
+    return list(seen.values())
 
 
 def _check_options(confidence: float, consolidation: int) -> None:
@@ -274,7 +302,7 @@ def _refuse_gaps(gaps: dict, inds, inputs: dict, registry: Registry, explicit: b
             inputs[g.table].check(registry.table(g.table), {g.column: users})
 
 
-def _add_unavailable(rows: Rows, inds, gaps: dict, cog_obj, accs: dict, period: str, ys,
+def _add_unavailable(rows: Rows, inds, gaps: dict, cog_obj, accs: dict, kinds: tuple, ys,
                      levels: tuple[str, ...], user_groups: dict | None, as_of) -> None:
     """Rows of the non calculable indicators: the months and caisses of the tables read (the
     requested years when none was read), at every level asked for; figures null."""
@@ -287,7 +315,7 @@ def _add_unavailable(rows: Rows, inds, gaps: dict, cog_obj, accs: dict, period: 
         first, last = (min(ys) - 1970) * 12, (max(ys) - 1970) * 12 + 11
     else:
         return
-    periods = periods_for(first, last, period, ys)
+    periods = _union(periods_for(first, last, k, ys) for k in kinds)
     caisses = sorted({code for a in accs.values() for code in a.slots})
     units = [("caisse", c) for c in caisses] if "caisse" in levels else []
     groups = {"region": region_of(caisses) if "region" in levels else None,

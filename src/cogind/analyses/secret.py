@@ -24,9 +24,11 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cogind.analyses.secret_system import build, month_of, suppress
 from cogind.errors import ConfigError
 from cogind.engine.finalise import mask_cells
 
@@ -57,52 +59,84 @@ def primary_mask(table: pa.Table, threshold: int) -> list[bool]:
     """
     levels, ns = _column(table, "niveau"), _column(table, "n")
     already = _column(table, "masque", False)
-    meta = json.loads((table.schema.metadata or {}).get(b"cogind", b"{}"))
-    exempt = set(meta.get("sans_secret") or ())
+    exempt = set(_provenance(table).get("sans_secret") or ())
     codes = _column(table, "indicateur")
     return [bool(m) or (lvl != "national" and code not in exempt and n is not None
                         and 0 < n < threshold)
             for lvl, n, m, code in zip(levels, ns, already, codes)]
 
 
-def _families(rows: dict[str, list[int]], codes: list, groupings: dict) -> list[tuple]:
-    """(parent rows, child rows) of one cell whose figures add up: national over each lower
-    level, and each region or groupe over its caisses."""
-    out = [(rows.get("national", []), rows[lvl]) for lvl in rows if lvl != "national"]
-    for lvl, members in groupings.items():
-        for parent in rows.get(lvl, []):
-            kids = [i for i in rows.get("caisse", []) if members.get(codes[i]) == codes[parent]]
-            out.append(([parent], kids))
-    return out
-
-
 def complementary_mask(table: pa.Table, primary: list[bool],
-                       groupings: dict[str, dict[str, str]] | None = None) -> list[bool]:
-    """Rows to mask so that no masked row is a published total minus its published parts.
+                       groupings: dict[str, dict[str, str]] | None = None,
+                       threshold: int = DEFAULT_THRESHOLD) -> list[bool]:
+    """Rows to mask so that no masked row, nor any small difference of published rows, is a
+    linear combination of the published rows of its indicator (every period and level of the
+    table together, :mod:`cogind.analyses.secret_system`).
 
     ``groupings``: level (``region``, ``groupe``) → group of each caisse code; regions are
     derived from the caisse codes when the table has region rows and none is given.
     """
-    keys = list(zip(*(_column(table, c) for c in CELL)))
     levels, ns, codes = _column(table, "niveau"), _column(table, "n"), _column(table, "caisse")
     groupings = _with_regions(dict(groupings or {}), levels, codes)
-    cells: dict[tuple, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for i, key in enumerate(keys):
-        cells[key][levels[i]].append(i)
-    masked, extra = list(primary), [False] * table.num_rows
-    for rows in cells.values():
-        families = _families(rows, codes, groupings)
-        changed = True
-        while changed:  # a second mask may leave another total with a single masked part
-            changed = False
-            for parents, kids in families:
-                if sum(masked[i] for i in kids) != 1 or any(masked[i] for i in parents):
-                    continue
-                open_ = [i for i in kids if not masked[i] and (ns[i] or 0) > 0]
-                chosen = [min(open_, key=lambda i: (ns[i], codes[i] or ""))] if open_ else parents
-                for i in chosen:
-                    masked[i] = extra[i] = changed = True
+    firsts, lasts = _column(table, "debut"), _column(table, "fin")
+    labels = _column(table, "periode")
+    exempt = set(_provenance(table).get("sans_secret") or ())
+    extra = [False] * table.num_rows
+    for (code, _), rows in _by_indicator(table).items():
+        if code in exempt:
+            continue
+        units = list(dict.fromkeys((levels[i], codes[i]) for i in rows))
+        periods = list(dict.fromkeys((labels[i], firsts[i], lasts[i]) for i in rows
+                                     if firsts[i] is not None))
+        if not periods:
+            continue
+        u_of, p_of = {u: k for k, u in enumerate(units)}, {p: k for k, p in enumerate(periods)}
+        cells = {(u_of[(levels[i], codes[i])], p_of[(labels[i], firsts[i], lasts[i])]):
+                 (i, ns[i], primary[i]) for i in rows if firsts[i] is not None}
+        caisses, members = _members(units, groupings)
+        system = build(units, [(month_of(f), month_of(t)) for _, f, t in periods], cells,
+                       members, caisses, threshold)
+        for u, p in zip(*np.nonzero(suppress(system))):
+            extra[int(system.rows[u, p])] = True
     return extra
+
+
+def _provenance(table: pa.Table) -> dict:
+    return json.loads((table.schema.metadata or {}).get(b"cogind", b"{}"))
+
+
+def _by_indicator(table: pa.Table) -> dict[tuple, list[int]]:
+    out: dict[tuple, list[int]] = defaultdict(list)
+    for i, key in enumerate(zip(_column(table, "indicateur"), _column(table, "cog"))):
+        out[key].append(i)
+    return out
+
+
+def _members(units: list[tuple], groupings: dict) -> tuple[list[str], list[set]]:
+    """Base caisses and the caisses of each unit. Without caisse rows, the caisses of the
+    groupe mapping, else the units below the national themselves."""
+    caisses = sorted(c for lvl, c in units if lvl == "caisse")
+    if not caisses and (groupings.get("groupe") or None):
+        caisses = sorted(groupings["groupe"])
+    if not caisses:
+        caisses = sorted({f"{lvl}:{c}" for lvl, c in units if lvl != "national"})
+        return caisses, [set(caisses) if lvl == "national" else {f"{lvl}:{c}"}
+                         for lvl, c in units]
+    regions = groupings.get("region") or {}
+    if "region" in groupings and not set(caisses) <= set(regions):
+        from cogind.engine.levels import region_of
+
+        regions = region_of(caisses)
+    group_of = {"region": regions, "groupe": groupings.get("groupe") or {}}
+    members = []
+    for lvl, code in units:
+        if lvl == "caisse":
+            members.append({code})
+        elif lvl in group_of:
+            members.append({c for c in caisses if group_of[lvl].get(c, "99") == code})
+        else:
+            members.append(set(caisses))
+    return caisses, members
 
 
 def _with_regions(groupings: dict, levels: list, codes: list) -> dict:
@@ -123,14 +157,14 @@ def apply_secret(table: pa.Table, threshold: int = DEFAULT_THRESHOLD,
     """
     threshold = check_threshold(threshold)
     if table.num_rows == 0 or "n" not in table.column_names:
-        return _record(table, threshold, 0, 0)
-    prior = json.loads((table.schema.metadata or {}).get(b"cogind", b"{}")).get("secret") or {}
+        return _record(table, threshold, [], [])
+    prior = _provenance(table).get("secret") or {}
     if prior.get("seuil", 0) >= threshold and not (groupings or {}).get("groupe"):
         groupings = {**(groupings or {}), "groupe": {}}  # groups were checked when computed
     primary = primary_mask(table, threshold)
     already = [bool(m) for m in _column(table, "masque", False)]
-    extra = [e and not a
-             for e, a in zip(complementary_mask(table, primary, groupings), already)]
+    extra = [e and not a for e, a in
+             zip(complementary_mask(table, primary, groupings, threshold), already)]
     new_primary = [p and not a for p, a in zip(primary, already)]
     table = mask_cells(table, new_primary, MOTIF_PRIMARY.format(t=threshold))
     table = mask_cells(table, extra, MOTIF_SECONDARY)
@@ -139,16 +173,35 @@ def apply_secret(table: pa.Table, threshold: int = DEFAULT_THRESHOLD,
         idx = table.column_names.index("details")
         col = pc.if_else(hide, pa.scalar(None, table.schema.field(idx).type), table["details"])
         table = table.set_column(idx, table.schema.field(idx), col)
-    return _record(table, threshold, sum(new_primary), sum(extra))
+    codes = _column(table, "indicateur")
+    return _record(table, threshold, [c for c, m in zip(codes, new_primary) if m],
+                   [c for c, m in zip(codes, extra) if m])
 
 
-def _record(table: pa.Table, threshold: int, primary: int, extra: int) -> pa.Table:
+def _record(table: pa.Table, threshold: int, primary: list, extra: list) -> pa.Table:
+    """Counts of masked rows, overall and per indicator (primary, complementary)."""
     meta = dict(table.schema.metadata or {})
     prov = json.loads(meta.get(b"cogind", b"{}"))
     before = prov.get("secret") or {}
+    per = {code: dict(counts) for code, counts in (before.get("par_indicateur") or {}).items()}
+    for codes, key in ((primary, "masquees"), (extra, "masquees_complementaires")):
+        for code in codes:
+            entry = per.setdefault(code, {"masquees": 0, "masquees_complementaires": 0})
+            entry[key] += 1
     prov["secret"] = {"seuil": max(threshold, before.get("seuil", 0)),  # the strictest applied
-                      "masquees": before.get("masquees", 0) + primary,
-                      "masquees_complementaires": before.get("masquees_complementaires", 0) + extra}
+                      "masquees": before.get("masquees", 0) + len(primary),
+                      "masquees_complementaires":
+                          before.get("masquees_complementaires", 0) + len(extra),
+                      "par_indicateur": dict(sorted(per.items()))}
+    meta[b"cogind"] = json.dumps(prov, ensure_ascii=False).encode()
+    return table.replace_schema_metadata(meta)
+
+
+def record_no_secret(table: pa.Table) -> pa.Table:
+    """Provenance ``secret: false``: the figures were published without the secret."""
+    meta = dict(table.schema.metadata or {})
+    prov = json.loads(meta.get(b"cogind", b"{}"))
+    prov["secret"] = False
     meta[b"cogind"] = json.dumps(prov, ensure_ascii=False).encode()
     return table.replace_schema_metadata(meta)
 

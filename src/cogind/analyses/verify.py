@@ -138,7 +138,7 @@ def recompute(prov: dict, inputs, registry=None) -> pa.Table:
     from cogind.api import compute
 
     opts = prov.get("options") or {}
-    secret = (prov.get("secret") or {}).get("seuil")
+    secret = (prov.get("secret") or {}).get("seuil") or False  # none recorded: raw figures
     return compute(inputs, prov.get("cog"), indicators=opts.get("indicateurs"),
                    period=prov.get("periode", "month"), years=prov.get("annees"),
                    as_of=prov.get("situation_au"), strict=bool(opts.get("strict")),

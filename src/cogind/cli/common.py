@@ -110,4 +110,4 @@ def load_results(ctx, source, sample: bool, *, cog: str | None, period: str,
 
     return compute(sample_path() if sample else source, None if cog == "none" else cog,
                    indicators=list(indicators) or None, period=period, years=list(years) or None,
-                   registry=registry_of(ctx), secret=secret)
+                   registry=registry_of(ctx), secret=False if secret is None else secret)
