@@ -287,18 +287,27 @@ def check_target(target, name: str) -> None:
 def check_cog(cog) -> None:
     """Raise FieldError on the first field of ``cog`` the engine cannot use (cross-references
     to indicators are the registry's)."""
+    need_text(cog.code, "code")
     need_text(cog.libelle, "libelle")
     need_type(cog.years, "years", tuple, "a tuple of years")
     if not cog.years or any(isinstance(y, bool) or not isinstance(y, int) for y in cog.years) \
             or list(cog.years) != sorted(set(cog.years)):
         raise FieldError("years", f"must be increasing whole years, not {shown(cog.years)}")
     need_type(cog.indicators, "indicators", tuple, "a tuple of CogIndicator")
+    seen = set()
     for k, entry in enumerate(cog.indicators):
         need_type(entry, f"indicators[{k}]", CogIndicator, "a CogIndicator")
         need_text(entry.code, f"indicators[{k}].code")
+        if entry.code in seen:
+            raise FieldError(f"indicators[{k}].code", f"'{entry.code}' appears twice")
+        seen.add(entry.code)
+        for name in ("numero", "libelle", "fiche"):
+            need_text(getattr(entry, name), f"{entry.code}.{name}", empty=True)
         if not hasattr(entry.targets, "items"):
             raise FieldError(f"{entry.code}.targets", "must map years to targets")
         for year, target in entry.targets.items():
             need_int(year, f"{entry.code}.targets", 1900, 2200)
             check_target(target, f"{entry.code}.targets[{year}]")
     need_type(cog.service_de_base, "service_de_base", tuple, "a tuple of indicator codes")
+    for k, code in enumerate(cog.service_de_base):
+        need_text(code, f"service_de_base[{k}]")
