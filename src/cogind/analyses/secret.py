@@ -4,16 +4,14 @@ Primary rule: a caisse (or region, groupe) row whose ``n`` is between 1 and ``th
 is masked (SNDS publication rule, threshold 11 by default). A row with ``n = 0`` holds no
 individual and no figure, so it is left as it is.
 
-Complementary disclosure: for additive figures the national numerator and denominator are the
-sums of the caisses', so if a single caisse is masked in an (indicator, COG, period) cell, the
-national figure minus the published caisses would give it back. A second caisse is then masked:
-the one with the smallest ``n`` ≥ 1 among the published ones (ties: caisse code). If there is no
-such caisse (every other caisse is empty), the national row of that cell is masked instead —
-the only case where a national figure is not published. National figures are otherwise never
-masked and always computed on every row. The same rule holds for every total and its parts:
-national over regions and groupes, each region or groupe over its caisses, repeated until no
-total has a single masked part. (Totals over two different partitions, regions and groupes, may
-still be crossed; publish one grouping at a time.)
+Complementary suppression (issue 18): chosen per indicator on the whole table at once, every
+period kind and level together (:mod:`cogind.analyses.secret_system`): no masked row, no small
+difference of two published periods of a unit (ytd(m) − ytd(m−1)) and no small masked
+remainder of a total is a linear combination of the published rows, for every additive figure
+(n, numerator, denominator). The extra rows are the cheapest: fewest, smallest ``n`` first, a row
+of zero next, the national last (masked only when no other caisse can be). National figures are
+never masked by the primary rule and always computed on every row. Several outputs published
+side by side are the user's responsibility: ask for every period in one table.
 
 Masking empties every figure of the row (see :data:`cogind.engine.finalise.MASKED_COLUMNS`) plus
 ``details``, sets ``statut`` to ``masqué``, ``masque`` to true and ``motif`` to the rule applied.
