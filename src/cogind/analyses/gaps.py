@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pyarrow as pa
 
@@ -61,13 +60,8 @@ def phrase(value: float, label: str, places: int | None = None) -> str:
 
 def precision(value, goal, unit: str | None) -> int:
     """Decimals that show ``goal`` whole (« 1,12 % », not « 1,1 % ») and tell ``value`` from it
-    (« 1,13 % » against 1,12 %): at least the unit's own (:func:`cogind.formatting.digits`)."""
-    base = formatting.digits(unit)
-    if not _finite(goal) or not _finite(value):
-        return base
-    own = max(0, -Decimal(repr(float(goal))).normalize().as_tuple().exponent)
-    return max(base, min(own, base + formatting.MAX_DIGITS),
-               formatting.separating(value, goal, unit))
+    (« 1,13 % » against 1,12 %): :func:`cogind.formatting.against`."""
+    return formatting.against(value, goal, unit)
 
 
 def _finite(v) -> bool:
