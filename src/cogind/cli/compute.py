@@ -181,7 +181,9 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
             items.append((dispersion(table), spread_path(output)))
         written = write_tables(items, csv_fr=bool(ctx.meta.get("cogind.csv_fr")),
                                wide=_wide(table, output))
-        click.echo(f"{table.num_rows} lignes écrites dans {output}", err=True)
+        from cogind.formatting import count
+
+        click.echo(f"{count(table.num_rows, 'lignes')} écrites dans {output}", err=True)
         if spread:
             click.echo(f"dispersion écrite dans {written[1]}", err=True)
         return

@@ -17,7 +17,8 @@ def convert_command(ctx, source, out_dir, tables):
     """Rewrite the tables of SOURCE (CSV, Parquet, Arrow) as uncompressed Arrow IPC files in
     OUT_DIR: the fastest input for repeated computations (memory-mapped, nothing decoded).
     OUT_DIR appears whole or not at all."""
+    from cogind.formatting import count
     from cogind.io.convert import convert
 
     for name, rows in convert(source, out_dir, registry_of(ctx), tables or None).items():
-        click.echo(f"{name}: {rows} lignes -> {out_dir / (name + '.arrow')}", err=True)
+        click.echo(f"{name} : {count(rows, 'lignes')} -> {out_dir / (name + '.arrow')}", err=True)

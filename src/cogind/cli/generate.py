@@ -6,6 +6,7 @@ import sys
 import click
 
 from cogind.errors import ConfigError
+from cogind.formatting import count
 from cogind.synth.names import TABLES
 
 DATA_OPTIONS = ("years", "scale", "rows", "seed", "defects", "fmt", "partition", "tables",
@@ -52,7 +53,7 @@ def parse_tables(text: str) -> tuple[str, ...]:
 
 def _report(table: str, done: int, total: int) -> None:
     if done == total:
-        click.echo(f"{table}: {done:,} rows", err=True)
+        click.echo(f"{table} : {count(done, 'lignes')}", err=True)
 
 
 def _check_sample_alone(ctx: click.Context) -> None:
@@ -112,5 +113,5 @@ def generate_command(ctx: click.Context, out, years, scale, rows, seed, defects,
                             seed=seed, defects=defects, fmt=fmt, partition=partition,
                             tables=parse_tables(tables), batch_rows=batch_rows,
                             progress=_report if sys.stderr.isatty() else None)
-    click.echo(f"{manifest['total_rows']:,} rows in {len(manifest['tables'])} tables written "
-               f"to {out} (manifest.json)")
+    click.echo(f"{count(manifest['total_rows'], 'lignes')} dans {len(manifest['tables'])} tables "
+               f"écrites dans {out} (manifest.json)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cogind.formatting import count
 from cogind.model import TableSchema
 
 _WHAT = {"pattern": "hors du motif", "enum": "hors de la liste", "minimum": "sous le minimum",
@@ -30,6 +31,19 @@ class ConstraintCounts:
         for col, kind, value in self.rules:
             self.counts[(col, kind)] += _failing(batch.column(col), kind, value)
 
+    @property
+    def failing(self) -> int:
+        """Values failing a constraint, all columns together."""
+        return sum(self.counts.values())
+
+    def by_column(self) -> dict[str, dict[str, int]]:
+        """{column: {constraint: failing values}}, only where some fail (validate --json)."""
+        out: dict[str, dict[str, int]] = {}
+        for (col, kind), n in self.counts.items():
+            if n:
+                out.setdefault(col, {})[kind] = n
+        return out
+
     def lines(self, table: str) -> list[str]:
         out = []
         for (col, kind), n in self.counts.items():
@@ -37,7 +51,7 @@ class ConstraintCounts:
                 effect = {"pattern": " (exclues : caisse_inconnue)" if col == "ORG_CLE_NUM"
                           else "", "minimum": " (montants exclus : montant_hors_bornes)",
                           "maximum": " (montants exclus : montant_hors_bornes)"}.get(kind, "")
-                out.append(f"  colonne '{col}' : {n} valeur(s) {_WHAT[kind]} du schéma"
+                out.append(f"  colonne '{col}' : {count(n)} valeur(s) {_WHAT[kind]} du schéma"
                            f"{effect}")
         return out
 

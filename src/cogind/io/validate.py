@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from cogind.errors import CogindError
+from cogind.formatting import count
 from cogind.io.constraints import ConstraintCounts
 from cogind.io.duplicates import report_line
 from cogind.io.computable import ABSENT, by_input, computable
@@ -19,6 +20,16 @@ def _needed(registry: Registry, cog: str | None) -> dict[str, dict[str, list[str
     return out
 
 
+def verdict(ok: bool, failing: int) -> str:
+    """The last line: « OK » only when no value fails the schema's constraints."""
+    if not ok:
+        return "ÉCHEC"
+    if failing:
+        return (f"OK avec réserves : {count(failing)} valeur(s) hors des contraintes du schéma "
+                "(exclues ou signalées par compute ; --strict : ÉCHEC)")
+    return "OK"
+
+
 def validate_source(source, registry: Registry, cog: str | None = None,
                     strict: bool = False) -> tuple[str, bool]:
     """(report, ok): types of present columns, a full read, then the indicators ``compute``
@@ -26,7 +37,7 @@ def validate_source(source, registry: Registry, cog: str | None = None,
     decision); under ``strict`` those fail as ``compute --strict`` does."""
     needed = _needed(registry, cog)
     inputs = open_inputs(source, registry.tables)
-    lines, ok, counts = [], True, {}
+    lines, ok, counts, failing = [], True, {}, 0
     for name, tin in sorted(inputs.items()):
         spec = registry.table(name)
         lines.append(f"table '{name}' ({tin.origin})")
@@ -61,9 +72,11 @@ def validate_source(source, registry: Registry, cog: str | None = None,
             lines.append(f"  ERREUR lecture : {exc}")
             continue
         counts[name] = rows
-        lines.append(f"  {rows} lignes ; colonnes avec valeurs manquantes : " + (", ".join(
-            f"{c} ({n})" for c, n in nulls.items() if n) or "aucune"))
+        lines.append(f"  {count(rows, 'lignes')} ; colonnes avec valeurs manquantes : " + (
+            ", ".join(f"{c} ({count(n)})" for c, n in nulls.items() if n) or "aucune"))
         lines += checked.lines(name)
+        failing += checked.failing  # as compute: excluded or reported, an error under --strict
+        ok = ok and not (strict and checked.failing)
         dup_line = report_line(tin, spec)
         if dup_line:
             lines.append(dup_line)
@@ -74,5 +87,5 @@ def validate_source(source, registry: Registry, cog: str | None = None,
         ok = ok and not fatal
         lines.append(f"{'ERREUR' if fatal else 'non calculable'} : {gap.motif} : "
                      f"{len(users)} indicateur(s) ({', '.join(users)})")
-    lines.append("OK" if ok else "ÉCHEC")
+    lines.append(verdict(ok, failing))
     return "\n".join(lines), ok
