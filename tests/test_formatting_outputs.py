@@ -25,7 +25,7 @@ ROWS = {"prestations": 12_000, "contacts": 3_000}
 @pytest.fixture(scope="module")
 def defective(tmp_path_factory):
     out = tmp_path_factory.mktemp("defauts")
-    r = CliRunner().invoke(cli, ["generate", "-o", str(out), "--years", "2024", "--defects",
+    r = CliRunner().invoke(cli, ["generate", "--out", str(out), "--years", "2024", "--defects",
                                  "0.05", "--tables", "prestations,contacts",
                                  *[f"--rows={t}={n}" for t, n in ROWS.items()]])
     assert r.exit_code == 0, r.output
@@ -97,6 +97,6 @@ def test_compute_and_convert_say_their_counts_in_french(defective, tmp_path):
     assert r.exit_code == 0, r.output
     n = pq.read_metadata(res).num_rows
     assert f"{count(n, 'lignes')} écrites dans {res}" in r.output
-    c = CliRunner().invoke(cli, ["convert", str(out), "-o", str(tmp_path / "arrow")])
+    c = CliRunner().invoke(cli, ["convert", str(out), str(tmp_path / "arrow")])
     assert c.exit_code == 0, c.output
     assert f"prestations : 12{NNBSP}000{NBSP}lignes -> " in c.output
