@@ -20,7 +20,7 @@ from cogind.plugins import build_registry
 from cogind.io.progress import Progress, make_progress
 from cogind.io.computable import ABSENT, EMPTY, by_input, computable, motif
 from cogind.io.readers import DEFAULT_BATCH, open_inputs
-from cogind.io.timezones import DEFAULT_TIMEZONE, check_timezone
+from cogind.io.timezones import BY_CAISSE, DEFAULT_TIMEZONE, OVERSEAS_ZONES, check_timezone
 from cogind.registry import Registry
 from cogind.measures.periods import month_label, month_number, month_start
 from cogind.engine.finalise import (Options, Rows, add_indicator_rows, add_unavailable_rows,
@@ -124,7 +124,8 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
         schema metadata under ``cogind``.
     :param timezone: civil time zone of calendar days and months for timestamps that carry a
         time zone (``timestamp[ms, tz=UTC]``); naive timestamps and dates are read as they are
-        (:mod:`cogind.io.timezones`).
+        (:mod:`cogind.io.timezones`). ``"caisse"``: each row in its caisse's zone (the overseas
+        caisses' own, Europe/Paris for the others).
     """
     timezone = check_timezone(timezone)
     kinds = _period_kinds(period)
@@ -220,7 +221,9 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
             "sans_secret": sorted(i.code for i in inds if not i.secret),
             "exclusions_hors_periode": undated,
             "fuseau_horaire": {"fuseau": timezone, "colonnes_avec_fuseau": {
-                n: list(t.zoned) for n, t in inputs.items() if t.zoned}},
+                n: list(t.zoned) for n, t in inputs.items() if t.zoned},
+                **({"par_caisse": {**OVERSEAS_ZONES, "autres": DEFAULT_TIMEZONE}}
+                   if timezone == BY_CAISSE else {})},
             "doublons": dups,
             "options": {"indicateurs": list(indicators) if indicators else None,
                         "consolidation": consolidation, "strict": strict,

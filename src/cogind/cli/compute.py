@@ -123,7 +123,8 @@ def _wide(table, output: Path | None):
 @click.option("--timezone", default="Europe/Paris", show_default=True, metavar="FUSEAU",
               callback=_zone,
               help="Fuseau civil des jours et mois pour les horodatages qui portent un fuseau "
-              "(horodatages naïfs et dates lus tels quels).")
+              "(horodatages naïfs et dates lus tels quels) ; 'caisse' : celui de chaque caisse "
+              "(outre-mer : le sien, sinon Europe/Paris).")
 @click.pass_context
 def compute(ctx, source, sample, cog, years, period, indicators, output, caisses, strict, threads,
             as_of, confidence, consolidation, progress, spread, secret, no_secret, engine,

@@ -16,7 +16,8 @@ import pyarrow.dataset as ds
 
 from cogind.errors import InputError, SchemaError
 from cogind.io.csv_fr import SEPARATORS, CsvDialect, read_error, sniff
-from cogind.io.timezones import DEFAULT_TIMEZONE, local_batch, local_schema, zoned_columns
+from cogind.io.timezones import (DEFAULT_TIMEZONE, local_batch, local_schema, read_columns,
+                                  zoned_columns)
 from cogind.model import TableSchema
 
 EXTENSIONS = {".parquet": "parquet", ".pq": "parquet", ".arrow": "ipc", ".feather": "ipc",
@@ -79,8 +80,9 @@ class TableInput:
                 batch_size: int = DEFAULT_BATCH) -> Iterator[pa.RecordBatch]:
         """The table's record batches, ``columns`` only, streamed (bounded read-ahead), dates
         out of range as missing and zoned timestamps as local time (:mod:`cogind.io.timezones`)."""
-        for batch in self._read(columns, batch_size):
-            yield local_batch(batch, self.zoned, self.timezone)
+        read = read_columns(list(columns), self.zoned, self.timezone, self.schema)
+        for batch in self._read(read, batch_size):  # by caisse zone: its column read along
+            yield local_batch(batch, self.zoned, self.timezone, len(columns))
 
     def _read(self, columns: list[str], batch_size: int) -> Iterator[pa.RecordBatch]:
         src = self._source

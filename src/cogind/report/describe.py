@@ -27,7 +27,10 @@ def indicator_text(registry: Registry, code: str) -> str:
     out += ["", f"Table : {ind.table}   Unité : {ind.unit}   Sens : {SENS[ind.direction]}",
             f"Période : mois de {ind.period_column} (trimestres et années : sommes des mois)",
             "Jours et mois civils : horodatages avec fuseau lus à l'heure du fuseau déclaré "
-            "(--timezone, défaut Europe/Paris) ; dates et horodatages sans fuseau lus tels quels ; "
+            "(--timezone, défaut Europe/Paris ; --timezone caisse : celui de chaque caisse, "
+            "971 America/Guadeloupe, 972 America/Martinique, 973 America/Cayenne, "
+            "974 Indian/Reunion, 976 Indian/Mayotte, Europe/Paris sinon) ; "
+            "dates et horodatages sans fuseau lus tels quels ; "
             "dates hors 1900-2199 lues comme manquantes (exclusion comptée)",
             f"Caisse : {ind.caisse_column} ; national = calcul sur l'ensemble des lignes, "
             "jamais une moyenne des caisses",
