@@ -42,7 +42,7 @@ def test_a_bad_output_fails_before_any_data_is_read(tmp_path, command):
     ro.chmod(0o500)
     ext = ".html" if command[0] == "report" else ".parquet"
     cases = [(tmp_path, 1, "is a folder"), (tmp_path / "absent" / f"r{ext}", 1, "does not exist"),
-             (tmp_path / "r.xlsx", 2, "output format of r.xlsx")]
+             (tmp_path / "r.xls", 2, "output format of r.xls")]
     if os.geteuid() != 0:  # root writes anywhere
         cases.append((ro / f"r{ext}", 1, "not writable"))
     for path, code, words in cases:

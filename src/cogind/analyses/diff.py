@@ -59,6 +59,10 @@ def read_results(path: str | Path) -> ResultFile:
     if fmt is None:
         raise ConfigError(f"cannot tell the format of {path.name} "
                           f"(use {', '.join(sorted(FORMATS))})")
+    if fmt == "xlsx":
+        from cogind.io.excel import NOT_READ_BACK
+
+        raise InputError(NOT_READ_BACK.format(name=path.name))
     try:
         rows, meta = _read(path, fmt)
     except (pa.ArrowInvalid, json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
@@ -77,14 +81,11 @@ def _read(path: Path, fmt: str) -> tuple[list[dict], dict | None]:
     if fmt == "json":
         doc = json.loads(path.read_text(encoding="utf-8"))
         return doc["resultats"], doc.get("provenance")
-    if fmt == "csv":
-        import pyarrow.csv as pacsv
-
+    if fmt == "csv":  # plain or French (--csv-fr)
         from cogind.engine.finalise import RESULT_SCHEMA
+        from cogind.io.csv_fr import read_csv_table
 
-        opts = pacsv.ConvertOptions(column_types={f.name: f.type for f in RESULT_SCHEMA},
-                                    strings_can_be_null=True)
-        table = pacsv.read_csv(path, convert_options=opts)
+        table = read_csv_table(path, {f.name: f.type for f in RESULT_SCHEMA})
     elif fmt == "parquet":
         import pyarrow.parquet as pq
 

@@ -39,10 +39,13 @@ def _schema_names(path: Path, fmt: str) -> list[str]:
 
         with pa.memory_map(str(path)) as src:
             return ipc.open_file(src).schema.names
-    if fmt == "csv":
+    if fmt == "csv":  # cogind's CSV, plain or French (--csv-fr: ';', BOM)
+        from cogind.io.csv_fr import SEPARATORS
+
         with open(path, encoding="utf-8-sig", errors="replace") as fh:
-            return [c.strip().strip('"') for c in fh.readline().split(",")]
-    return list(RESULT_MARKERS)  # a JSON file can only be a result file
+            first = fh.readline()
+        return [c.strip().strip('"') for c in first.split(max(SEPARATORS, key=first.count))]
+    return list(RESULT_MARKERS)  # a JSON file can only be a result file (an .xlsx: refused)
 
 
 def is_results_file(path: str | Path) -> bool:
@@ -81,10 +84,10 @@ def _read_any(path: Path, fmt: str) -> tuple[pa.Table, dict | None]:
         import pyarrow.feather as feather
 
         return feather.read_table(str(path)), None
-    import pyarrow.csv as pacsv
+    from cogind.engine.finalise import RESULT_SCHEMA
+    from cogind.io.csv_fr import read_csv_table
 
-    return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-        strings_can_be_null=True)), None
+    return read_csv_table(path, {f.name: f.type for f in RESULT_SCHEMA}), None
 
 
 def read_results_table(path: str | Path) -> pa.Table:
@@ -96,6 +99,10 @@ def read_results_table(path: str | Path) -> pa.Table:
     fmt = FORMATS.get(path.suffix.lower())
     if not path.is_file() or fmt is None:
         raise InputError(f"no result file {path.name} (.parquet, .arrow, .csv or .json)")
+    if fmt == "xlsx":
+        from cogind.io.excel import NOT_READ_BACK
+
+        raise InputError(NOT_READ_BACK.format(name=path.name))
     try:
         table, prov = _read_any(path, fmt)
         table = _typed(table)

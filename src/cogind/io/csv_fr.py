@@ -217,11 +217,14 @@ def _sample_rows(raw: bytes, encoding: str, separator: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text), delimiter=separator))[1:]
 
 
-def _decimal(values: list[str]) -> str:
-    """The mark most sample values use (a column mixing both fails where it differs)."""
+def _decimal(values: list[str]) -> str | None:
+    """The mark most sample values use (a column mixing both fails where it differs); None
+    when no value has one (whole numbers: the file's mark)."""
     found = {mark: sum(1 for v in values if rx.match(v)) for mark, rx in _NUMBER.items()}
     if found[GROUPED]:
         return GROUPED
+    if not found[COMMA] and not found[POINT]:
+        return None
     return COMMA if found[COMMA] > found[POINT] else POINT
 
 
@@ -261,6 +264,9 @@ def sniff(path: Path, fields: Mapping[str, Mapping]) -> CsvDialect:
             if vague:
                 ambiguous.append(col)
     dialect.ambiguous = tuple(ambiguous)
+    marks = set(dialect.decimals.values())
+    default = COMMA if COMMA in marks or (GROUPED in marks and POINT not in marks) else POINT
+    dialect.decimals = {c: m or default for c, m in dialect.decimals.items()}
     return dialect
 
 
@@ -286,7 +292,7 @@ def write_csv_fr(table: pa.Table, path: Path) -> None:
     out = pa.table(columns, names=table.column_names)
     with open(path, "wb") as fh:
         fh.write(b"\xef\xbb\xbf")
-        pacsv.write_csv(out, fh, pacsv.WriteOptions(delimiter=";"))
+        pacsv.write_csv(out, fh, pacsv.WriteOptions(delimiter=";", quoting_style="needed"))
 
 
 def read_csv_table(path: Path, types: Mapping[str, pa.DataType]) -> pa.Table:

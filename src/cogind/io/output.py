@@ -24,13 +24,22 @@ SIDECAR_HASH = "fichier_sha256"
 """Key of a CSV's provenance sidecar: the SHA-256 of the CSV it belongs with."""
 
 
-def _write(table: pa.Table, path: Path, fmt: str) -> None:
+def _write(table: pa.Table, path: Path, fmt: str, csv_fr: bool = False,
+           wide: pa.Table | None = None) -> None:
     if fmt == "ipc":
         feather.write_feather(table, str(path), compression="uncompressed")
     elif fmt == "parquet":
         pq.write_table(table, str(path), compression="zstd")
+    elif fmt == "csv" and csv_fr:  # ';', decimal comma, dd/mm/yyyy, BOM (docs/excel.md)
+        from cogind.io.csv_fr import write_csv_fr
+
+        write_csv_fr(table, path)
     elif fmt == "csv":
         pacsv.write_csv(table, str(path))
+    elif fmt == "xlsx":
+        from cogind.io.excel import write_xlsx
+
+        write_xlsx(table, path, wide)
     else:
         meta = (table.schema.metadata or {}).get(b"cogind")
         doc = {"provenance": json.loads(meta) if meta else None,
@@ -47,39 +56,44 @@ def write_table(table: pa.Table, path: str | Path) -> Path:
     return write_tables([(table, path)])[0]
 
 
-def write_tables(items: list[tuple[pa.Table, str | Path]]) -> list[Path]:
+def write_tables(items: list[tuple[pa.Table, str | Path]], *, csv_fr: bool = False,
+                 wide: pa.Table | None = None) -> list[Path]:
     """Publish the tables of one run together: the first is the main file, the others its
     companions (``--spread``). Companions are renamed into place first and the main file
-    records their SHA-256, so a reader tells a pair from two runs (docs/rapports.md)."""
+    records their SHA-256, so a reader tells a pair from two runs (docs/rapports.md).
+
+    ``csv_fr``: CSV files as French Excel reads them (``;``, decimal comma, BOM); ``wide``: the
+    caisse × indicator sheet of a main ``.xlsx`` file (docs/excel.md)."""
     paths = [check_output(p) for _, p in items]
     with Publication(paths[0]) as pub:
         linked = {}
         for table, path in items[1:]:
-            linked[path.name] = _stage(pub, table, path)
+            linked[path.name] = _stage(pub, table, path, csv_fr)
         main, path = items[0][0], paths[0]
         if linked:
             meta = json.loads((main.schema.metadata or {}).get(b"cogind") or b"{}")
             meta[LINKED] = linked
             main = main.replace_schema_metadata(
                 {**(main.schema.metadata or {}), b"cogind": json.dumps(meta, ensure_ascii=False)})
-        _stage(pub, main, path)
+        _stage(pub, main, path, csv_fr, wide)
         pub.commit()
     return paths
 
 
-def _stage(pub: Publication, table: pa.Table, path: Path) -> str:
+def _stage(pub: Publication, table: pa.Table, path: Path, csv_fr: bool = False,
+           wide: pa.Table | None = None) -> str:
     """Stage ``table`` (and a CSV's sidecar, renamed before it); its SHA-256."""
     fmt = FORMATS[path.suffix.lower()]
     meta = (table.schema.metadata or {}).get(b"cogind")
     if fmt == "csv" and meta:  # CSV holds no metadata: the provenance goes in a sidecar
-        tmp = pub.stage(path, lambda p: _write(table, p, fmt))
+        tmp = pub.stage(path, lambda p: _write(table, p, fmt, csv_fr))
         digest = file_sha256(tmp)
         doc = {**json.loads(meta), SIDECAR_HASH: digest}
         side = path.with_name(path.name + ".provenance.json")
         pub.stage(side, lambda p: p.write_text(json.dumps(doc, ensure_ascii=False),
                                                encoding="utf-8"), before=path)
         return digest
-    return file_sha256(pub.stage(path, lambda p: _write(table, p, fmt)))
+    return file_sha256(pub.stage(path, lambda p: _write(table, p, fmt, csv_fr, wide)))
 
 
 def fmt_number(value, unit: str = "", **kw) -> str:

@@ -20,7 +20,7 @@ from typing import Callable
 from cogind.errors import ConfigError, InputError
 
 FORMATS = {".arrow": "ipc", ".feather": "ipc", ".ipc": "ipc", ".parquet": "parquet",
-           ".csv": "csv", ".json": "json"}
+           ".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
 TMP_SUFFIX = ".cogind-tmp"
 STARTED = time.time()  # a stale temporary file is older than the run removing it
 
@@ -37,12 +37,23 @@ def check_output(path: str | Path, formats=FORMATS, *, folder: bool = False) -> 
     if not folder and path.suffix.lower() not in formats:
         raise ConfigError(f"cannot tell the output format of {path.name} "
                           f"(use {', '.join(sorted(formats))})")
+    if not folder and path.suffix.lower() == ".xlsx":
+        _xlsx_writer(path)
     parent = real.parent
     if not parent.is_dir():
         raise InputError(f"output folder {parent} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise InputError(f"output folder {parent} is not writable")
     return path
+
+
+def _xlsx_writer(path: Path) -> None:
+    """An .xlsx output needs XlsxWriter (extra ``excel``): said before any data is read."""
+    try:
+        import xlsxwriter  # noqa: F401
+    except ImportError:
+        raise InputError(f"cannot write {path.name}: writing .xlsx needs XlsxWriter "
+                         "(pip install 'cogind[excel]')") from None
 
 
 def real_target(path: Path) -> Path:
