@@ -251,12 +251,15 @@ def certify(system: System, caisses: np.ndarray, atoms: np.ndarray) -> int:
 
 
 def _time_options(system: System, atoms: np.ndarray) -> list[tuple[int, int]]:
-    """v = e_j − e_j2 (j2 = -1: e_j): j in the target, j2 outside it in the same block."""
-    out = []
-    for j in np.flatnonzero(atoms):
-        same = np.flatnonzero((system.blocks == system.blocks[j]) & ~atoms)
-        out += [(int(j), -1)] + [(int(j), int(j2)) for j2 in same]
-    return out
+    """v = e_j (j in the target) or e_j − e_j2, j2 outside the target in the same block: any
+    such month for a one-atom target, the months next to its ends for a longer one (their
+    number would grow as the square of the block)."""
+    inside = np.flatnonzero(atoms)
+    out = [(int(j), -1) for j in inside]
+    first, last = int(inside[0]), int(inside[-1])
+    block = np.flatnonzero((system.blocks == system.blocks[first]) & ~atoms)
+    near = block if first == last else [j2 for j2 in (first - 1, last + 1) if j2 in block]
+    return out + [(j, int(j2)) for j in dict.fromkeys((first, last)) for j2 in near]
 
 
 def _columns(atoms: np.ndarray, js: list[int]) -> np.ndarray:
