@@ -157,7 +157,7 @@ def test_quiet_by_default_in_python(capfd):
 
 def test_progress_when_asked(capfd):
     cogind.compute({"ij": tiny_ij()}, indicators=["IJ_MAL_DELAI_MOYEN"], progress=True)
-    assert "cogind · ij : 7 lignes lues (100 %), 1 lot, " in capfd.readouterr().err
+    assert "cogind · ij : 7\u00a0lignes lues (100\u00a0%), 1\u00a0lot, " in capfd.readouterr().err
 
 
 def test_progress_on_a_terminal_counts_every_batch_of_every_thread():
@@ -166,8 +166,8 @@ def test_progress_on_a_terminal_counts_every_batch_of_every_thread():
                    indicators=["IJ_MAL_DELAI_MOYEN"])
     assert (bar.tables["ij"]["lignes"], bar.tables["ij"]["lots"]) == (7, 4)
     text = bar.stream.getvalue()
-    assert text.startswith("\r") and text.endswith(" s\x1b[K\n")  # redrawn in place, then closed
-    assert "cogind · ij : 7 lignes lues, 4 lots, " in text
+    assert text.startswith("\r") and text.endswith("\u00a0s\x1b[K\n")  # redrawn in place, then closed
+    assert "cogind · ij : 7\u00a0lignes lues, 4\u00a0lots, " in text
     assert "%" not in text  # a stream's length is unknown: no share shown
 
 
@@ -199,7 +199,7 @@ def test_cli_progress_and_quiet(tmp_path):
     runner = CliRunner()
     args = ["compute", str(tmp_path), "--indicator", "IJ_MAL_DELAI_MOYEN"]
     shown = runner.invoke(cli, args + ["--progress"])
-    assert shown.exit_code == 0 and "cogind · ij : 7 lignes lues (100 %)" in shown.stderr
+    assert shown.exit_code == 0 and "cogind · ij : 7\u00a0lignes lues (100\u00a0%)" in shown.stderr
     for extra in ([], ["--quiet"]):  # CliRunner's stderr is no terminal: quiet by default
         r = runner.invoke(cli, args + extra)
         assert r.exit_code == 0 and "lignes lues" not in r.stderr
