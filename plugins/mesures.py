@@ -9,8 +9,9 @@ from cogind import Evolution, Measure, RatioOfSums, Stock, Sum
 TABLE = "mesures"
 PERIOD = "MES_MOI_DTD"
 
-TAUX = RatioOfSums(numerator="MES_NUM", denominator="MES_DEN", scale=100.0)
-RATIO = RatioOfSums(numerator="MES_NUM", denominator="MES_DEN", scale=1.0)
+# what MES_NUM counts is the reporting system's (patients, minutes, euros…): no gap in cases
+TAUX = RatioOfSums(numerator="MES_NUM", denominator="MES_DEN", scale=100.0, cases_unit=None)
+RATIO = RatioOfSums(numerator="MES_NUM", denominator="MES_DEN", scale=1.0, cases_unit=None)
 SOMME = Sum(column="MES_VAL")
 STOCK = Stock(column="MES_VAL")
 

@@ -101,7 +101,7 @@ def test_diff_reports_the_late_lines(tmp_path, old_ext, new_ext):
     assert "situation au 2022-04" in r.stdout and "situation au 2022-07" in r.stdout
     lines = [x.replace("\u00a0", " ") for x in r.stdout.splitlines()  # unit after a NBSP
              if x.startswith("DEPASSEMENT_TAUX ")]
-    assert len(lines) == 3 and all("40,0 %" in x and "52,0 %" in x and "+12,0 %" in x
+    assert len(lines) == 3 and all("40,0 %" in x and "52,0 %" in x and "+12,0 pts" in x
                                    and "cible plus atteinte" in x for x in lines)
     assert "6 franchissements de cible" in r.stdout
     r = CliRunner().invoke(cli, ["diff", "--json", str(old), str(new)])

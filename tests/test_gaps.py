@@ -100,12 +100,27 @@ def test_mesures_rates_are_in_points_not_euros():
     national = {r["indicateur"]: r for r in res.to_pylist() if r["niveau"] == "national"}
     dentiste = national["DENTISTE_RECOURS_TAUX"]
     assert gap(dentiste).label == "points" and "€" not in gap(dentiste).text()
+    assert dentiste["ecart_cas"] is None and dentiste["ecart_cas_unite"] is None  # not euros
     assert math.isclose(gap(dentiste).value, max(0.0, dentiste["cible"] - dentiste["valeur"]))
     fse = national["PRODUCTIVITE_FSE"]
     assert gap(fse).label == "unités d'œuvre par ETP"
     assert math.isclose(gap(fse).value, max(0.0, fse["cible"] - fse["valeur"]))
     prejudices = national["PREJUDICES_SUBIS_MNT"]
     assert gap(prejudices).label == "euros" and gap(prejudices).text().endswith("€")
+
+
+def test_an_amount_ratio_keeps_its_euros_in_the_file_and_reads_in_points():
+    res = cogind.compute(sample_path(), period="year", years=2024, secret=False,
+                         indicators=["RECOUVREMENT_INDUS_FRAUDE_TAUX"])
+    missed = [r for r in res.to_pylist() if r["atteint"] is False]
+    assert missed and all(r["ecart_cas_unite"] == "euros" for r in missed)
+    assert all(gap(r).label == "points" for r in missed)
+
+
+def test_a_kernel_declaring_what_its_cases_count_keeps_it():
+    row = {"atteint": False, "ecart": -1.5, "ecart_cas": 7.0, "ecart_cas_unite": "dossiers",
+           "unite": "%"}
+    assert gap(row).label == "dossiers" and gap(row).value == 7.0
 
 
 def test_the_header_names_the_units_of_the_rows():

@@ -10,7 +10,8 @@ the indicator's family:
 * an amount (unit ``euros``): **euros**;
 * a rate read as a ratio of sums (``mesures``: MES_NUM / MES_DEN, whose nature cogind does not
   know), an evolution in %, a change in points: **points** (value − target);
-* a count, a stock, any other unit: that unit (value − target).
+* a count, a stock, any other unit: that unit (value − target); a plugin's kernel that declares
+  what its gap in cases counts (``cases_unit``): that.
 
 The terminal table (:func:`cogind.analyses.statuses.render_results`), ``cogind alerts``,
 ``cogind diff`` (a change of a rate is in points) and the report use it, so they say the same
@@ -80,6 +81,8 @@ def gap(row: dict) -> Gap | None:
     if _finite(cases) and cases_unit in DAY_UNITS and unit == cases_unit:
         return Gap(float(cases), cases_unit, EXCESS_DAYS if cases_unit == "jours"
                    else f"{cases_unit} de délai en excès")
+    if _finite(cases) and cases_unit and cases_unit != EUROS:  # what a plugin's kernel counts
+        return Gap(float(cases), cases_unit, cases_unit)
     short = max(0.0, -float(row["ecart"]))  # ecart > 0 when better than the target
     if unit == "%":
         return Gap(short, "points", POINTS)

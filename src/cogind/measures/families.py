@@ -364,6 +364,9 @@ class RatioOfSums(Measure):
     denominator: str
     scale: float = 100.0
     statistic: str = "ratio"
+    cases_unit: str | None = "euros"
+    """What the numerator counts, the unit of the gap in cases (Σ numerator in excess);
+    ``None``: not known (reported measures, ``mesures``), no gap in cases (issue 23)."""
 
     def kernel(self) -> Kernel:
         return Kernel("ratio", (Input(self.numerator, "cents"), Input(self.denominator, "cents")),
@@ -380,13 +383,16 @@ class RatioOfSums(Measure):
         fields.ratio_of_sums(self, indicator, registry)
 
     def cases(self, rows, target, at_least):
+        if self.cases_unit is None:
+            return None
         gap = intervals.excess_total(rows[:, 1] / 100.0, rows[:, 2] / 100.0,
                                      target / self.scale, at_least, decimals=2)
-        return np.where(rows[:, 2] > 0, gap, np.nan), "euros"
+        return np.where(rows[:, 2] > 0, gap, np.nan), self.cases_unit
 
     def gap_rules(self) -> list[str]:
-        return intervals.rules("ratio", num=self.numerator, den=self.denominator,
-                               scale=f"{self.scale:g}")
+        return intervals.rules("ratio" if self.cases_unit else "ratio_declare",
+                               num=self.numerator, den=self.denominator,
+                               scale=f"{self.scale:g}", unit=self.cases_unit or "")
 
     def describe(self, indicator):
         return [f"Valeur : Σ {self.numerator} / Σ {self.denominator} × {self.scale:g}, sur les "

@@ -193,9 +193,14 @@ RULES = {
                    "⌈cible/100 × dénominateur − numérateur⌉, 0 si la cible est atteinte.",
                    "Intervalle de confiance : Wilson."),
     "ratio": ("Écart en cas : montant de {num} en excès (ou manquant), Σ {num} − cible/{scale} × "
-              "Σ {den}, en euros, 0 si la cible est atteinte.",
+              "Σ {den}, en {unit}, 0 si la cible est atteinte.",
               "Intervalle de confiance : non disponible (un ratio de sommes demanderait la "
               "variance de chaque ligne, absente de l'état)."),
+    "ratio_declare": ("Écart en cas : non disponible ({num} est une mesure déclarée, de nature "
+                      "inconnue : l'écart se lit dans l'unité de l'indicateur, en points pour "
+                      "un taux, valeur − cible).",
+                      "Intervalle de confiance : non disponible (un ratio de sommes demanderait "
+                      "la variance de chaque ligne, absente de l'état)."),
 }
 
 
