@@ -130,7 +130,7 @@ def test_the_header_names_the_units_of_the_rows():
              "unite": "jours"},
             {"atteint": True, "ecart": 0.5, "ecart_cas": 0.0, "ecart_cas_unite": "euros",
              "unite": "%"}]
-    assert gap_header(rows) == "écart (cas, jours de délai en excès, points)"
+    assert gap_header(rows) == "écart (cas, j en excès, pts)"
     assert gap_header([{"atteint": None}]) == "écart"
 
 

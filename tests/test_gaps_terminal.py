@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pyarrow.compute as pc
 from click.testing import CliRunner
 
 import cogind
@@ -40,10 +41,20 @@ def test_compute_cli_prints_the_gap_in_points_and_short_statuses():
                                    "--indicator", "DENTISTE_RECOURS_TAUX", "--no-secret"])
     assert run.exit_code == 0, run.output
     first = run.output.splitlines()[0]
-    assert "écart (points)" in first
+    assert "écart (pts)" in first
     national = [line for line in run.output.splitlines() if " national " in line][0]
     assert "pts" in national and "€" not in national
     assert re.search(r"non atteint \[\d\]|atteint", national)
     api = _sample_year(["DENTISTE_RECOURS_TAUX"])
     row = [r for r in api.to_pylist() if r["niveau"] == "national"][0]
     assert gap(row).text() in national  # the API's row, as the CLI prints it
+
+
+def test_a_pro_rated_target_shows_the_figure_it_is_judged_on():
+    res = cogind.compute(sample_path(), period="quarter", years=2024, secret=False,
+                         indicators=["ALLER_VERS_PREVENTION_NB"])
+    text = render_results(res.filter(pc.equal(res["niveau"], "national")))
+    first = [line for line in text.splitlines() if "2024-T1" in line][0]
+    assert "50\u202f000 (3/12)" in first and "atteint" in first
+    later = [line for line in text.splitlines() if "2024-T2" in line][0]
+    assert "200\u202f000" in later and "non évalué [" in later

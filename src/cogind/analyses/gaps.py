@@ -107,9 +107,13 @@ def gap_text(row: dict) -> str:
     return formatting.MISSING if g is None else g.text()
 
 
+HEADER_WORDS = {EXCESS_DAYS: "j en excès", POINTS: "pts", EUROS: "€"}
+
+
 def gap_header(rows) -> str:
-    """« écart (cas, points) »: the header of a gap column naming the units it holds."""
-    labels = list(dict.fromkeys(g.label for g in map(gap, rows) if g is not None))
+    """« écart (cas, pts) »: the header of a gap column naming the units it holds."""
+    labels = list(dict.fromkeys(HEADER_WORDS.get(g.label, g.label)
+                                for g in map(gap, rows) if g is not None))
     return f"écart ({', '.join(labels)})" if labels else "écart"
 
 

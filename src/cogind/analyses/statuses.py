@@ -7,10 +7,14 @@ and its target are shown with the digits that tell value and target apart.
 """
 from __future__ import annotations
 
+import re
+
 import pyarrow as pa
 
 from cogind import formatting
 from cogind.analyses.gaps import gap_header, gap_text, precision
+
+PRORATA = re.compile(r"× (\d+/12), proratisée")
 
 
 class Footnotes:
@@ -59,8 +63,16 @@ def cells(r: dict, notes: Footnotes) -> tuple[str, ...]:
     periode = r["periode"] + (" (provisoire)" if r.get("provisoire") else "")
     return (r["indicateur"], _where(r), periode,
             formatting.number(r.get("valeur"), unit, places=places), _interval(r, places),
-            formatting.target(r.get("cible_libelle"), r.get("cible"), unit, places),
-            gap_text(r), status_cell(r, notes))
+            _target(r, unit, places), gap_text(r), status_cell(r, notes))
+
+
+def _target(r: dict, unit, places: int) -> str:
+    """The target as worded, or the pro-rated figure a row is judged on (« 50 000 (3/12) »)."""
+    label = r.get("cible_libelle")
+    share = PRORATA.search(label or "")
+    if share and r.get("cible") is not None:
+        return f"{formatting.number(r['cible'], unit, places=places)} ({share.group(1)})"
+    return formatting.target(label, r.get("cible"), unit, places)
 
 
 def render_results(table: pa.Table, max_rows: int = 200) -> str:
