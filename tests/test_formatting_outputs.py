@@ -100,3 +100,51 @@ def test_compute_and_convert_say_their_counts_in_french(defective, tmp_path):
     c = CliRunner().invoke(cli, ["convert", str(out), str(tmp_path / "arrow")])
     assert c.exit_code == 0, c.output
     assert f"prestations : 12{NNBSP}000{NBSP}lignes -> " in c.output
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+SRC = Path(cogind.__file__).parent
+
+
+def test_only_io_publish_renames_temporary_files():
+    """Atomic writes are implemented once (io/publish.py): no other module renames or
+    replaces a file itself (issue 22)."""
+    rename = re.compile(r"os\.(replace|rename)\(|\.rename\(|\btmp\w*\.replace\(")
+    offenders = [str(p.relative_to(SRC)) for p in SRC.rglob("*.py")
+                 if p.name != "publish.py" and rename.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_docs_are_published_whole_or_not_at_all(tmp_path, monkeypatch):
+    from cogind.report import docgen
+
+    registry = build_registry()
+    r = CliRunner().invoke(cli, ["docs", str(tmp_path / "ok")])
+    assert r.exit_code == 0, r.output
+    written = sorted(p.name for p in (tmp_path / "ok").iterdir())
+    assert written == sorted(f"cog-{c}.md" for c in registry.cogs)  # no temporary left
+    calls = []
+    write_text = Path.write_text
+
+    def second_fails(self, *args, **kwargs):  # a full disk on the second file
+        calls.append(self)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", second_fails)
+    with pytest.raises(cogind.InputError, match="No space left on device"):
+        docgen.write_docs(registry, tmp_path / "plein")
+    assert list((tmp_path / "plein").iterdir()) == []  # the first one was not published alone
+
+
+def test_generated_files_and_loop_cache_leave_no_temporary(defective, tmp_path, monkeypatch):
+    out, _ = defective
+    assert not [p for p in out.rglob("*") if "tmp" in p.name]
+    monkeypatch.setenv("COGIND_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("COGIND_FUSED", "always")
+    cogind.compute(out, period="year", indicators=["APPELS_TAUX_ABOUTIS"])
+    files = [p.name for p in (tmp_path / "cache" / "fused").iterdir()]
+    assert files and all(f.startswith("cogind_fused_") and f.endswith(".py") for f in files)

@@ -37,6 +37,7 @@ from cogind.checks import step_path
 from cogind.engine.columns import (_PER_SECOND, _plain, buffer_values, column_to_int64,
                             condition_masks, condition_rule)
 from cogind.errors import PluginError, compile_reason
+from cogind.io.publish import write_text
 from cogind.kernels import user_cache_dir
 from cogind.kernels.groups import MONTH_TABLE
 from cogind.kernels.rows import CELL, ENGINE_WIDTH, OUT_OF_BOUNDS, PLACE
@@ -386,9 +387,7 @@ def _load(text: str):
     name = f"cogind_fused_{digest.hexdigest()[:24]}"
     path = cache_dir() / f"{name}.py"
     if not path.exists():  # written whole, then renamed: readers never see a partial file
-        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(text)
-        os.replace(tmp, path)
+        write_text(path, text)
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)

@@ -157,6 +157,41 @@ class Publication:
             _unlock(self._lock)
 
 
+class StagedFile:
+    """One file written in pieces (a streaming writer, a cache entry) under the same rule: a
+    temporary of the run's pattern beside the target, renamed over it by :meth:`commit`,
+    removed by :meth:`abort`. Not locked: for files no other run publishes with companions."""
+
+    def __init__(self, target: str | Path) -> None:
+        self.real = real_target(Path(target))
+        self.real.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(self.real)
+        self.tmp = temp_path(self.real)
+
+    def commit(self) -> Path:
+        try:
+            os.chmod(self.tmp, _mode_for(self.real))
+        except OSError as exc:
+            raise InputError(f"cannot write {self.real}: {exc.strerror or exc}") from None
+        _replace(self.tmp, self.real)
+        return self.real
+
+    def abort(self) -> None:
+        _remove(self.tmp)
+
+
+def write_text(target: str | Path, text: str) -> Path:
+    """``target`` holding ``text`` (UTF-8), whole or not at all."""
+    staged = StagedFile(target)
+    try:
+        staged.tmp.write_text(text, encoding="utf-8")
+        return staged.commit()
+    except OSError as exc:
+        raise InputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        staged.abort()  # nothing left once renamed; the temporary after a failure
+
+
 def _replace(tmp: Path, real: Path) -> None:
     try:
         if tmp.is_dir() and real.is_dir():  # a folder: the old one moved aside, then removed
@@ -185,4 +220,5 @@ def _unlock(fd: int | None) -> None:
         os.close(fd)  # closing releases the flock
 
 
-__all__ = ["FORMATS", "Publication", "check_output", "real_target", "remove_stale"]
+__all__ = ["FORMATS", "Publication", "StagedFile", "check_output", "real_target", "remove_stale",
+           "write_text"]

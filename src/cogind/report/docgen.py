@@ -116,17 +116,21 @@ def write_docs(registry: Registry, out_dir: str | Path,
                cogs: tuple[str, ...] = ()) -> list[Path]:
     """Write ``cog-<code>.md`` for ``cogs`` (default: every COG) into ``out_dir``; return the
     paths written (each atomically)."""
+    from cogind.io.publish import Publication
+
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for code in cogs or sorted(registry.cogs):
-        path = out / f"cog-{code}.md"
-        tmp = path.with_suffix(".md.tmp")
-        try:
-            tmp.write_text(cog_markdown(registry, code), encoding="utf-8")
-            tmp.replace(path)
-        except OSError as exc:  # a full disk: which file and why, in one line (issue 18)
-            tmp.unlink(missing_ok=True)
-            raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-        paths.append(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+    paths = [out / f"cog-{code}.md" for code in cogs or sorted(registry.cogs)]
+    if not paths:
+        return []
+    # one publication (io/publish.py): every file whole, all renamed together or none, and a
+    # full disk named in one line (issue 18)
+    with Publication(paths[0]) as pub:
+        for path in paths:
+            text = cog_markdown(registry, path.stem[len("cog-"):])
+            pub.stage(path, lambda p, text=text: p.write_text(text, encoding="utf-8"))
+        pub.commit()
     return paths

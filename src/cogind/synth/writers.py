@@ -1,23 +1,25 @@
 """Streaming writers: one Parquet or Arrow IPC file per table, or hive-style year folders."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from cogind.io.publish import StagedFile
 
 SUFFIX = {"parquet": ".parquet", "arrow": ".arrow"}
 COMPRESSION = "zstd"
 
 
 class FileWriter:
-    """Writes slices of a table to ``path`` through a temporary file renamed on close."""
+    """Writes slices of a table to ``path`` through a temporary file renamed on close
+    (:class:`cogind.io.publish.StagedFile`)."""
 
     def __init__(self, path: Path, schema: pa.Schema, fmt: str):
         self.path = path
-        self.tmp = path.with_name(path.name + ".tmp")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self.staged = StagedFile(path)  # the one rule of io/publish.py
+        self.tmp = self.staged.tmp
         if fmt == "parquet":
             self._writer = pq.ParquetWriter(self.tmp, schema, compression=COMPRESSION)
         else:
@@ -34,13 +36,13 @@ class FileWriter:
 
     def close(self) -> None:
         self._writer.close()
-        os.replace(self.tmp, self.path)
+        self.staged.commit()
 
     def abort(self) -> None:
         try:
             self._writer.close()
         finally:
-            self.tmp.unlink(missing_ok=True)
+            self.staged.abort()
 
 
 def table_path(out: Path, table: str, fmt: str, partition: bool, year: int | None = None) -> Path:
