@@ -187,3 +187,17 @@ def test_diff_writes_a_rate_change_in_points(tmp_path):
     doc = json.loads(CliRunner().invoke(cli, ["diff", str(tmp_path / "a.parquet"),
                                               str(tmp_path / "b.parquet"), "--json"]).output)
     assert {c["variation_unite"] for c in doc["differences"]} == {"points", "euros"}
+
+
+def test_alerts_cli_prints_the_same_separated_digits(tmp_path):
+    import pyarrow.parquet as pq
+
+    res = cogind.compute(sample_path(), period="month", years=2024, secret=False,
+                         indicators=["ABSENCE_COURTE_TAUX"])
+    pq.write_table(res, tmp_path / "m.parquet")
+    run = CliRunner().invoke(cli, ["alerts", str(tmp_path / "m.parquet"), "--months", "3",
+                                   "--no-secret"])
+    assert run.exit_code == 0, run.output
+    api = render_alerts(find_alerts(res, months=3), 3)
+    assert api.splitlines()[1] in run.output.splitlines()
+    assert "cible 1,12\u00a0%" in run.output and "cible 1,1\u00a0%" not in run.output
