@@ -37,7 +37,8 @@ def test_compute_terminal_table(data):
     r = run("compute", data)
     assert r.exit_code == 0, r.stderr
     assert "IJ_MAL_DELAI_MOYEN" in r.stdout and "national" in r.stdout
-    assert any(line.startswith("Attention : table dossiers absente") and "C2S_DELAI_D9" in line
+    assert any(line.startswith("Attention : 1 indicateur non calculable : table dossiers absente")
+               and "C2S_DELAI_D9" in line
                for line in r.stderr.splitlines())
 
 
@@ -66,13 +67,23 @@ def test_missing_file():
     one_line_error(run("compute", "/nonexistent/folder"), "no such file or folder")
 
 
+def usage_error(result, *fragments):
+    """Issue 22: a usage mistake exits 2 in click's form (Usage:, Try, Error: Invalid value)."""
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("Usage: ") and "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: Invalid value for")
+    for f in fragments:
+        assert f in last, last
+
+
 def test_unknown_cog(data):
-    one_line_error(run("compute", data, "--cog", "1999-2003"), "unknown COG '1999-2003'")
+    usage_error(run("compute", data, "--cog", "1999-2003"), "unknown COG '1999-2003'")
 
 
 def test_unknown_indicator(data):
-    one_line_error(run("compute", data, "--indicator", "NOPE"), "unknown indicator 'NOPE'")
-    one_line_error(run("describe", "NOPE"), "unknown indicator 'NOPE'")
+    usage_error(run("compute", data, "--indicator", "NOPE"), "unknown indicator 'NOPE'")
+    usage_error(run("describe", "NOPE"), "unknown indicator 'NOPE'")
 
 
 def test_year_outside_cog(data):
@@ -113,7 +124,7 @@ def test_empty_table_reports_nothing_computable(data):
     res = pq.read_table(data / "r.parquet")  # issue 17: national rows of the COG's 60 months
     assert res.num_rows == 60 and set(res["motif"].to_pylist()) == {"table ij vide"}
     assert res["valeur"].null_count == 60 and set(res["statut"].to_pylist()) == {"non calculable"}
-    assert "Attention : table ij vide : 1 indicateur(s)" in r.stderr
+    assert "Attention : 1 indicateur non calculable : table ij vide" in r.stderr
 
 
 def test_strict_turns_exclusions_into_an_error(data):
@@ -131,7 +142,7 @@ def test_bad_output_extension(data):
 
 
 def test_debug_shows_the_traceback(data):
-    r = run("--debug", "compute", data, "--cog", "1999-2003")
+    r = run("--debug", "compute", data, "--year", "2019")  # raised by compute, exit 1
     assert r.exit_code == 1 and isinstance(r.exception, Exception)
 
 

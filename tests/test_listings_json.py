@@ -56,7 +56,8 @@ def test_cogs_and_plugins_json():
     assert all(p["erreur"] is None for p in plugins)
 
 
-def test_describe_json_unknown_code_is_one_line_error():
+def test_describe_json_unknown_code_is_a_usage_error():  # issue 22: exit 2, click's form
     result = CliRunner().invoke(cli, ["describe", "NOPE", "--json"])
-    assert result.exit_code == 1
-    assert result.output.strip().startswith("Error:") and len(result.output.splitlines()) == 1
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("Usage: ")
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: Invalid value for 'CODE'")

@@ -366,29 +366,36 @@ def test_cli_help_documents_every_option():
     assert result.exit_code == 0
     for param in generate_command.params:
         assert param.help, param.name
-        assert param.opts[0] in result.output
+        assert param.hidden or param.opts[0] in result.output  # hidden: --out, --years
 
 
 def test_cli_writes_and_records_its_command(tmp_path):
     first, again = tmp_path / "first", tmp_path / "again"
-    args = ["--out", str(first), "--years", "2024", "--rows", "prestations=2_000",
+    args = ["-o", str(first), "--year", "2024", "--rows", "prestations=2_000",
             "--tables", "prestations", "--defects", "0.01", "--format", "arrow"]
     result = CliRunner().invoke(generate_command, args)
     assert result.exit_code == 0, result.output
     manifest = json.loads((first / "manifest.json").read_text())
     assert manifest["tables"]["prestations"]["rows"] == 2_000
     recorded = shlex.split(manifest["command"])[2:]
-    assert recorded[:2] == ["--out", str(first)]
-    result = CliRunner().invoke(generate_command, ["--out", str(again)] + recorded[2:])
+    assert recorded[:2] == ["-o", str(first)]
+    result = CliRunner().invoke(generate_command, ["-o", str(again)] + recorded[2:])
     assert result.exit_code == 0, result.output
     assert _files(again) == _files(first)
 
 
-@pytest.mark.parametrize("args", [["--rows", "prestations=ten"], ["--years", "20x4"],
-                                  ["--tables", "claims"], ["--sample", "--seed", "1"]])
+@pytest.mark.parametrize("args", [["--rows", "prestations=ten"], ["--tables", "claims"],
+                                  ["--sample", "--seed", "1"]])
 def test_cli_bad_values_raise_config_error(tmp_path, args):
-    result = CliRunner().invoke(generate_command, ["--out", str(tmp_path)] + args)
+    result = CliRunner().invoke(generate_command, ["-o", str(tmp_path)] + args)
     assert isinstance(result.exception, ConfigError)
+
+
+@pytest.mark.parametrize("args", [["--years", "20x4"], ["--year", "2024-2023"],
+                                  ["--year", "2023", "--year", "2025"]])
+def test_cli_bad_years_are_usage_errors(tmp_path, args):  # issue 22: exit 2, click's form
+    result = CliRunner().invoke(generate_command, ["-o", str(tmp_path)] + args)
+    assert result.exit_code == 2 and "--year" in result.output
 
 
 # ---------------------------------------------------------------- tables served to indicators

@@ -15,7 +15,8 @@ from cogind.engine.dask import engine_pass
 from cogind.io.duplicates import MODES, check_table
 from cogind.errors import ConfigError, DataError, InputError
 from cogind.io.fingerprint import Fingerprints
-from cogind.engine.levels import check_levels, read_grouping, region_of
+from cogind.engine.levels import (check_levels, only_caisses, read_grouping, region_of,
+                                  with_labels)
 from cogind.plugins import build_registry
 from cogind.io.progress import Progress, make_progress
 from cogind.io.computable import ABSENT, EMPTY, by_input, computable, motif
@@ -75,7 +76,8 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
             consolidation: int = 3, secret: int | None = None, engine: str = "local",
             scheduler: str | None = None, levels: Sequence[str] | None = None,
             groupes: str | Path | dict | None = None, cpg: Any = None,
-            doublons: str = "compter", timezone: str = DEFAULT_TIMEZONE) -> pa.Table:
+            doublons: str = "compter", timezone: str = DEFAULT_TIMEZONE,
+            caisses: Sequence[str] | None = None, libelles: bool = False) -> pa.Table:
     """Compute indicators per caisse and nationally, per period, with targets and statuses.
 
     :param levels: levels to report among ``caisse``, ``region``, ``groupe`` and ``national``
@@ -122,6 +124,11 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
         ``plugins`` registered in memory).
     :returns: a table with the columns of ``schemas/resultats.json``; provenance in its
         schema metadata under ``cogind``.
+    :param caisses: keep only these caisses' rows at the caisse level (``["01C751"]``); the
+        levels above are still computed from every caisse (recorded in the provenance).
+    :param libelles: add the columns ``caisse_libelle`` and ``region_libelle`` (before the
+        CPG ones), from the referential shipped in the package
+        (:func:`cogind.engine.levels.with_labels`).
     :param timezone: civil time zone of calendar days and months for timestamps that carry a
         time zone (``timestamp[ms, tz=UTC]``); naive timestamps and dates are read as they are
         (:mod:`cogind.io.timezones`). ``"caisse"``: each row in its caisse's zone (the overseas
@@ -236,11 +243,28 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
     else:
         table = apply_secret(table, DEFAULT_THRESHOLD if secret is None else secret,
                              {"groupe": user_groups} if user_groups else None)
+    if libelles:  # optional columns in the order of schemas/resultats.json: names, then CPG
+        table = with_labels(table)
     if cpg is not None:  # after the secret: a masked figure is never judged (issue 12)
         from cogind.analyses.cpg import apply_cpg
 
         table = apply_cpg(table, cpg)
-    return table
+    return _selected_caisses(table, caisses, libelles)
+
+
+def _selected_caisses(table: pa.Table, caisses, libelles: bool) -> pa.Table:
+    """``caisses`` kept last, after the secret (a subset of a safe publication is safe);
+    both options recorded only when asked, so that default files do not change."""
+    if not caisses and not libelles:
+        return table
+    meta = provenance(table)
+    if caisses:
+        caisses = [str(c) for c in caisses]
+        meta["options"]["caisses"] = caisses
+        table = only_caisses(table, caisses)
+    if libelles:
+        meta["options"]["libelles"] = True
+    return table.replace_schema_metadata({"cogind": json.dumps(meta, ensure_ascii=False)})
 
 
 def _period_kinds(period) -> tuple[str, ...]:

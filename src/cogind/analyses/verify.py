@@ -151,7 +151,8 @@ def recompute(prov: dict, inputs, registry=None) -> pa.Table:
                    as_of=prov.get("situation_au"), strict=bool(opts.get("strict")),
                    confidence=prov.get("niveau_confiance", 0.95),
                    consolidation=opts.get("consolidation", 3), secret=secret,
-                   levels=opts.get("niveaux"), groupes=opts.get("groupes"), registry=registry)
+                   levels=opts.get("niveaux"), groupes=opts.get("groupes"), registry=registry,
+                   caisses=opts.get("caisses"), libelles=bool(opts.get("libelles")))
 
 
 def verify(results: str | Path | pa.Table, inputs, registry=None) -> Verification:

@@ -43,6 +43,7 @@ class CogindGroup(click.Group):
             return self.commands.get(name)
         module, attr = COMMANDS[name].split(":")
         command = getattr(importlib.import_module(module), attr)
+        _french_help(command)
         self.add_command(command, name)
         return command
 
@@ -50,13 +51,39 @@ class CogindGroup(click.Group):
         return handle_errors(super().invoke)(ctx)
 
 
+HELP = "Afficher cette aide et quitter."
+
+
+def _french_help(command: click.Command) -> None:
+    """click's -h/--help in French, on a command and the sub-commands of a group (click makes
+    that option when help is drawn, with the context's option names: it is relabelled then)."""
+    if getattr(command, "_cogind_french_help", False):
+        return
+    original = command.get_help_option
+
+    def get_help_option(ctx: click.Context):
+        option = original(ctx)
+        if option is not None:
+            option.help = HELP
+        return option
+
+    command.get_help_option = get_help_option
+    command._cogind_french_help = True
+    for sub in getattr(command, "commands", {}).values():
+        _french_help(sub)
+
+
 @click.group(cls=CogindGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--debug", is_flag=True, help="Show full tracebacks (or set COGIND_DEBUG=1).")
-@click.option("--disable-plugin", multiple=True, metavar="NAME",
-              help="Do not load this plugin (repeatable; or COGIND_DISABLE_PLUGINS=a,b).")
-@click.version_option(package_name="cogind")
+@click.option("--debug", is_flag=True,
+              help="Montrer la trace complète des erreurs (ou COGIND_DEBUG=1).")
+@click.option("--disable-plugin", multiple=True, metavar="NOM",
+              help="Ne pas charger ce plugin (répétable ; ou COGIND_DISABLE_PLUGINS=a,b).")
+@click.version_option(package_name="cogind", help="Afficher la version et quitter.")
+@click.help_option("-h", "--help", help=HELP)
 def cli(debug: bool, disable_plugin: tuple[str, ...]) -> None:
-    """Indicateurs des COG État–Cnam, calculés par caisse et par période."""
+    """Indicateurs des COG État–Cnam, calculés par caisse et par période.
+
+    Aide d'une commande : cogind COMMANDE --help ; complétion du shell : docs/cli.md."""
     if debug:  # the tracebacks, and the Dask log lines engine/dask.py silences otherwise
         _debug_logs(click.get_current_context())
 

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import click
 
-from cogind.cli.common import registry_of
+from cogind.cli.common import check_cog, check_indicators, folder_output, registry_of
 from cogind.errors import PluginError
 
 
 JSON = click.option("--json", "as_json", is_flag=True,
-                    help="Print the same fields as JSON (for scripts), not as text.")
+                    help="Écrire les mêmes champs en JSON (pour les scripts), pas en texte.")
 
 
 def _show(as_json: bool, text_of, data_of, *args) -> None:
@@ -24,11 +24,12 @@ def _show(as_json: bool, text_of, data_of, *args) -> None:
 
 
 @click.command("list")
-@click.option("--cog", default=None, help="Only the indicators of this COG, with its targets.")
+@click.option("--cog", default=None, callback=check_cog(),
+              help="Seulement les indicateurs de cette COG, avec ses cibles.")
 @JSON
 @click.pass_context
 def list_(ctx, cog, as_json):
-    """Every indicator: code, unit, direction, table and the COGs that use it."""
+    """Tous les indicateurs : code, unité, sens, table et COG qui les utilisent."""
     from cogind.report.describe import list_text
     from cogind.report.listings import list_data
 
@@ -36,11 +37,12 @@ def list_(ctx, cog, as_json):
 
 
 @click.command()
-@click.argument("code")
+@click.argument("code", callback=lambda ctx, param, code: check_indicators(ctx, param,
+                                                                         code.upper()))
 @JSON
 @click.pass_context
 def describe(ctx, code, as_json):
-    """Definition of indicator CODE: computation, exclusions, sources, targets."""
+    """Définition de l'indicateur CODE : calcul, exclusions, sources, cibles."""
     from cogind.report.describe import indicator_text
     from cogind.report.listings import indicator_data
 
@@ -51,7 +53,7 @@ def describe(ctx, code, as_json):
 @JSON
 @click.pass_context
 def cogs(ctx, as_json):
-    """The COGs known, their years and number of indicators."""
+    """Les COG connues, leurs années et leur nombre d'indicateurs."""
     from cogind.report.describe import cogs_text
     from cogind.report.listings import cogs_data
 
@@ -62,7 +64,7 @@ def cogs(ctx, as_json):
 @JSON
 @click.pass_context
 def plugins(ctx, as_json):
-    """The plugins loaded, their distribution and version, and what they declared."""
+    """Les plugins chargés, leur distribution et version, et ce qu'ils déclarent."""
     from cogind.plugins import make_plugin_manager
     from cogind.registry import Registry
     from cogind.report.describe import plugins_text
@@ -83,17 +85,17 @@ def plugins(ctx, as_json):
 
 
 @click.command("docs")
-@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--cog", "cogs", multiple=True, help="Only this COG (repeatable).")
+@click.argument("out_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Dossier où écrire les pages (ou OUT_DIR en argument, forme d'origine).")
+@click.option("--cog", "cogs", multiple=True, callback=check_cog(),
+              help="Seulement cette COG (répétable).")
 @click.pass_context
-def docs(ctx, out_dir, cogs):
-    """Write one markdown page per COG (indicators, definitions, targets) into OUT_DIR."""
+def docs(ctx, out_dir, output, cogs):
+    """Écrire une page markdown par COG (indicateurs, définitions, cibles) dans le dossier
+    -o/--output (ou OUT_DIR)."""
     from cogind.report.docgen import write_docs
 
-    from cogind.plugins import build_registry
-
-    registry = build_registry(disabled=ctx.find_root().params.get("disable_plugin") or ())
-    for code in cogs:
-        registry.cog(code)  # an unknown COG is a ConfigError before anything is written
-    for path in write_docs(registry, out_dir, tuple(cogs)):
+    out_dir = folder_output(ctx, out_dir, output, "OUT_DIR")
+    for path in write_docs(registry_of(ctx), out_dir, tuple(cogs)):
         click.echo(str(path))

@@ -75,7 +75,18 @@ def output_path(formats=None, folder: bool = False):
 
 
 def registry_of(ctx: click.Context, allow_broken: bool = False):
-    """The registry of the installed plugins, minus those the user disabled."""
+    """The registry of the installed plugins, minus those the user disabled (built once per
+    invocation: the option callbacks that check a COG or an indicator code share it)."""
+    meta = ctx.find_root().meta
+    if not allow_broken and "cogind.registry" in meta:
+        return meta["cogind.registry"]
+    registry = _build_registry(ctx, allow_broken)
+    if not allow_broken:
+        meta["cogind.registry"] = registry
+    return registry
+
+
+def _build_registry(ctx: click.Context, allow_broken: bool):
     from cogind.plugins import build_registry
 
     try:
@@ -111,3 +122,112 @@ def load_results(ctx, source, sample: bool, *, cog: str | None, period: str,
     return compute(sample_path() if sample else source, None if cog == "none" else cog,
                    indicators=list(indicators) or None, period=period, years=list(years) or None,
                    registry=registry_of(ctx), secret=False if secret is None else secret)
+
+
+# ------------------------------------------------------------------ options shared by commands
+# A usage mistake (unknown COG or indicator, bad month or year) is found while the options are
+# parsed, so that it exits 2 with click's usage form before anything is read (issue 22).
+
+
+def _bad(ctx, param, exc: Exception):
+    return click.BadParameter(str(exc), ctx, param)
+
+
+def check_cog(allow_none: bool = False):
+    """Callback: the COG code must be known to the registry (``none`` too if allowed)."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value):
+        if value is None or ctx.resilient_parsing:
+            return value
+        for code in (value if isinstance(value, tuple) else (value,)):
+            if not (allow_none and code == "none"):
+                try:
+                    registry_of(ctx).cog(code)
+                except ConfigError as exc:
+                    raise _bad(ctx, param, exc) from None
+        return value
+
+    return callback
+
+
+def check_indicators(ctx: click.Context, param: click.Parameter, value):
+    """Callback: every indicator code must be known to the registry."""
+    if not value or ctx.resilient_parsing:
+        return value
+    for code in (value if isinstance(value, tuple) else (value,)):
+        try:
+            registry_of(ctx).indicator(code)
+        except ConfigError as exc:
+            raise _bad(ctx, param, exc) from None
+    return value
+
+
+def check_month(ctx: click.Context, param: click.Parameter, value):
+    """Callback: ``YYYY-MM`` with a month from 01 to 12."""
+    if value is None:
+        return value
+    if re.fullmatch(r"\d{4}-\d{2}", value) is None or not 1 <= int(value[5:]) <= 12:
+        raise click.BadParameter(f"attendu AAAA-MM (un mois de 01 à 12), reçu '{value}'",
+                                 ctx, param)
+    return value
+
+
+def parse_year_range(text: str) -> tuple[int, int]:
+    """``2024`` or ``2023-2027`` to (first, last); ValueError otherwise."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", text.strip())
+    if m is None or int(m.group(2) or m.group(1)) < int(m.group(1)):
+        raise ValueError(f"attendu AAAA ou AAAA-AAAA (croissant), reçu '{text}'")
+    return int(m.group(1)), int(m.group(2) or m.group(1))
+
+
+def _years(ctx: click.Context, param: click.Parameter, value):
+    out = []
+    for item in value or ():
+        try:
+            first, last = parse_year_range(item)
+        except ValueError as exc:
+            raise _bad(ctx, param, exc) from None
+        out += [y for y in range(first, last + 1) if y not in out]
+    return tuple(out)
+
+
+def years_option(help: str):
+    """``--year AAAA`` or ``AAAA-AAAA``, repeatable, the one spelling of every command (issue
+    22); ``--years`` stays accepted, hidden. The command receives ``years``: a tuple of ints."""
+
+    def decorator(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, years=(), years_alias=(), **kwargs):
+            return fn(*args, years=tuple(dict.fromkeys(years + years_alias)), **kwargs)
+
+        wrapper = click.option("--years", "years_alias", multiple=True, hidden=True,
+                               callback=_years, help="Ancienne orthographe de --year.")(wrapper)
+        return click.option("--year", "years", multiple=True, metavar="AAAA[-AAAA]",
+                            callback=_years, help=help)(wrapper)
+
+    return decorator
+
+
+JSON_OPTION = click.option("--json", "as_json", is_flag=True,
+                           help="Écrire sur la sortie standard un document JSON (pour les "
+                                "scripts, docs/cli.md) au lieu du texte.")
+
+
+def echo_json(data) -> None:
+    """Print ``data`` as the JSON of the listings (report/listings.py)."""
+    from cogind.report.listings import to_json
+
+    click.echo(to_json(data))
+
+
+def folder_output(ctx: click.Context, positional, option, name: str):
+    """The folder given either as the positional argument or as ``-o/--output`` (not both,
+    unless they name the same folder): a usage error (exit 2) otherwise."""
+    if positional is not None and option is not None and \
+            os.path.abspath(positional) != os.path.abspath(option):
+        raise click.UsageError(f"{name} et -o/--output désignent deux dossiers différents : "
+                               "n'en donner qu'un", ctx)
+    if positional is None and option is None:
+        raise click.UsageError(f"donner le dossier de sortie : -o/--output DOSSIER (ou {name})",
+                               ctx)
+    return positional if positional is not None else option

@@ -5,25 +5,27 @@ import sys
 
 import click
 
+from cogind.cli.common import folder_output, years_option
 from cogind.errors import ConfigError
 from cogind.formatting import count
 from cogind.synth.names import TABLES
 
-DATA_OPTIONS = ("years", "scale", "rows", "seed", "defects", "fmt", "partition", "tables",
+DATA_OPTIONS = ("years", "years_alias", "scale", "rows", "seed", "defects", "fmt", "partition",
+                "tables",
                 "batch_rows")
 
 
-def parse_years(text: str) -> tuple[int, int]:
-    """``2018-2027`` or ``2024`` to (first, last)."""
-    parts = text.split("-")
-    try:
-        if len(parts) == 1:
-            return int(parts[0]), int(parts[0])
-        if len(parts) == 2:
-            return int(parts[0]), int(parts[1])
-    except ValueError:
-        pass
-    raise ConfigError(f"--years must be YYYY or YYYY-YYYY, got {text!r}")
+DEFAULT_YEARS = (2018, 2027)
+
+
+def year_span(ctx: click.Context, years: tuple[int, ...]) -> tuple[int, int]:
+    """The years of ``--year`` (default 2018-2027) as (first, last): they must follow."""
+    if not years:
+        return DEFAULT_YEARS
+    first, last = min(years), max(years)
+    if len(set(years)) != last - first + 1:
+        raise click.UsageError("--year : les années générées se suivent (AAAA-AAAA)", ctx)
+    return first, last
 
 
 def parse_rows(items: tuple[str, ...]) -> dict[str, int]:
@@ -60,56 +62,67 @@ def _check_sample_alone(ctx: click.Context) -> None:
     given = [name for name in DATA_OPTIONS
              if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT]
     if given:
-        raise ConfigError("--sample takes no other data option (got "
-                          + ", ".join("--" + g.replace("_", "-") for g in given) + ")")
+        raise ConfigError("--sample takes no other data option (got " + ", ".join(
+            "--" + g.replace("_alias", "").replace("_", "-") for g in given) + ")")
+
+
+def _output(ctx: click.Context, output, out):
+    """``-o/--output``, or the old ``--out`` (hidden, still accepted, with a warning)."""
+    if out is not None:
+        click.echo("Attention : --out est remplacé par -o/--output", err=True)
+    return folder_output(ctx, out, output, "--out")
 
 
 @click.command("generate")
-@click.option("--out", required=True, type=click.Path(file_okay=False),
-              help="Output folder (created if needed); also receives manifest.json.")
-@click.option("--years", default="2018-2027", show_default=True,
-              help="Years of activity, YYYY-YYYY or YYYY.")
+@click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
+              help="Dossier de sortie (créé si besoin) ; reçoit aussi manifest.json.")
+@click.option("--out", type=click.Path(file_okay=False), default=None, hidden=True,
+              help="Ancienne orthographe de -o/--output (toujours acceptée).")
+@years_option("Années d'activité, AAAA-AAAA ou AAAA, consécutives [défaut : 2018-2027].")
 @click.option("--scale", type=float, default=1.0, show_default=True,
-              help="Multiplies the default row counts (per year: 1 M prestations, 200 k ij, "
-                   "300 k contacts, 30 k dossiers, 50 k enquetes, 200 k demarches, 30 k "
-                   "controles; mesures: one row per measure, caisse and month).")
+              help="Multiplie les nombres de lignes par défaut (par an : 1 M prestations, "
+                   "200 k ij, 300 k contacts, 30 k dossiers, 50 k enquetes, 200 k demarches, "
+                   "30 k controles ; mesures : une ligne par mesure, caisse et mois).")
 @click.option("--rows", multiple=True, metavar="TABLE=N",
-              help="Exact row count of a table, overriding --scale (repeatable), "
-                   "e.g. --rows prestations=10000000.")
+              help="Nombre exact de lignes d'une table, prioritaire sur --scale (répétable), "
+                   "p. ex. --rows prestations=10000000.")
 @click.option("--seed", type=int, default=0, show_default=True,
-              help="Random seed; same seed and options give the same data.")
-@click.option("--defects", type=float, default=0.0, show_default=True, metavar="RATE",
-              help="Rate (0 to 0.2) of each defect kind: null dates, end before start, "
-                   "negative amounts, duplicated rows, unknown codes, null caisse. 0 = clean.")
+              help="Graine aléatoire ; même graine et mêmes options, mêmes données.")
+@click.option("--defects", type=float, default=0.0, show_default=True, metavar="TAUX",
+              help="Taux (0 à 0,2) de chaque sorte de défaut : dates nulles, fin avant début, "
+                   "montants négatifs, lignes en double, codes inconnus, caisse nulle. 0 = "
+                   "propre.")
 @click.option("--format", "fmt", type=click.Choice(["parquet", "arrow"]), default="parquet",
-              show_default=True, help="Parquet (zstd) or Arrow IPC file (uncompressed).")
+              show_default=True, help="Parquet (zstd) ou fichier Arrow IPC (non compressé).")
 @click.option("--partition/--no-partition", default=False, show_default=True,
-              help="One folder per table, one hive-style year=YYYY sub-folder per year.")
+              help="Un dossier par table, un sous-dossier year=AAAA (hive) par année.")
 @click.option("--tables", default=",".join(TABLES), show_default=True,
-              help="Comma-separated tables to write.")
+              help="Tables à écrire, séparées par des virgules.")
 @click.option("--batch-rows", type=int, default=1_000_000, show_default=True,
-              help="Rows per Parquet row group / Arrow record batch (does not change the data).")
+              help="Lignes par groupe de lignes Parquet / lot Arrow (ne change pas les "
+                   "données).")
 @click.option("--sample", is_flag=True,
-              help="Write the sample bundled with cogind (2023-2024, every table, all caisses) "
-                   "to --out; takes no other data option.")
+              help="Écrire dans -o le jeu d'exemple livré avec cogind (2023-2024, toutes les "
+                   "tables, toutes les caisses) ; n'accepte aucune autre option de données.")
 @click.pass_context
-def generate_command(ctx: click.Context, out, years, scale, rows, seed, defects, fmt, partition,
-                     tables, batch_rows, sample) -> None:
-    """Generate realistic synthetic input tables (prestations, ij, contacts, dossiers,
-    enquetes, demarches, controles, mesures).
+def generate_command(ctx: click.Context, output, out, years, scale, rows, seed, defects, fmt,
+                     partition, tables, batch_rows, sample) -> None:
+    """Générer des tables d'entrée synthétiques réalistes (prestations, ij, contacts,
+    dossiers, enquetes, demarches, controles, mesures).
 
-    The data follow the cogind table schemas: 101 caisses with skewed sizes, seasonality,
-    growth, caisse performance differences and national levels near the published COG
-    figures; codes and measures cover every installed indicator. Nothing in them is real.
-    Details: docs/generate.md.
+    Les données suivent les schémas des tables de cogind : 101 caisses de tailles inégales,
+    saisonnalité, croissance, écarts de performance entre caisses et niveaux nationaux proches
+    des chiffres publiés des COG ; codes et mesures couvrent tous les indicateurs installés.
+    Rien n'y est réel. Détails : docs/generate.md.
     """
     from cogind.synth import generate, generate_sample
 
+    out = _output(ctx, output, out)
     if sample:
         _check_sample_alone(ctx)
         manifest = generate_sample(out)
     else:
-        manifest = generate(out, years=parse_years(years), scale=scale, rows=parse_rows(rows),
+        manifest = generate(out, years=year_span(ctx, years), scale=scale, rows=parse_rows(rows),
                             seed=seed, defects=defects, fmt=fmt, partition=partition,
                             tables=parse_tables(tables), batch_rows=batch_rows,
                             progress=_report if sys.stderr.isatty() else None)

@@ -5,31 +5,34 @@ from pathlib import Path
 
 import click
 
-from cogind.cli.common import SECRET_DEFAULT, load_results, output_path
+from cogind.cli.common import (PERIODS, SECRET_DEFAULT, check_cog, check_indicators,
+                               load_results, output_path, years_option)
 
 
 @click.command("report")
 @click.argument("source", required=False, type=click.Path(path_type=Path))
-@click.option("--sample", is_flag=True, help="Compute on the sample dataset bundled with cogind.")
+@click.option("--sample", is_flag=True, help="Calculer sur le jeu d'exemple livré avec cogind.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("rapport.html"),
               callback=output_path((".html", ".htm")),
-              show_default=True, help="The HTML file to write.")
-@click.option("--cog", default="2023-2027", show_default=True,
-              help="COG to compute with, when SOURCE is input data.")
-@click.option("--period", type=click.Choice(["month", "quarter", "year"]), default="quarter",
-              show_default=True, help="Period, when SOURCE is input data.")
-@click.option("--year", "years", type=int, multiple=True, help="Year to report (repeatable).")
+              show_default=True, help="Le fichier HTML à écrire.")
+@click.option("--cog", default="2023-2027", show_default=True, callback=check_cog(allow_none=True),
+              help="COG du calcul, quand SOURCE est une donnée d'entrée.")
+@click.option("--period", type=click.Choice(["month", "mois", "quarter", "trimestre", "year",
+                                             "annee"]), default="quarter",
+              show_default=True, help="Période, quand SOURCE est une donnée d'entrée.")
+@years_option("Année à restituer, ou plage AAAA-AAAA (répétable).")
 @click.option("--indicator", "indicators", multiple=True, metavar="CODE",
-              help="Only this indicator (repeatable).")
+              callback=check_indicators, help="Seulement cet indicateur (répétable).")
 @click.option("--secret", type=click.IntRange(2, 10_000), default=SECRET_DEFAULT,
               show_default=True, metavar="N",
-              help="Mask caisse figures computed on fewer than N individuals.")
-@click.option("--no-secret", is_flag=True, help="Do not apply the secret statistique.")
+              help="Masquer les valeurs de caisse calculées sur moins de N individus.")
+@click.option("--no-secret", is_flag=True, help="Ne pas appliquer le secret statistique.")
 @click.pass_context
 def report_command(ctx, source, sample, output, cog, period, years, indicators, secret,
                    no_secret):
-    """Write a self-contained HTML report (opens offline) of SOURCE: a result file
-    (cogind compute -o) or input data to compute from."""
+    """Écrire un rapport HTML autonome (s'ouvre hors ligne) de SOURCE : un fichier de
+    résultats (cogind compute -o) ou une donnée d'entrée à calculer."""
+    period = PERIODS[period]
     
     from cogind.report.html import with_yearly, write_report
 

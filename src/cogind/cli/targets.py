@@ -5,12 +5,14 @@ from pathlib import Path
 
 import click
 
-from cogind.cli.common import load_results, output_path
+from cogind.cli.common import (JSON_OPTION, PERIODS, check_cog, check_indicators, echo_json,
+                               load_results, output_path, years_option)
 
 
 @click.group("targets")
 def targets_command():
-    """Caisse targets (CPG): derive a CPG table from the network's distribution, composite."""
+    """Cibles des caisses (CPG) : proposer une table CPG d'après la distribution du réseau,
+    indicateur composite."""
 
 
 def _load(ctx, source, sample, cog, period, indicators):
@@ -21,70 +23,88 @@ def _load(ctx, source, sample, cog, period, indicators):
 
 @targets_command.command("derive")
 @click.argument("results", required=False, type=click.Path(path_type=Path))
-@click.option("--sample", is_flag=True, help="Compute the sample's annual results first.")
+@click.option("--sample", is_flag=True, help="Calculer d'abord les résultats annuels du jeu "
+              "d'exemple.")
 @click.option("--base", "base", type=int, required=True,
-              help="Base year: its annual caisse values make the network's distribution.")
+              help="Année de base : ses valeurs annuelles de caisse font la distribution du "
+                   "réseau.")
 @click.option("--decile", type=click.IntRange(1, 9), default=8, show_default=True,
-              help="Objectif at this decile of the network, counted in the right direction "
-                   "(8: the level the best 20 %% of caisses reach).")
+              help="Objectif à ce décile du réseau, compté dans le bon sens (8 : le niveau "
+                   "qu'atteignent les 20 %% meilleures caisses).")
 @click.option("--socle", "socle", default="base", show_default=True, metavar="base|K",
-              help="Socle: the caisse's own base value ('base') or decile K of the network.")
-@click.option("--year", "years", type=int, multiple=True,
-              help="Contract year to write (repeatable; default: the year after --base).")
-@click.option("--path-to", "path_to", type=int, default=None, metavar="YEAR",
-              help="Linear path from each caisse's base value to the decile, reached in YEAR "
-                   "(one row per year from base+1 to YEAR).")
+              help="Socle : la valeur de base de la caisse ('base') ou le décile K du réseau.")
+@years_option("Année de contrat à écrire, ou plage AAAA-AAAA (répétable ; par défaut : "
+              "l'année après --base).")
+@click.option("--path-to", "path_to", type=int, default=None, metavar="ANNEE",
+              help="Trajectoire linéaire de la valeur de base de chaque caisse au décile, "
+                   "atteint en ANNEE (une ligne par année de base+1 à ANNEE).")
 @click.option("--indicator", "indicators", multiple=True, metavar="CODE",
-              help="Only this indicator (repeatable; default: every indicator in RESULTS).")
-@click.option("--cog", default="2023-2027", show_default=True,
-              help="COG to compute with, when RESULTS is input data or --sample.")
+              callback=check_indicators, help="Seulement cet indicateur (répétable ; par "
+              "défaut : tous les indicateurs de RESULTS).")
+@click.option("--cog", default="2023-2027", show_default=True, callback=check_cog(allow_none=True),
+              help="COG du calcul, quand RESULTS est une donnée d'entrée ou --sample.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), callback=output_path(),
-              help="Write the CPG table (.parquet, .arrow, .csv, .json); else show a summary.")
+              help="Écrire la table CPG (.parquet, .arrow, .csv, .json) ; sinon en montrer un "
+                   "résumé.")
+@JSON_OPTION
 @click.pass_context
 def derive_command(ctx, results, sample, base, decile, socle, years, path_to, indicators, cog,
-                   output):
-    """Propose a CPG table (socle and objectif per caisse) from the distribution of the caisses
-    in RESULTS (annual results, `cogind compute --period year -o`) for the base year."""
+                   output, as_json=False):
+    """Proposer une table CPG (socle et objectif par caisse) d'après la distribution des
+    caisses de RESULTS (résultats annuels, `cogind compute --period year -o`) l'année de
+    base."""
     from cogind.io.output import write_table
     from cogind.analyses.targets import derive_cpg, parse_socle, render_derived
 
     socle_rule = parse_socle(socle)
     if path_to is not None and years:
-        raise click.UsageError("give --year or --path-to, not both")
+        raise click.UsageError("donner --year ou --path-to, pas les deux")
     table = _load(ctx, results, sample, cog, "year", indicators)
     cpg = derive_cpg(table, base, decile=decile, socle=socle_rule, years=years or None,
                      path_to=path_to, indicators=indicators or None)
     if output:
         write_table(cpg, output)
         click.echo(f"{cpg.num_rows} lignes CPG écrites dans {output}", err=True)
+    elif as_json:
+        from cogind.analyses.targets import derive_info
+        from cogind.report.listings import table_document
+
+        echo_json(table_document(cpg, regle=derive_info(cpg)))
     else:
         click.echo(render_derived(cpg))
 
 
 @targets_command.command("composite")
 @click.argument("results", required=False, type=click.Path(path_type=Path))
-@click.option("--sample", is_flag=True, help="Compute the sample's results first.")
+@click.option("--sample", is_flag=True, help="Calculer d'abord les résultats du jeu d'exemple.")
 @click.option("--cpg", "cpg", type=click.Path(path_type=Path), default=None,
-              help="CPG table to judge against (default: the CPG columns RESULTS already has).")
-@click.option("--cog", default="2023-2027", show_default=True,
-              help="COG whose base-service indicators to count (and to compute with).")
+              help="Table CPG face à laquelle juger (par défaut : les colonnes CPG que RESULTS "
+                   "porte déjà).")
+@click.option("--cog", default="2023-2027", show_default=True, callback=check_cog(allow_none=True),
+              help="COG dont compter les indicateurs du service de base (et du calcul).")
 @click.option("--indicator", "indicators", multiple=True, metavar="CODE",
-              help="Count these indicators instead of the COG's base-service list (repeatable).")
-@click.option("--period", type=click.Choice(["year", "quarter", "month"]), default="year",
-              show_default=True, help="Period, when RESULTS is input data or --sample.")
+              callback=check_indicators, help="Compter ces indicateurs au lieu de la liste du "
+              "service de base de la COG (répétable).")
+@click.option("--period", type=click.Choice(["year", "annee", "quarter", "trimestre", "month",
+                                             "mois"]), default="year",
+              show_default=True, help="Période, quand RESULTS est une donnée d'entrée ou "
+                                      "--sample.")
 @click.option("--reduction", type=click.FloatRange(0, 100), default=15.0, show_default=True,
-              help="Year-on-year reduction targeted, in %% of the count (seed 000 §65: 15 %%).")
+              help="Baisse visée d'une année sur l'autre, en %% du nombre (seed 000 §65 : "
+                   "15 %%).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), callback=output_path(),
-              help="Write the composite table (.parquet, .arrow, .csv, .json).")
+              help="Écrire la table du composite (.parquet, .arrow, .csv, .json).")
+@JSON_OPTION
 @click.pass_context
-def composite_command(ctx, results, sample, cpg, cog, indicators, period, reduction, output):
-    """Composite indicator of the base service: caisses below socle and below objectif, their
-    year-on-year change against the reduction target, and what drives it."""
+def composite_command(ctx, results, sample, cpg, cog, indicators, period, reduction, output,
+                      as_json=False):
+    """Indicateur composite du service de base : caisses sous le socle et sous l'objectif,
+    leur évolution sur un an face à la baisse visée, et ce qui la porte."""
     from cogind.analyses.composite import base_service, composite_table, render_composite
     from cogind.io.output import write_table
 
     codes = list(indicators) or list(base_service(None if cog == "none" else cog))
-    table = _load(ctx, results, sample, cog, period, codes)
+    table = _load(ctx, results, sample, cog, PERIODS[period], codes)
     from cogind.analyses.cpg import require_cpg
 
     table = require_cpg(table, cpg)
@@ -92,5 +112,12 @@ def composite_command(ctx, results, sample, cpg, cog, indicators, period, reduct
     if output:
         write_table(comp, output)
         click.echo(f"{comp.num_rows} lignes écrites dans {output}", err=True)
+    elif as_json:
+        from cogind.analyses.composite import drivers_table
+        from cogind.report.listings import table_document
+
+        doc = table_document(comp, reduction=reduction, indicateurs=codes)
+        doc["moteurs"] = table_document(drivers_table(table, codes))
+        echo_json(doc)
     else:
         click.echo(render_composite(comp, table, codes))

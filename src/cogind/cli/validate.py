@@ -6,22 +6,28 @@ from pathlib import Path
 
 import click
 
-from cogind.cli.common import registry_of
+from cogind.cli.common import JSON_OPTION, check_cog, echo_json, registry_of
 from cogind.errors import ExitCode
 
 
 @click.command()
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option("--cog", default=None, help="Check only the columns this COG's indicators need.")
-@click.option("--strict", is_flag=True, help="Fail where compute --strict fails: a column an "
-              "indicator needs missing, or its table empty.")
+@click.option("--cog", default=None, callback=check_cog(),
+              help="Ne vérifier que les colonnes dont les indicateurs de cette COG ont besoin.")
+@click.option("--strict", is_flag=True, help="Échouer là où compute --strict échoue : une "
+              "colonne nécessaire absente, ou sa table vide.")
+@JSON_OPTION
 @click.pass_context
-def validate(ctx, source, cog, strict):
-    """Check the tables in SOURCE against the schemas: columns and types, with precise messages."""
-    from cogind.io.validate import validate_source
+def validate(ctx, source, cog, strict, as_json):
+    """Vérifier les tables de SOURCE d'après les schémas : colonnes, types, contraintes, avec
+    des messages précis ; code 1 si une vérification échoue."""
+    from cogind.io.validate import validate_report
 
     registry = registry_of(ctx)
-    report, ok = validate_source(source, registry, cog, strict)
-    click.echo(report)
+    report, ok, doc = validate_report(source, registry, cog, strict)
+    if as_json:
+        echo_json(doc)
+    else:
+        click.echo(report)
     if not ok:
         sys.exit(ExitCode.ERROR)

@@ -81,3 +81,39 @@ def group_slots(slots: Mapping[str, int], group_of: Mapping[str, str]):
     for code, slot in slots.items():
         mapping[slot] = index[group_of.get(code, "99")]
     return mapping, names
+
+
+def caisse_labels() -> dict[str, str]:
+    """ORG_CAI_LIB of each caisse of the shipped referential (``01C751`` → ``CPAM Paris``)."""
+    return {r["ORG_CLE_NUM"]: r["ORG_CAI_LIB"] for r in _referential()}
+
+
+def with_labels(table):
+    """``table`` (results) with ``caisse_libelle`` and ``region_libelle`` appended: the
+    caisse's name on caisse rows, the region's name on caisse and region rows; empty elsewhere
+    and for a code the referential does not know (issue 22)."""
+    import pyarrow as pa
+
+    if "caisse_libelle" in table.column_names:
+        return table
+    levels, codes = table["niveau"].to_pylist(), table["caisse"].to_pylist()
+    names = caisse_labels()
+    regions = region_of(sorted({c for c, lv in zip(codes, levels) if lv == "caisse" and c}))
+    caisse = [names.get(c) if lv == "caisse" else None for c, lv in zip(codes, levels)]
+    region = [REGIONS.get(regions.get(c, "")) if lv == "caisse" else
+              REGIONS.get(c) if lv == "region" else None for c, lv in zip(codes, levels)]
+    table = table.append_column(pa.field("caisse_libelle", pa.string()),
+                                pa.array(caisse, pa.string()))
+    return table.append_column(pa.field("region_libelle", pa.string()),
+                               pa.array(region, pa.string()))
+
+
+def only_caisses(table, caisses):
+    """The rows of ``table`` (results) except caisse rows of other caisses than ``caisses``:
+    the levels above stay, computed from every caisse."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keep = pc.or_(pc.not_equal(table["niveau"], "caisse"),
+                  pc.is_in(table["caisse"], pa.array(list(caisses), pa.string())))
+    return table.filter(pc.fill_null(keep, False))

@@ -100,3 +100,16 @@ def by_input(gaps: Mapping[str, list[Gap]]) -> dict[Gap, list[str]]:
 def motif(gaps: list[Gap]) -> str:
     """The motif of an indicator's rows: every missing input, in order."""
     return " ; ".join(g.motif for g in gaps)
+
+
+SHOWN_CODES = 5
+
+
+def summary(motif_text: str, codes: list[str], shown: int = SHOWN_CODES) -> str:
+    """One warning for one missing input, however many indicators it stops (issue 22):
+    « 33 indicateurs non calculables : table mesures absente (A, B, C, D, E, … et 28 autres) »;
+    every code stays in the motif of its rows and in the provenance."""
+    n = len(codes)
+    named = ", ".join(codes if n <= shown + 1 else codes[:shown] + [f"… et {n - shown} autres"])
+    what = "indicateur non calculable" if n == 1 else "indicateurs non calculables"
+    return f"{n} {what} : {motif_text} ({named})"

@@ -20,6 +20,15 @@ def _needed(registry: Registry, cog: str | None) -> dict[str, dict[str, list[str
     return out
 
 
+def validate_source(source, registry: Registry, cog: str | None = None,
+                    strict: bool = False) -> tuple[str, bool]:
+    """(report, ok): types of present columns, a full read, then the indicators ``compute``
+    will report non calculable and why (:func:`cogind.io.computable.computable`, the same
+    decision); under ``strict`` those fail as ``compute --strict`` does."""
+    text, ok, _ = validate_report(source, registry, cog, strict)
+    return text, ok
+
+
 def verdict(ok: bool, failing: int) -> str:
     """The last line: « OK » only when no value fails the schema's constraints."""
     if not ok:
@@ -30,16 +39,23 @@ def verdict(ok: bool, failing: int) -> str:
     return "OK"
 
 
-def validate_source(source, registry: Registry, cog: str | None = None,
-                    strict: bool = False) -> tuple[str, bool]:
-    """(report, ok): types of present columns, a full read, then the indicators ``compute``
-    will report non calculable and why (:func:`cogind.io.computable.computable`, the same
-    decision); under ``strict`` those fail as ``compute --strict`` does."""
+def validate_report(source, registry: Registry, cog: str | None = None,
+                    strict: bool = False) -> tuple[str, bool, dict]:
+    """(report, ok, document): :func:`validate_source` and the same facts as the JSON-ready
+    document of ``validate --json`` (docs/cli.md): ``ok``, ``tables`` (per table: origine,
+    lignes, colonnes_inconnues, erreurs, valeurs_manquantes, messages: the report's lines),
+    ``non_calculables`` (motif, type, table, colonne, indicateurs, erreur)."""
     needed = _needed(registry, cog)
     inputs = open_inputs(source, registry.tables)
     lines, ok, counts, failing = [], True, {}, 0
+    doc: dict = {"ok": True, "tables": [], "non_calculables": []}
+    starts = []
     for name, tin in sorted(inputs.items()):
         spec = registry.table(name)
+        starts.append(len(lines))
+        entry = {"table": name, "origine": tin.origin, "lignes": None, "colonnes_inconnues": [],
+                 "erreurs": [], "valeurs_manquantes": {}, "messages": []}
+        doc["tables"].append(entry)
         lines.append(f"table '{name}' ({tin.origin})")
         if tin.csv_dialect is not None:  # separator, encoding, decimal marks, date formats
             lines += [f"  {line}" for line in tin.csv_dialect.lines()]
@@ -53,9 +69,12 @@ def validate_source(source, registry: Registry, cog: str | None = None,
         for f in tin.schema:
             expected = spec.field_type(f.name)
             if expected is None:
+                entry["colonnes_inconnues"].append(f.name)
                 lines.append(f"  colonne '{f.name}' : inconnue du schéma, ignorée")
             elif not _accepts(expected, f.type):
                 ok = False
+                entry["erreurs"].append({"colonne": f.name, "attendu": expected,
+                                         "trouve": str(f.type)})
                 lines.append(f"  ERREUR colonne '{f.name}' : attendu {expected}, trouvé {f.type}")
             else:
                 present.append(f.name)
@@ -69,13 +88,16 @@ def validate_source(source, registry: Registry, cog: str | None = None,
                     nulls[col] += batch.column(col).null_count
         except CogindError as exc:
             ok = False
+            entry["erreurs"].append({"lecture": str(exc)})
             lines.append(f"  ERREUR lecture : {exc}")
             continue
-        counts[name] = rows
+        counts[name] = entry["lignes"] = rows
+        entry["valeurs_manquantes"] = {c: n for c, n in nulls.items() if n}
         lines.append(f"  {count(rows, 'lignes')} ; colonnes avec valeurs manquantes : " + (
             ", ".join(f"{c} ({count(n)})" for c, n in nulls.items() if n) or "aucune"))
         lines += checked.lines(name)
         failing += checked.failing  # as compute: excluded or reported, an error under --strict
+        entry["hors_contraintes"] = checked.by_column()
         ok = ok and not (strict and checked.failing)
         dup_line = report_line(tin, spec)
         if dup_line:
@@ -85,7 +107,14 @@ def validate_source(source, registry: Registry, cog: str | None = None,
     for gap, users in by_input(gaps).items():
         fatal = strict and gap.kind != ABSENT  # as compute: a COG table not given is no error
         ok = ok and not fatal
+        doc["non_calculables"].append({"motif": gap.motif, "type": gap.kind, "table": gap.table,
+                                       "colonne": gap.column, "indicateurs": list(users),
+                                       "erreur": fatal})
         lines.append(f"{'ERREUR' if fatal else 'non calculable'} : {gap.motif} : "
                      f"{len(users)} indicateur(s) ({', '.join(users)})")
+    for entry, start, end in zip(doc["tables"], starts, starts[1:] + [len(lines)]):
+        entry["messages"] = [line.strip() for line in lines[start + 1:end]
+                             if line.startswith("  ")]
+    doc["ok"] = ok
     lines.append(verdict(ok, failing))
-    return "\n".join(lines), ok
+    return "\n".join(lines), ok, doc

@@ -1,4 +1,5 @@
-"""The registry as plain data, for ``--json`` on ``list``, ``describe``, ``cogs`` and ``plugins``.
+"""The registry as plain data, for ``--json`` on ``list``, ``describe``, ``cogs`` and ``plugins``
+(and the tables of ``alerts``, ``targets``, ``verify``: :func:`table_document`).
 
 The same fields the text renderings of :mod:`cogind.report.describe` show, as JSON-ready dicts
 (keys in French, as the result columns are), so that scripts never parse terminal text.
@@ -6,7 +7,9 @@ The same fields the text renderings of :mod:`cogind.report.describe` show, as JS
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
+import math
 
 from cogind.model import Source, Target
 from cogind.registry import Registry, describe_plugin
@@ -70,5 +73,25 @@ def plugins_data(registry: Registry) -> list[dict]:
              "erreur": i.error} for i in registry.plugins]
 
 
+def records(table) -> list[dict]:
+    """The rows of a pyarrow table as JSON-ready dicts, column names as keys: a NaN is null
+    (never a bare NaN, which is not JSON), dates and times as ISO text."""
+    rows = table.to_pylist()
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, float) and math.isnan(value):
+                row[key] = None
+            elif isinstance(value, (dt.date, dt.datetime, dt.time)):
+                row[key] = value.isoformat()
+    return rows
+
+
+def table_document(table, **fields) -> dict:
+    """``--json`` of a command that prints a table: ``fields`` (the options it ran with),
+    then ``colonnes`` (name and Arrow type) and ``lignes`` (:func:`records`)."""
+    return {**fields, "colonnes": [{"nom": f.name, "type": str(f.type)} for f in table.schema],
+            "lignes": records(table)}
+
+
 def to_json(data) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=1)
+    return json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False)

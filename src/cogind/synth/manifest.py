@@ -28,8 +28,8 @@ def _version() -> str:
 def command_line(out: str, opts: Options, sample: bool = False) -> str:
     """The ``cogind generate`` command that writes the same data (same bytes, same versions)."""
     if sample:
-        return shlex.join(["cogind", "generate", "--sample", "--out", out])
-    args = ["cogind", "generate", "--out", out, "--years", f"{opts.years[0]}-{opts.years[1]}",
+        return shlex.join(["cogind", "generate", "--sample", "-o", out])
+    args = ["cogind", "generate", "-o", out, "--year", f"{opts.years[0]}-{opts.years[1]}",
             "--seed", str(opts.seed)]
     for table in opts.tables:
         args += ["--rows", f"{table}={opts.rows[table]}"]
