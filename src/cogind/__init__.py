@@ -2,7 +2,7 @@
 
 Public API, all importable from ``cogind`` alone:
 
-- computing: :func:`compute`, :func:`provenance`;
+- computing: :func:`compute`, :func:`provenance`, the type :data:`TableSource` of its inputs;
 - analyses of results: :func:`verify`, :func:`diff`, :func:`read_results`, :func:`alerts`,
   :func:`derive_targets`, :func:`composite`, :func:`dispersion`, :func:`apply_secret`,
   :func:`pivot_wide`, :func:`report`, :func:`write_report`, :func:`generate`;
@@ -55,6 +55,7 @@ from cogind.model import (Cog, CogIndicator, Condition, Indicator, Input, Kernel
 _LAZY = {
     "compute": ("cogind.api", "compute"),
     "provenance": ("cogind.api", "provenance"),
+    "TableSource": ("cogind.io.sources", "TableSource"),  # the type of compute's inputs
     "build_registry": ("cogind.plugins", "build_registry"),
     "make_plugin_manager": ("cogind.plugins", "make_plugin_manager"),
     # measure families: what plugins declare indicators with
@@ -118,6 +119,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the lazy names, statically
     from cogind.analyses.verify import read_results_table as read_results
     from cogind.analyses.verify import verify
     from cogind.api import compute, provenance
+    from cogind.io.sources import TableSource
     from cogind.kernels import NULL
     from cogind.measures.families import (Count, Delay, Evolution, Finalised, KernelMeasure,
                                           Measure, Proportion, RatioOfSums, Stock, Sum)

@@ -23,7 +23,9 @@ from cogind.io.computable import ABSENT, EMPTY, by_input, computable, motif
 from cogind.io.readers import DEFAULT_BATCH, open_inputs
 from cogind.io.timezones import BY_CAISSE, DEFAULT_TIMEZONE, OVERSEAS_ZONES, check_timezone
 from cogind.registry import Registry
-from cogind.measures.periods import month_label, month_number, month_start
+from cogind.io.sources import Tables
+from cogind.measures.periods import (PERIOD_KINDS, PERIOD_NAMES, month_label, month_number,
+                                     month_start)
 from cogind.engine.finalise import (Options, Rows, add_indicator_rows, add_unavailable_rows,
                                     periods_for, select_periods)
 from cogind.analyses.secret import DEFAULT_THRESHOLD, apply_secret, record_no_secret
@@ -67,7 +69,8 @@ def _as_of_day(as_of: str | None) -> int | None:
     return (nxt - dt.date(1970, 1, 1)).days - 1
 
 
-def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[str] | None = None,
+def compute(tables: Tables, cog: str | None = "2023-2027", *,
+            indicators: Sequence[str] | None = None,
             period: str | Sequence[str] = "month", years: int | Iterable[int] | None = None,
             strict: bool = False, registry: Registry | None = None,
             plugins: Iterable[object] = (), batch_size: int = DEFAULT_BATCH,
@@ -90,11 +93,18 @@ def compute(tables: Any, cog: str | None = "2023-2027", *, indicators: Sequence[
         figures; ``exclure`` keeps the first in file order, the others are the exclusion
         ``doublon``; ``ignorer`` skips the check (:mod:`cogind.io.duplicates`).
     :param tables: a folder or file path, or a mapping ``{table name: path | pyarrow.Table |
-        RecordBatchReader | dataset | object with __arrow_c_stream__}``.
+        RecordBatch | RecordBatchReader | Dataset | polars.DataFrame | polars.LazyFrame |
+        object with __arrow_c_stream__}`` (:data:`cogind.TableSource`). A LazyFrame is
+        collected in streaming batches, the needed columns only, at each pass; a
+        RecordBatchReader is read once.
     :param cog: COG code whose indicators and targets to use (``None``: no targets).
     :param indicators: restrict to these indicator codes.
     :param period: ``month``, ``quarter``, ``year``, ``rolling12`` (the 12 months ending with
-        each month) or ``ytd`` (January to each month); all sums of the monthly states. Several
+        each month), ``ytd`` (January to each month) or ``span`` (one period over all the
+        reported years: the COG's whole duration by default); all sums of the monthly states.
+        The French names of the CLI's ``--period`` are accepted too: ``mois``, ``trimestre``,
+        ``annee``, ``glissant12``, ``cumul``, ``pluriannuel`` (the provenance records the
+        English kind). Several
         kinds (a sequence, or joined by ``+``: ``"month+ytd"``) give one table holding the
         periods of each kind once (a label is a span of months), with one secret statistique
         chosen on all of them together.
@@ -272,6 +282,11 @@ def _period_kinds(period) -> tuple[str, ...]:
     kinds = tuple(period.split("+")) if isinstance(period, str) else tuple(period)
     if not kinds or not all(isinstance(k, str) and k for k in kinds):
         raise ConfigError(f"period: expected one or more period kinds, got {period!r}")
+    kinds = tuple(PERIOD_NAMES.get(k.strip().lower(), k) for k in kinds)  # French names too
+    unknown = [k for k in kinds if k not in PERIOD_KINDS and k != "span"]
+    if unknown:  # said before any table is read
+        raise ConfigError(f"unknown period '{unknown[0]}' (expected one of "
+                          f"{', '.join(PERIOD_NAMES)})")
     return tuple(dict.fromkeys(kinds))
 
 

@@ -16,6 +16,7 @@ import pyarrow.dataset as ds
 
 from cogind.errors import InputError, SchemaError
 from cogind.io.csv_fr import SEPARATORS, CsvDialect, read_error, sniff
+from cogind.io.sources import LazyFrameSource, is_lazy_frame
 from cogind.io.timezones import (DEFAULT_TIMEZONE, local_batch, local_schema, read_columns,
                                   zoned_columns)
 from cogind.model import TableSchema
@@ -99,6 +100,8 @@ class TableInput:
             elif isinstance(src, pa.Table):
                 yield from map(without_views, src.select(columns).to_batches(
                     max_chunksize=batch_size))
+            elif isinstance(src, LazyFrameSource):  # collected again, these columns only
+                yield from map(without_views, src.batches(columns, batch_size))
             else:  # a RecordBatchReader: one pass only
                 for b in src:
                     yield without_views(b.select(columns) if hasattr(b, "select") else
@@ -316,6 +319,9 @@ def _open_object(name: str, obj: Any) -> TableInput:
         return TableInput(name, "dataset", obj.schema, obj)
     if isinstance(obj, pa.RecordBatchReader):
         return TableInput(name, "flux Arrow", obj.schema, obj)
+    if is_lazy_frame(obj):  # streamed in batches at each pass, never collected whole
+        src = LazyFrameSource(obj, name)
+        return TableInput(name, "LazyFrame Polars", src.schema, src)
     if hasattr(obj, "__arrow_c_stream__"):  # Polars, DuckDB, pandas…: zero copy through C
         return TableInput(name, f"flux Arrow ({type(obj).__name__})", _stream_schema(obj),
                           _Stream(obj))

@@ -15,6 +15,12 @@ from cogind.errors import ConfigError
 CALENDAR_SIZES = {"month": 1, "quarter": 3, "year": 12}
 WINDOW_KINDS = ("rolling12", "ytd")
 PERIOD_KINDS = (*CALENDAR_SIZES, *WINDOW_KINDS)
+PERIOD_NAMES = {"month": "month", "mois": "month", "quarter": "quarter", "trimestre": "quarter",
+                "year": "year", "annee": "year", "année": "year", "rolling12": "rolling12",
+                "glissant12": "rolling12", "ytd": "ytd", "cumul": "ytd", "span": "span",
+                "pluriannuel": "span"}
+"""Every period name ``compute`` accepts, English and French, → the period kind (the CLI's
+``--period`` choices, ``cli.common.PERIODS``, are among them: a test checks each)."""
 
 
 @dataclass(frozen=True)
