@@ -247,3 +247,21 @@ def test_the_report_finds_the_last_period_a_status_is_judged_on(sample_year_and_
     rate = list(_national(quarters, "DENTISTE_RECOURS_TAUX").values())
     assert judged_period(last_judged(rate)) == "2024-T4"
     assert last_judged([]) is None
+
+
+def test_rows_an_input_cannot_compute_hold_the_line_they_would_be_judged_on():
+
+    ij = pq.read_table(sample_path() / "ij.parquet")
+    res = cogind.compute({"ij": ij}, period="quarter", years=2024, secret=False,
+                         indicators=["ALLER_VERS_PREVENTION_NB", "DENTISTE_RECOURS_TAUX",
+                                     "IJ_MAL_DELAI_MOYEN"])
+    rows = [r for r in res.to_pylist() if r["indicateur"] != "IJ_MAL_DELAI_MOYEN"]
+    assert rows and all(r["statut"] == "non calculable" for r in rows)
+    for r in rows:
+        where = (r["indicateur"], r["niveau"], r["periode"], r["cible"])
+        if r["indicateur"] == "DENTISTE_RECOURS_TAUX":
+            assert r["cible"] == 52.0, where  # a rate: every period, every level
+        elif r["niveau"] != "national" or r["periode"] != "2024-T1":
+            assert r["cible"] is None, where
+        else:
+            assert r["cible"] == 50_000 and "3/12" in r["cible_libelle"], where

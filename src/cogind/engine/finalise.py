@@ -202,21 +202,31 @@ def add_unavailable_rows(rows: Rows, ind: Indicator, cog: Cog | None, periods: l
                          units: list[tuple[str, str | None]], motif: str,
                          as_of: str | None = None) -> None:
     """Rows of an indicator its inputs cannot compute (issue 17): ``units`` (level, code) of
-    every period, statut non calculable, ``motif``; every figure null, never 0."""
-    for year, ks in _by_year(periods):
-        target = cog.target(ind.code, year) if cog else None
-        ps = [periods[k] for k in ks]
-        size = len(ps) * len(units)
-        per_period = lambda values: np.repeat(np.asarray(values, dtype=object), len(units))
-        rows.add_block(
-            size, indicateur=ind.code, libelle=ind.libelle, cog=cog.code if cog else None,
-            niveau=[u[0] for u in units] * len(ps), caisse=[u[1] for u in units] * len(ps),
-            periode=per_period([p.label for p in ps]), debut=per_period([p.start for p in ps]),
-            fin=per_period([p.end for p in ps]), unite=ind.unit, sens=ind.direction,
-            cible=target.reference if target else None,
-            cible_libelle=target.label if target else None,
-            cible_type=target.kind if target else None, statut=STATUS_NA, motif=motif,
-            masque=False, provisoire=False, situation_au=as_of)
+    every period, statut non calculable, ``motif``; every figure null, never 0; ``cible`` the
+    line the row would be judged on (none off the target's period or level, issue 23)."""
+    for year, year_ks in _by_year(periods):
+        written = cog.target(ind.code, year) if cog else None
+        for judgement, ks in _by_judgement(ind, [periods[k] for k in year_ks], year_ks, written,
+                                           None):
+            ps = [periods[k] for k in ks]
+            target = (prorated(written, judgement.months) if judgement.mode == PRORATED
+                      else written)
+            levels = [u[0] for u in units] * len(ps)
+            cible = target.reference if target else None
+            unjudged = unjudged_rows(ind.measure, written, judgement, levels)
+            if unjudged is not None:
+                cible = np.where(unjudged[0] | unjudged[1], np.nan, np.nan if cible is None
+                                 else cible)
+            per_period = lambda values: np.repeat(np.asarray(values, dtype=object), len(units))
+            rows.add_block(
+                len(levels), indicateur=ind.code, libelle=ind.libelle,
+                cog=cog.code if cog else None, niveau=levels,
+                caisse=[u[1] for u in units] * len(ps), periode=per_period([p.label for p in ps]),
+                debut=per_period([p.start for p in ps]), fin=per_period([p.end for p in ps]),
+                unite=ind.unit, sens=ind.direction, cible=cible,
+                cible_libelle=target.label if target else None,
+                cible_type=target.kind if target else None, statut=STATUS_NA, motif=motif,
+                masque=False, provisoire=False, situation_au=as_of)
 
 
 def _add_level_rows(rows: Rows, ind: Indicator, cog: Cog | None, grid: MonthGrid,
