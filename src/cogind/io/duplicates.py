@@ -20,9 +20,9 @@ plus one part of the candidates' keys, plus 8 bytes per duplicate row.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -231,7 +231,8 @@ class _HashStore:
             self.rows += len(h)
             if self.rows > HASH_SPILL_ROWS:
                 self.folder = tempfile.TemporaryDirectory(prefix="cogind-doublons-")
-                self.files = [open(self._path(i), "wb") for i in range(HASH_PARTITIONS)]
+                self.files = [open(self._path(i), "wb")  # noqa: SIM115 closed by close()
+                              for i in range(HASH_PARTITIONS)]
                 held, self.held = self.held, []
                 for x in held:
                     self._write(x)
