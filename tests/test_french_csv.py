@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -107,6 +108,22 @@ def test_validate_says_what_was_detected(french):
     assert "encodage : Windows-1252" in out and "encodage : UTF-8 avec BOM" in out
     assert "décimales : virgule (" in out and "IJ_PAI_MNT" in out and "PRS_PAI_MNT" in out
     assert "dates : JJ/MM/AAAA (" in out and "IJ_PAI_DTD" in out
+
+
+def test_detected_dialect_in_validate_json_and_provenance(data, french, tmp_path):
+    res = _run("validate", french, "--json")
+    assert res.exit_code == 0, res.output
+    doc = {t["table"]: t for t in json.loads(res.output)["tables"]}
+    assert doc["ij"]["csv"]["separateur"] == ";" and doc["ij"]["csv"]["encodage"] == "cp1252"
+    assert doc["ij"]["csv"]["decimales"]["IJ_PAI_MNT"] == "virgule"
+    assert doc["prestations"]["csv"]["dates"]["EXE_SOI_DTD"] == "JJ/MM/AAAA"
+    prov = json.loads(_results(french).schema.metadata[b"cogind"])
+    assert prov["entrees"]["ij"]["csv"]["encodage"] == "cp1252"
+    plain = tmp_path / "plain"  # a plain CSV's provenance is what it was before
+    plain.mkdir()
+    pacsv.write_csv(pq.read_table(data / "ij.parquet"), plain / "ij.csv")
+    prov = json.loads(_results(plain).schema.metadata[b"cogind"])
+    assert "csv" not in prov["entrees"]["ij"]
 
 
 def test_grouped_digits_and_a_point_column_in_a_comma_file(data, tmp_path):

@@ -206,6 +206,9 @@ def compute(tables: Tables, cog: str | None = "2023-2027", *,
                       **prints.result(name)}
         if tplan.as_of:
             read[name]["lignes_non_disponibles"] = acc.rows_not_yet_available
+        dialect = inputs[name].csv_dialect
+        if dialect is not None and dialect.french:  # how a French CSV was read (docs/excel.md)
+            read[name]["csv"] = dialect.describe()
     run_pass.close()  # on error, the Dask client and cluster close when it is collected
     aux = _auxiliary(inputs, registry, [i for i in inds if i.code not in gaps])
     for ind in inds:

@@ -59,6 +59,7 @@ def validate_report(source, registry: Registry, cog: str | None = None,
         lines.append(f"table '{name}' ({tin.origin})")
         if tin.csv_dialect is not None:  # separator, encoding, decimal marks, date formats
             lines += [f"  {line}" for line in tin.csv_dialect.lines()]
+            entry["csv"] = tin.csv_dialect.describe()
         elif tin.csv_separator is not None:
             lines.append(f"  séparateur CSV : {SEPARATORS[tin.csv_separator]} (lu sur la ligne "
                          "d'en-tête)")
