@@ -137,3 +137,12 @@ def test_caisse_zone_threads_batches_and_cli(ij, tmp_path):
     res = CliRunner().invoke(main, ["describe", CODE])
     assert res.exit_code == 0 and "--timezone caisse" in res.output
     assert "974 Indian/Reunion" in res.output
+
+
+def test_caisse_zone_on_dask_workers(ij, tmp_path):
+    pytest.importorskip("distributed")
+    _, zoned = ij
+    pq.write_table(zoned, tmp_path / "ij.parquet", row_group_size=1500)
+    got = cogind.compute(tmp_path, None, indicators=[CODE], secret=False, timezone="caisse",
+                         engine="dask")
+    _check(got, _expected(zoned, by_caisse=True))
