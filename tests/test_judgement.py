@@ -265,3 +265,14 @@ def test_rows_an_input_cannot_compute_hold_the_line_they_would_be_judged_on():
             assert r["cible"] is None, where
         else:
             assert r["cible"] == 50_000 and "3/12" in r["cible_libelle"], where
+
+
+@pytest.mark.parametrize("code, words", [
+    ("ALLER_VERS_PREVENTION_NB", ("l'année civile", "proratisée k/12", "national seulement")),
+    ("C2S_BENEFICIAIRES_NB", ("niveau de décembre", "national seulement")),
+    ("DENTISTE_RECOURS_TAUX", ("toute période", "à chaque niveau"))])
+def test_describe_says_on_which_period_and_level_the_target_is_judged(code, words):
+    run = CliRunner().invoke(cli, ["describe", code])
+    assert run.exit_code == 0, run.output
+    text = " ".join(run.output.split("Cibles :", 1)[1].split())
+    assert all(w in text for w in words), text

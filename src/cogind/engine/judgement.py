@@ -62,6 +62,17 @@ def national_only(measure) -> bool:
     return bool(getattr(measure, "national_target", default))
 
 
+RULE_TEXT = {ANY: "sur toute période", YEAR: "sur l'année civile ; de janvier au mois k, contre "
+             "la cible proratisée k/12 ; autres périodes non évaluées",
+             YEAR_END: "sur le niveau de décembre ; autres périodes non évaluées"}
+
+
+def rule_text(measure) -> str:
+    """How a COG target of ``measure`` is judged, for ``cogind describe``."""
+    where = "au niveau national seulement" if national_only(measure) else "à chaque niveau"
+    return f"cible jugée {RULE_TEXT[target_period(measure)]}, {where}"
+
+
 def judge_period(measure, period: Period, target: Target | None,
                  reference_month: int | None = None) -> Judgement:
     """How ``target`` (the COG's, for ``period.year``) applies to ``period``.
@@ -129,6 +140,6 @@ def clear_judgement(unjudged: tuple[np.ndarray, np.ndarray], na: np.ndarray,
     return statut, motif, met, gap, cases, unit, sig, cible
 
 
-__all__ = ["STATUS_NOT_JUDGED", "Judgement", "judge_period", "prorated", "level_motif",
+__all__ = ["STATUS_NOT_JUDGED", "Judgement", "judge_period", "rule_text", "prorated", "level_motif",
            "target_period", "national_only", "unjudged_rows", "clear_judgement", "ANY", "YEAR",
            "YEAR_END", "JUDGED", "PRORATED", "NOT_JUDGED"]

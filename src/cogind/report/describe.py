@@ -8,6 +8,7 @@ import textwrap
 
 from cogind import formatting
 from cogind.engine.core import ENGINE_REASONS
+from cogind.engine.judgement import rule_text
 from cogind.model import Indicator
 from cogind.plugins import describe_plugin
 from cogind.registry import Registry
@@ -52,7 +53,8 @@ def indicator_text(registry: Registry, code: str) -> str:
         out.append(f"  {s}" + (f" : « {s.quote} »" if s.quote else ""))
     cogs = registry.cogs_using(code)
     if cogs:
-        out += ["", "Cibles :"]
+        rule = rule_text(ind.measure).capitalize()
+        out += ["", "Cibles :", _wrap(f"{rule} (docs/periodes.md).")]
         for cog in cogs:
             entry = cog.entry(code)
             targets = ", ".join(f"{y} : {_target(entry.targets[y], ind.unit)}"
