@@ -365,3 +365,18 @@ def test_unknown_caisse_is_a_warning(tmp_path):
     assert r.exit_code == 0 and "Attention : caisse 01C999 absente des résultats" in r.stderr
     t = pq.read_table(tmp_path / "r.parquet")
     assert set(t["niveau"].to_pylist()) == {"national"}
+
+
+def test_compute_json_every_row_and_the_provenance():
+    doc = ok_json("compute", "--sample", "--indicator", "APPELS_TAUX_ABOUTIS", "--json")
+    api = cogind.compute(sample_path(), indicators=["APPELS_TAUX_ABOUTIS"], period="year")
+    assert [c["nom"] for c in doc["colonnes"]] == api.column_names
+    assert doc["provenance"]["cog"] == "2023-2027" and doc["provenance"]["periode"] == "year"
+    want = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+            for row in api.to_pylist()]
+    assert doc["lignes"] == want  # caisse rows too, as in a file
+    for row in doc["lignes"]:
+        if row["valeur"] is not None:
+            assert row["valeur"] == pytest.approx(100 * row["numerateur"] / row["denominateur"])
+    r = run("compute", "--sample", "--json", "-o", "x.parquet")
+    assert r.exit_code == 2 and "--json" in r.stderr

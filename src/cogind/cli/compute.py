@@ -5,9 +5,9 @@ from pathlib import Path
 
 import click
 
-from cogind.cli.common import (LEVEL_CHOICES, PERIODS, SECRET_DEFAULT, check_cog,
-                               check_indicators, check_month, output_path, registry_of,
-                               sample_path, years_option)
+from cogind.cli.common import (JSON_OPTION, LEVEL_CHOICES, PERIODS, SECRET_DEFAULT, check_cog,
+                               check_indicators, check_month, echo_json, output_path,
+                               registry_of, sample_path, years_option)
 
 
 def _zone(ctx, param, value):
@@ -125,10 +125,12 @@ def _wide(table, output: Path | None):
               help="Fuseau civil des jours et mois pour les horodatages qui portent un fuseau "
               "(horodatages naïfs et dates lus tels quels) ; 'caisse' : celui de chaque caisse "
               "(outre-mer : le sien, sinon Europe/Paris).")
+@JSON_OPTION
 @click.pass_context
 def compute(ctx, source, sample, cog, years, period, indicators, output, caisses, strict, threads,
             as_of, confidence, consolidation, progress, spread, secret, no_secret, engine,
-            scheduler, levels, groupes, cpg, doublons, timezone, caisse_codes=(), libelles=False):
+            scheduler, levels, groupes, cpg, doublons, timezone, caisse_codes=(), libelles=False,
+            as_json=False):
     """Calculer les indicateurs d'une COG sur SOURCE (un dossier ou un fichier de tables Arrow,
     Parquet ou CSV nommées prestations, ij, contacts, dossiers…)."""
     from cogind.api import compute as run, provenance
@@ -137,6 +139,8 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
 
     if sample == (source is not None):
         raise click.UsageError("donner un dossier ou fichier SOURCE, ou --sample (pas les deux)")
+    if as_json and output is not None:
+        raise click.UsageError("--json écrit sur la sortie standard : pas avec -o")
     if ctx.meta.get("cogind.csv_fr") and (output is None or output.suffix.lower() != ".csv"):
         raise click.UsageError("--csv-fr s'emploie avec -o FICHIER.csv")
     registry = registry_of(ctx)
@@ -188,6 +192,9 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
         if spread:
             click.echo(f"dispersion écrite dans {written[1]}", err=True)
         return
+    if as_json:  # every row, as a file would hold them, and the provenance (docs/cli.md)
+        _echo_json(table, meta, spread)
+        return
     import pyarrow.compute as pc
 
     from cogind.engine.levels import with_labels
@@ -199,3 +206,14 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
         from cogind.analyses.spread import dispersion, render_spread
 
         click.echo(render_spread(dispersion(table)))
+
+
+def _echo_json(table, meta: dict, spread: bool) -> None:
+    from cogind.report.listings import table_document
+
+    doc = table_document(table, provenance=meta)
+    if spread:
+        from cogind.analyses.spread import dispersion
+
+        doc["dispersion"] = table_document(dispersion(table))
+    echo_json(doc)
