@@ -172,7 +172,7 @@ def test_list_describe_cogs_plugins():
 
 def test_validate(data):
     ok = run("validate", data)
-    assert ok.exit_code == 0 and "OK" in ok.stdout and "7 lignes" in ok.stdout
+    assert ok.exit_code == 0 and "OK" in ok.stdout and "7\u00a0lignes" in ok.stdout
     t = tiny_ij()
     t = t.set_column(t.schema.get_field_index("IJ_NBR"), "IJ_NBR", pa.array(["x"] * t.num_rows))
     pq.write_table(t, data / "ij.parquet")

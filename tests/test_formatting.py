@@ -109,6 +109,7 @@ def test_typeset_keeps_the_wording_with_french_spaces():
     ("≥ 84 %", 84.0, "%", "≥\u00a084,0\u00a0%"),
     ("-5 % par rapport à 2021", -5.0, "%", "-5\u00a0% par rapport à 2021"),
     ("ND", None, "%", "ND"),
+    ("45 %-55 %", 50.0, "%", "45,0\u00a0%-55,0\u00a0%"),  # an interval: both bounds
     (None, None, "%", "–"),
 ])
 def test_target_labels_as_shown(label, value, unit, text):

@@ -1,13 +1,18 @@
-"""Terminal tables: one renderer (cogind.formatting.table) for compute, diff and spread —
-numbers right-aligned, long cells wrapped between words, never cut mid-word."""
+"""Terminal tables: one renderer (cogind.formatting.table) for compute's results
+(analyses/statuses.py), diff and spread — numbers right-aligned, long cells wrapped between
+words, never cut mid-word — and no mixed number formats in any of them."""
 from __future__ import annotations
 
 import re
 
 import pyarrow as pa
+import pytest
+from click.testing import CliRunner
 
+import cogind
 from cogind import formatting as F
-from cogind.io.output import STATUS_WIDTH, render
+from cogind.cli import cli
+from cogind.analyses.statuses import render_results as render
 
 LONG = "non atteinte (écart non significatif, IC 95 % non disjoint de la cible)"
 
@@ -58,7 +63,57 @@ def test_results_table_one_format_per_column():
                                 "ic_bas": 1.0, "ic_haut": 1.3, "motif": LONG}]))
     assert "84,8\u00a0%" in text and "84,0\u00a0%" in text and "84,00" not in text
     assert "1,14\u00a0%" in text and "1,12\u00a0%" in text and "[1,00\u00a0% ; 1,30\u00a0%]" in text
-    spans, lines = columns(text)
-    status = [line[spans[7][0]:] for line in lines[1:]]
-    assert all(len(s) <= STATUS_WIDTH for s in status)
+    table, notes = text.split("\n\n")
+    assert notes.replace("\u00a0", " ") == f"[1] {LONG}"  # the reason whole, as a note
     assert "…" not in text
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory):
+    """Every terminal table of the sample: compute (CLI and API), spread, diff."""
+    from cogind.analyses.diff import compare, read_results, render_diff
+    from cogind.analyses.spread import dispersion, render_spread
+    from cogind.cli.common import sample_path
+    from cogind.io.output import write_table
+
+    tmp = tmp_path_factory.mktemp("tables")
+    r = CliRunner().invoke(cli, ["compute", "--sample", "--period", "year", "--spread"])
+    assert r.exit_code == 0, r.output
+    res = cogind.compute(sample_path(), period="year")
+    old = write_table(res, tmp / "avant.parquet")
+    moved = pa.array([None if v is None else v * 1.013 for v in res["valeur"].to_pylist()],
+                     pa.float64())
+    new = write_table(res.set_column(res.schema.get_field_index("valeur"), "valeur", moved),
+                      tmp / "apres.parquet")
+    a, b = read_results(old), read_results(new)
+    return {"cli": r.stdout, "api": render(res, max_rows=10_000) + "\n"
+            + render_spread(dispersion(res)), "diff": render_diff(a, b, compare(a, b))}
+
+
+FIGURES = {"valeur", "IC", "cible", "avant", "après", "min", "D1", "médiane", "D9", "max"}
+SUFFIXED = re.compile(r"(-?\d[\d\u202f]*(?:,(\d+))?)\u00a0(%|j|h|€|pts|m2)")
+
+
+@pytest.mark.parametrize("name", ["cli", "api", "diff"])
+def test_no_mixed_formats_in_any_terminal_table(printed, name):
+    """Every number French (no « 6600000 », « 4,747,504 », « 12.5 »), grouped by U+202F, the
+    unit after U+00A0; within a row one number of decimals per unit, so « 84,00 % » never
+    stands beside « 84,8 % »."""
+    text = printed[name]
+    assert text.count("\n") > 50
+    assert not re.search(r"\d{5}|\d,\d{3},\d{3}|\d\.\d|\d \d{3}\b", text)
+    assert not re.search(r"\d (%|j|€)(\s|$)", text)  # never an ordinary space before a unit
+    rows = []
+    for block in text.split("\n\n"):
+        if "indicateur" not in block:
+            continue
+        spans, lines = columns(block[block.index("indicateur"):])
+        names = [lines[0][a:b].strip() for a, b in spans]
+        keep = [k for k, n in enumerate(names) if n in FIGURES]
+        rows += ["  ".join(line[spans[k][0]:spans[k][1]] for k in keep) for line in lines[1:]]
+    assert len(rows) > 50
+    for line in rows:  # the value, its interval and its target; before and after
+        decimals = {}
+        for m in SUFFIXED.finditer(line):
+            decimals.setdefault(m.group(3), set()).add(len(m.group(2) or ""))
+        assert all(len(d) == 1 for d in decimals.values()), line

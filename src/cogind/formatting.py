@@ -112,6 +112,9 @@ def needed(value, unit: str | None = "") -> int:
 _BARE = re.compile(r"^([≥≤<>]?)\s*([-+]?)\d[\d \u202f\u00a0]*(?:[,.]\d+)?\s*(%?)$")
 
 
+_BETWEEN = re.compile(r"^(\d+(?:,\d+)?)\s*%?\s*-\s*(\d+(?:,\d+)?)\s*(%?)$")  # « 45 %-55 % »
+
+
 def target(label: str | None, value, unit: str | None = "", places: int | None = None) -> str:
     """A target as shown beside values: a label that is only a number (« 84,00 % »,
     « ≥ 200000 ») by the unit's rule (:func:`needed` decimals); COG wording (« -5 % par
@@ -119,6 +122,11 @@ def target(label: str | None, value, unit: str | None = "", places: int | None =
     value beside it (:func:`against`)."""
     if not label:
         return MISSING
+    between = _BETWEEN.match(label.strip())
+    if between and (not between.group(3) or rule(unit)[1] == "%"):
+        low, high = (float(g.replace(",", ".")) for g in between.group(1, 2))
+        places = max(needed(low, unit), needed(high, unit)) if places is None else places
+        return f"{number(low, unit, places=places)}-{number(high, unit, places=places)}"
     m = _BARE.match(label.strip())
     if m is None or value is None or (m.group(3) and rule(unit)[1] != "%"):
         return typeset(label)

@@ -1,6 +1,8 @@
-"""Result tables out: files chosen by extension, published atomically, or a terminal table.
+"""Result tables out: files chosen by extension, published atomically.
 
-The writing rule lives in :mod:`cogind.io.publish`; this module chooses the format.
+The writing rule lives in :mod:`cogind.io.publish`; this module chooses the format. The
+terminal table of results is :func:`cogind.analyses.statuses.render_results`, drawn by
+:func:`cogind.formatting.table`.
 """
 from __future__ import annotations
 
@@ -18,8 +20,6 @@ from cogind.io.publish import FORMATS, Publication, check_output
 
 LINKED = "fichiers_lies"
 """Provenance key: companion file name → SHA-256, recorded in the main file of one run."""
-STATUS_WIDTH = 40
-"""The status column of the terminal table wraps between words at this width (never cut)."""
 SIDECAR_HASH = "fichier_sha256"
 """Key of a CSV's provenance sidecar: the SHA-256 of the CSV it belongs with."""
 
@@ -99,45 +99,6 @@ def _stage(pub: Publication, table: pa.Table, path: Path, csv_fr: bool = False,
 def fmt_number(value, unit: str = "", **kw) -> str:
     """French formatting of one figure: :func:`cogind.formatting.number` (one rule per unit)."""
     return formatting.number(value, unit, **kw)
-
-
-def render(table: pa.Table, max_rows: int = 200) -> str:
-    """A readable fixed-width table of results for the terminal."""
-    rows = table.to_pylist()
-    header = ("indicateur", "niveau", "période", "valeur", "IC", "cible", "écart (cas)",
-              "statut")
-    lines = []
-    for r in rows[:max_rows]:
-        level = r.get("niveau") or "caisse"
-        where = ("national" if level == "national" else r["caisse"] or "?") if level in (
-            "national", "caisse") else f"{level} {r['caisse']}"
-        unit, places = r["unite"], formatting.against(r["valeur"], r.get("cible"), r["unite"])
-        cible = formatting.target(r["cible_libelle"], r.get("cible"), unit, places)
-        statut = formatting.typeset(r["statut"] + (f" ({r['motif']})" if r["motif"] else ""))
-        periode = r["periode"] + (" (provisoire)" if r.get("provisoire") else "")
-        value = fmt_number(r["valeur"], unit, places=places)
-        lines.append((r["indicateur"], where, periode, value, _interval(r, places), cible,
-                      _cases(r), statut))
-    out = [formatting.table(header, lines, right=(3, 4, 6), wrap={5: 24, 7: STATUS_WIDTH})]
-    if len(rows) > max_rows:
-        out.append(f"… {len(rows) - max_rows} lignes de plus (écrire dans un fichier avec -o)")
-    return "\n".join(out)
-
-
-def _interval(r: dict, places: int) -> str:
-    low, high = r.get("ic_bas"), r.get("ic_haut")
-    if low is None and high is None:
-        return "–"
-    unit = r["unite"]
-    high = "…" if high is None else fmt_number(high, unit, places=places)
-    return f"[{fmt_number(low, unit, places=places)} ; {high}]"
-
-
-def _cases(r: dict) -> str:
-    cases, unit = r.get("ecart_cas"), r.get("ecart_cas_unite")
-    if cases is None:
-        return "–"
-    return fmt_number(cases, unit)
 
 
 def check_together(path: str | Path, prov: dict | None) -> dict | None:
