@@ -25,6 +25,7 @@ from cogind.io.output import write_table
 ROOT = Path(__file__).resolve().parents[1]
 CODES = list(base_service("2023-2027"))
 PARIS, BOURG = "01C751", "01C011"
+REGISTRY = cogind.build_registry()
 
 
 def run(*args, env=None):
@@ -250,6 +251,17 @@ def test_bash_completion_script_and_completions():
                     "COMP_CWORD": "2"})
     assert {"plain,--caisse", "plain,--caisses"} <= set(opts.stdout.splitlines())
     assert "_COGIND_COMPLETE=bash_source cogind" in (ROOT / "docs" / "cli.md").read_text()
+
+
+@pytest.mark.parametrize("words,cword,want", [
+    ("cogind compute --cog 20", "3", {"2014-2017", "2018-2022", "2023-2027"}),
+    ("cogind list --cog 2023", "3", {"2023-2027"}),
+    ("cogind describe ij_mal", "2", {c for c in REGISTRY.indicators if c.startswith("IJ_MAL")}),
+    ("cogind alerts --indicator APPELS", "3", {"APPELS_TAUX_ABOUTIS"})])
+def test_codes_are_completed_from_the_registry(words, cword, want):
+    r = run(env={"_COGIND_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": cword})
+    got = {line.split(",", 1)[1] for line in r.stdout.splitlines()}
+    assert got == want and want
 
 
 # --------------------------------------------------------------------------- 5. French help

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import click
 
-from cogind.cli.common import (JSON_OPTION, SECRET_DEFAULT, check_cog, check_indicators,
-                               echo_json, load_results, output_path)
+from cogind.cli.common import (COG_OR_NONE, INDICATOR, JSON_OPTION, SECRET_DEFAULT, echo_json,
+                               load_results, output_path)
 from cogind.errors import ConfigError
 
 
@@ -16,11 +16,11 @@ from cogind.errors import ConfigError
 @click.option("--months", type=click.IntRange(1, 120), default=3, show_default=True,
               help="Mois manqués consécutifs qui déclenchent une alerte.")
 @click.option("--indicator", "indicators", multiple=True, metavar="CODE",
-              callback=check_indicators, help="Seulement cet indicateur (répétable).")
+              **INDICATOR, help="Seulement cet indicateur (répétable).")
 @click.option("--threshold", type=float, default=None,
               help="Juger face à cette valeur au lieu de la cible de la COG (un seul "
                    "--indicator).")
-@click.option("--cog", default="2023-2027", show_default=True, callback=check_cog(allow_none=True),
+@click.option("--cog", default="2023-2027", show_default=True, **COG_OR_NONE,
               help="COG du calcul, quand SOURCE est une donnée d'entrée.")
 @click.option("--secret", type=click.IntRange(2, 10_000), default=SECRET_DEFAULT, show_default=True,
               metavar="N", help="Masquer les valeurs de caisse calculées sur moins de N "

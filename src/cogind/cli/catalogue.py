@@ -5,7 +5,8 @@ from pathlib import Path
 
 import click
 
-from cogind.cli.common import check_cog, check_indicators, folder_output, registry_of
+from cogind.cli.common import (COG, check_indicators, complete_indicators, folder_output,
+                               registry_of)
 from cogind.errors import PluginError
 
 
@@ -24,7 +25,7 @@ def _show(as_json: bool, text_of, data_of, *args) -> None:
 
 
 @click.command("list")
-@click.option("--cog", default=None, callback=check_cog(),
+@click.option("--cog", default=None, **COG,
               help="Seulement les indicateurs de cette COG, avec ses cibles.")
 @JSON
 @click.pass_context
@@ -37,8 +38,8 @@ def list_(ctx, cog, as_json):
 
 
 @click.command()
-@click.argument("code", callback=lambda ctx, param, code: check_indicators(ctx, param,
-                                                                         code.upper()))
+@click.argument("code", shell_complete=complete_indicators,
+                callback=lambda ctx, param, code: check_indicators(ctx, param, code.upper()))
 @JSON
 @click.pass_context
 def describe(ctx, code, as_json):
@@ -88,7 +89,7 @@ def plugins(ctx, as_json):
 @click.argument("out_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Dossier où écrire les pages (ou OUT_DIR en argument, forme d'origine).")
-@click.option("--cog", "cogs", multiple=True, callback=check_cog(),
+@click.option("--cog", "cogs", multiple=True, **COG,
               help="Seulement cette COG (répétable).")
 @click.pass_context
 def docs(ctx, out_dir, output, cogs):

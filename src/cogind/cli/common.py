@@ -162,6 +162,29 @@ def check_indicators(ctx: click.Context, param: click.Parameter, value):
     return value
 
 
+def complete_cog(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion: the COG codes of the installed plugins."""
+    try:
+        return [c for c in sorted(registry_of(ctx).cogs) if c.startswith(incomplete)]
+    except CogindError:
+        return []
+
+
+def complete_indicators(ctx: click.Context, param: click.Parameter, incomplete: str):
+    """Shell completion: the indicator codes of the installed plugins."""
+    try:
+        codes = sorted(registry_of(ctx).indicators)
+    except CogindError:
+        return []
+    return [c for c in codes if c.startswith(incomplete.upper())]
+
+
+COG = {"callback": check_cog(), "shell_complete": complete_cog}
+"""Keywords of a ``--cog`` option: checked while parsing (exit 2), completed by the shell."""
+COG_OR_NONE = {"callback": check_cog(allow_none=True), "shell_complete": complete_cog}
+INDICATOR = {"callback": check_indicators, "shell_complete": complete_indicators}
+
+
 def check_month(ctx: click.Context, param: click.Parameter, value):
     """Callback: ``YYYY-MM`` with a month from 01 to 12."""
     if value is None:

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import click
 
-from cogind.cli.common import (JSON_OPTION, LEVEL_CHOICES, PERIODS, SECRET_DEFAULT, check_cog,
-                               check_indicators, check_month, echo_json, output_path,
-                               registry_of, sample_path, years_option)
+from cogind.cli.common import (COG_OR_NONE, INDICATOR, JSON_OPTION, LEVEL_CHOICES, PERIODS,
+                               SECRET_DEFAULT, check_month, echo_json, output_path, registry_of,
+                               sample_path, years_option)
 
 
 def _zone(ctx, param, value):
@@ -55,7 +55,7 @@ def _wide(table, output: Path | None):
 @click.command()
 @click.argument("source", required=False, type=click.Path(path_type=Path))
 @click.option("--sample", is_flag=True, help="Calculer sur le jeu d'exemple livré avec cogind.")
-@click.option("--cog", default="2023-2027", show_default=True, callback=check_cog(allow_none=True),
+@click.option("--cog", default="2023-2027", show_default=True, **COG_OR_NONE,
               help="COG dont prendre les indicateurs et les cibles ('none' : aucune COG, tous "
                    "les indicateurs).")
 @years_option("Année à restituer, ou plage AAAA-AAAA (répétable ; par défaut : les années de "
@@ -73,7 +73,7 @@ def _wide(table, output: Path | None):
 @click.option("--period", type=click.Choice(sorted(PERIODS)), multiple=True,
               help="Période de chaque valeur [défaut : month ; year avec --sample].")
 @click.option("--indicator", "indicators", multiple=True, metavar="CODE",
-              callback=check_indicators, help="Seulement cet indicateur (répétable).")
+              **INDICATOR, help="Seulement cet indicateur (répétable).")
 @click.option("--caisse", "caisse_codes", multiple=True, metavar="CODE", callback=_caisses,
               help="Seulement cette caisse au niveau caisse, p. ex. 01C751 (répétable) ; les "
                    "niveaux au-dessus restent calculés sur toutes les caisses.")

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import click
 
-from cogind.cli.common import (PERIODS, SECRET_DEFAULT, check_cog, check_indicators,
-                               load_results, output_path, years_option)
+from cogind.cli.common import (COG_OR_NONE, INDICATOR, PERIODS, SECRET_DEFAULT, load_results,
+                               output_path, years_option)
 
 
 @click.command("report")
@@ -15,14 +15,14 @@ from cogind.cli.common import (PERIODS, SECRET_DEFAULT, check_cog, check_indicat
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("rapport.html"),
               callback=output_path((".html", ".htm")),
               show_default=True, help="Le fichier HTML à écrire.")
-@click.option("--cog", default="2023-2027", show_default=True, callback=check_cog(allow_none=True),
+@click.option("--cog", default="2023-2027", show_default=True, **COG_OR_NONE,
               help="COG du calcul, quand SOURCE est une donnée d'entrée.")
 @click.option("--period", type=click.Choice(["month", "mois", "quarter", "trimestre", "year",
                                              "annee"]), default="quarter",
               show_default=True, help="Période, quand SOURCE est une donnée d'entrée.")
 @years_option("Année à restituer, ou plage AAAA-AAAA (répétable).")
 @click.option("--indicator", "indicators", multiple=True, metavar="CODE",
-              callback=check_indicators, help="Seulement cet indicateur (répétable).")
+              **INDICATOR, help="Seulement cet indicateur (répétable).")
 @click.option("--secret", type=click.IntRange(2, 10_000), default=SECRET_DEFAULT,
               show_default=True, metavar="N",
               help="Masquer les valeurs de caisse calculées sur moins de N individus.")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from cogind.cli.common import (JSON_OPTION, PERIODS, check_cog, check_indicators, echo_json,
+from cogind.cli.common import (COG_OR_NONE, INDICATOR, JSON_OPTION, PERIODS, echo_json,
                                load_results, output_path, years_option)
 
 
@@ -39,9 +39,9 @@ def _load(ctx, source, sample, cog, period, indicators):
               help="Trajectoire linéaire de la valeur de base de chaque caisse au décile, "
                    "atteint en ANNEE (une ligne par année de base+1 à ANNEE).")
 @click.option("--indicator", "indicators", multiple=True, metavar="CODE",
-              callback=check_indicators, help="Seulement cet indicateur (répétable ; par "
+              **INDICATOR, help="Seulement cet indicateur (répétable ; par "
               "défaut : tous les indicateurs de RESULTS).")
-@click.option("--cog", default="2023-2027", show_default=True, callback=check_cog(allow_none=True),
+@click.option("--cog", default="2023-2027", show_default=True, **COG_OR_NONE,
               help="COG du calcul, quand RESULTS est une donnée d'entrée ou --sample.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), callback=output_path(),
               help="Écrire la table CPG (.parquet, .arrow, .csv, .json) ; sinon en montrer un "
@@ -80,10 +80,10 @@ def derive_command(ctx, results, sample, base, decile, socle, years, path_to, in
 @click.option("--cpg", "cpg", type=click.Path(path_type=Path), default=None,
               help="Table CPG face à laquelle juger (par défaut : les colonnes CPG que RESULTS "
                    "porte déjà).")
-@click.option("--cog", default="2023-2027", show_default=True, callback=check_cog(allow_none=True),
+@click.option("--cog", default="2023-2027", show_default=True, **COG_OR_NONE,
               help="COG dont compter les indicateurs du service de base (et du calcul).")
 @click.option("--indicator", "indicators", multiple=True, metavar="CODE",
-              callback=check_indicators, help="Compter ces indicateurs au lieu de la liste du "
+              **INDICATOR, help="Compter ces indicateurs au lieu de la liste du "
               "service de base de la COG (répétable).")
 @click.option("--period", type=click.Choice(["year", "annee", "quarter", "trimestre", "month",
                                              "mois"]), default="year",

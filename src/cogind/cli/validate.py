@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from cogind.cli.common import JSON_OPTION, check_cog, echo_json, registry_of
+from cogind.cli.common import COG, JSON_OPTION, echo_json, registry_of
 from cogind.errors import ExitCode
 
 
 @click.command()
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option("--cog", default=None, callback=check_cog(),
+@click.option("--cog", default=None, **COG,
               help="Ne vérifier que les colonnes dont les indicateurs de cette COG ont besoin.")
 @click.option("--strict", is_flag=True, help="Échouer là où compute --strict échoue : une "
               "colonne nécessaire absente, ou sa table vide.")
