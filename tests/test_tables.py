@@ -117,3 +117,14 @@ def test_no_mixed_formats_in_any_terminal_table(printed, name):
         for m in SUFFIXED.finditer(line):
             decimals.setdefault(m.group(3), set()).add(len(m.group(2) or ""))
         assert all(len(d) == 1 for d in decimals.values()), line
+
+
+def test_report_shows_targets_like_its_values():
+    """The HTML report: « 84,00 % » (the COG's wording) shown « 84,0 % » beside the values,
+    in the summary and in the tooltips."""
+    from cogind.cli.common import sample_path
+
+    res = cogind.compute(sample_path(), period="year", indicators=["SATISFACTION_ASSURES_TAUX"])
+    page = cogind.report(res)
+    assert "84,00" not in page.replace("84,00%", "")  # a quoted COG text may keep it
+    assert "84,0\u00a0%" in page and re.search(r"cible 8[2-4],[05]\u00a0% ;", page)

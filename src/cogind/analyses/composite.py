@@ -27,6 +27,7 @@ from collections import defaultdict
 
 import pyarrow as pa
 
+from cogind import formatting
 from cogind.analyses.cpg import BELOW, CPG_STATUSES, require_cpg
 from cogind.errors import ConfigError
 
@@ -193,7 +194,7 @@ def _cog_of(results: pa.Table) -> str | None:
 
 
 def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:+.1f} %".replace(".", ",")
+    return "—" if x is None else formatting.number(x, "%", sign=True)
 
 
 def _verdict(met: bool | None) -> str:

@@ -25,7 +25,7 @@ from markupsafe import Markup
 from cogind.analyses.secret import DEFAULT_THRESHOLD, apply_secret
 from cogind.analyses.spread import dispersion
 from cogind.errors import InputError
-from cogind.formatting import number
+from cogind.formatting import number, target
 from cogind.report import charts
 
 SPREAD_COLUMNS = (("min", "min"), ("D1", "d1"), ("médiane", "d5"), ("D9", "d9"), ("max", "max"))
@@ -170,7 +170,8 @@ def tooltip(r: dict, who: str) -> str:
     if not _published(r):
         return f"{who} : {r['statut']}" + (f" ({r['motif']})" if r.get("motif") else "")
     return (f"{who} — {r['periode']} : {number(r['valeur'], unit)} ; n = {_n(r)} ; "
-            f"IC {_interval(r)} ; cible {r['cible_libelle'] or '–'} ; {r['statut']}")
+            f"IC {_interval(r)} ; cible {target(r['cible_libelle'], r.get('cible'), unit)} ; "
+            f"{r['statut']}")
 
 
 def _caisse_row(r: dict) -> dict:
@@ -262,7 +263,8 @@ def _indicator(code: str, g: dict, spread: list[dict]) -> dict:
     return {
         "code": code, "libelle": first["libelle"] or code, "unit": unit, "period": period,
         "sens": "plus haut = mieux" if first["sens"] == "hausse" else "plus bas = mieux",
-        "cog": first["cog"] or "", "cible": (nat or first)["cible_libelle"] or "–",
+        "cog": first["cog"] or "", "cible": target((nat or first)["cible_libelle"],
+                                                   (nat or first).get("cible"), unit),
         "national": nat, "national_value": number(nat["valeur"], unit) if nat else "–",
         "national_status": nat["statut"] if nat else "–", "rows": rows, "share": _share(
             g["caisses"].get(period, [])), "far": far, "furthest": far[:FURTHEST],
