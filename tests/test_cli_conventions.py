@@ -286,6 +286,8 @@ def test_help_texts_are_french(name, command):
     assert english == [], name
     r = run(*name.split(), "--help")
     assert r.exit_code == 0 and "Afficher cette aide et quitter." in r.stdout
+    placeholders = re.findall(r"^\s+(?:-\w, )?--[\w-]+ ([A-Z_]+)\b", r.stdout, re.MULTILINE)
+    assert not set(placeholders) & {"TEXT", "INTEGER", "FLOAT", "PATH", "FILE", "DIRECTORY"}
 
 
 # --------------------------------------------------------------------------- 6. one warning

@@ -69,8 +69,24 @@ def _french_help(command: click.Command) -> None:
 
     command.get_help_option = get_help_option
     command._cogind_french_help = True
+    for param in command.params:
+        if isinstance(param, click.Option) and param.metavar is None and not param.is_flag:
+            param.metavar = _metavar(param)
     for sub in getattr(command, "commands", {}).values():
         _french_help(sub)
+
+
+def _metavar(param: click.Option) -> str | None:
+    """The placeholder of an option's value in French (click writes TEXT, INTEGER, PATH…)."""
+    t = param.type
+    if param.name in ("cog", "cogs"):
+        return "COG"
+    if isinstance(t, click.Path):
+        return "DOSSIER" if not t.file_okay else "FICHIER" if not t.dir_okay else "CHEMIN"
+    if isinstance(t, click.Choice):
+        return None  # click lists the choices
+    return {"integer": "ENTIER", "integer range": "ENTIER", "float": "NOMBRE",
+            "float range": "NOMBRE", "text": "TEXTE"}.get(t.name)
 
 
 @click.group(cls=CogindGroup, context_settings={"help_option_names": ["-h", "--help"]})
