@@ -20,10 +20,14 @@ class FileWriter:
         self.path = path
         self.staged = StagedFile(path)  # the one rule of io/publish.py
         self.tmp = self.staged.tmp
-        if fmt == "parquet":
-            self._writer = pq.ParquetWriter(self.tmp, schema, compression=COMPRESSION)
-        else:
-            self._writer = pa.ipc.new_file(str(self.tmp), schema)
+        try:  # the header is written at once: a full disk fails here, with no writer to abort
+            if fmt == "parquet":
+                self._writer = pq.ParquetWriter(self.tmp, schema, compression=COMPRESSION)
+            else:
+                self._writer = pa.ipc.new_file(str(self.tmp), schema)
+        except BaseException:
+            self.staged.abort()
+            raise
         self.fmt = fmt
 
     def write(self, table: pa.Table) -> None:
