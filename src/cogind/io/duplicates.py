@@ -30,8 +30,8 @@ import pyarrow.compute as pc
 
 from cogind.errors import ConfigError
 from cogind.io.readers import _Stream
-from cogind.kernels.hashing import (NULL, by_top_byte, fold, gather, members, radix_sort,
-                                    repeated, string_hashes, value_hashes)
+from cogind.kernels.hashing import (NULL, by_top_byte, fold, gather, member_table, members,
+                                    radix_sort, repeated, string_hashes, value_hashes)
 
 MODES = ("compter", "exclure", "ignorer")
 """``compter`` (default): duplicates counted and reported, every row still counted as before;
@@ -75,11 +75,12 @@ def find_duplicates(table, key: Sequence[str], batch_size: int = 1 << 20) -> Dup
     hashes = _repeated_hashes(table, key, batch_size)
     if not len(hashes):
         return Duplicates(key, 0, 0, np.empty(0, np.int64))
+    lookup = member_table(hashes)
     parts = _Parts(key)
     start = 0
     try:
         for batch in table.batches(list(key), batch_size):
-            rows = members(row_hashes(batch, key), hashes)
+            rows = members(row_hashes(batch, key), lookup)
             if len(rows):
                 parts.add(_normalised(batch.take(pa.array(rows)), key, rows + start))
             start += batch.num_rows

@@ -132,30 +132,36 @@ def by_top_byte(h):
 
 
 @njit(cache=True, nogil=True)
-def members(hashes, values):
-    """Positions ``i`` (ascending) where ``hashes[i]`` is one of ``values`` (distinct), found
-    in an open-addressing table of at least twice their number (0 marks an empty slot, so the
-    value 0 is kept apart)."""
+def member_table(values):
+    """An open-addressing table of ``values`` (distinct), at least twice their number of
+    slots; 0 marks an empty slot, so a value 0 is kept in the extra last slot."""
     size = 1
     while size < 2 * values.shape[0]:
         size <<= 1
     mask = np.uint64(size - 1)
-    table = np.zeros(size, np.uint64)
-    has_zero = False
+    table = np.zeros(size + 1, np.uint64)
     for v in values:
         if v == 0:
-            has_zero = True
+            table[size] = 1
             continue
         j = v & mask
         while table[j] != 0:
             j = (j + np.uint64(1)) & mask
         table[j] = v
+    return table
+
+
+@njit(cache=True, nogil=True)
+def members(hashes, table):
+    """Positions ``i`` (ascending) where ``hashes[i]`` is in ``table`` (:func:`member_table`)."""
+    size = table.shape[0] - 1
+    mask = np.uint64(size - 1)
     out = np.empty(hashes.shape[0], np.int64)
     k = 0
     for i in range(hashes.shape[0]):
         h = hashes[i]
         if h == 0:
-            found = has_zero
+            found = table[size] == 1
         else:
             j = h & mask
             found = False
