@@ -19,6 +19,7 @@ from click.testing import CliRunner
 import cogind
 from cogind.api import provenance
 from cogind.cli import cli
+from cogind.errors import ConfigError
 from cogind.io.output import write_table
 
 D = dt.date
@@ -76,11 +77,13 @@ def test_as_of_is_recorded_and_months_are_provisional():
     assert not any(run(None, consolidation=0)["provisoire"].to_pylist())
 
 
-def test_bad_as_of_and_options_are_one_line_errors(tmp_path):
+def test_bad_as_of_and_options_are_usage_errors(tmp_path):  # issue 22: exit 2, not 1
     pq.write_table(prestations(), tmp_path / "prestations.parquet")
     for args in (["--as-of", "2022-13"], ["--as-of", "mars"]):
         r = CliRunner().invoke(cli, ["compute", str(tmp_path), *args])
-        assert r.exit_code == 1 and r.stderr.startswith("Error: --as-of expects YYYY-MM")
+        assert r.exit_code == 2 and "Invalid value for '--as-of'" in r.stderr
+        with pytest.raises(ConfigError, match="--as-of expects YYYY-MM"):
+            cogind.compute(tmp_path, as_of=args[1])
     r = CliRunner().invoke(cli, ["compute", str(tmp_path), "--confidence", "1.5"])
     assert r.exit_code == 2
 

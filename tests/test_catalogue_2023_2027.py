@@ -369,4 +369,4 @@ def test_docs_command(tmp_path):
     assert res.exit_code == 0, res.output
     assert (tmp_path / "cog-2023-2027.md").exists()
     res = CliRunner().invoke(cli, ["docs", str(tmp_path), "--cog", "1999-2000"])
-    assert res.exit_code == 1 and "unknown COG" in res.output
+    assert res.exit_code == 2 and "unknown COG" in res.output  # a usage error (issue 22)
