@@ -71,13 +71,15 @@ def test_results_table_one_format_per_column():
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory):
     """Every terminal table of the sample: compute (CLI and API), spread, diff."""
+    from cogind.analyses.alerts import find_alerts, render_alerts
     from cogind.analyses.diff import compare, read_results, render_diff
     from cogind.analyses.spread import dispersion, render_spread
     from cogind.cli.common import sample_path
     from cogind.io.output import write_table
 
     tmp = tmp_path_factory.mktemp("tables")
-    r = CliRunner().invoke(cli, ["compute", "--sample", "--period", "year", "--spread"])
+    r = CliRunner().invoke(cli, ["compute", "--sample", "--period", "year", "--spread",
+                                 *[f"--indicator={c}" for c in EVERY_UNIT]])
     assert r.exit_code == 0, r.output
     res = cogind.compute(sample_path(), period="year")
     old = write_table(res, tmp / "avant.parquet")
@@ -86,23 +88,36 @@ def printed(tmp_path_factory):
     new = write_table(res.set_column(res.schema.get_field_index("valeur"), "valeur", moved),
                       tmp / "apres.parquet")
     a, b = read_results(old), read_results(new)
+    monthly = cogind.compute(sample_path(), period="month", years=2024, indicators=ALERTED)
     return {"cli": r.stdout, "api": render(res, max_rows=10_000) + "\n"
-            + render_spread(dispersion(res)), "diff": render_diff(a, b, compare(a, b))}
+            + render_spread(dispersion(res)), "diff": render_diff(a, b, compare(a, b)),
+            "alerts": render_alerts(find_alerts(monthly, 3), 3)}
+
+
+ALERTED = ["ABSENCE_COURTE_TAUX", "IJ_MAL_DELAI_MOYEN"]
+EVERY_UNIT = ["SATISFACTION_ASSURES_TAUX", "DEMAT_AAT_TAUX", "FEMINISATION_DIRECTEURS_TAUX",
+              "ABSENCE_COURTE_TAUX", "IJ_MAL_DELAI_MOYEN", "PREJUDICES_SUBIS_MNT",
+              "ALLER_VERS_PREVENTION_NB", "SURFACE_PAR_RESIDENT", "PRODUCTIVITE_FSE"]
 
 
 FIGURES = {"valeur", "IC", "cible", "avant", "après", "min", "D1", "médiane", "D9", "max"}
 SUFFIXED = re.compile(r"(-?\d[\d\u202f]*(?:,(\d+))?)\u00a0(%|j|h|€|pts|m2)")
 
 
-@pytest.mark.parametrize("name", ["cli", "api", "diff"])
+@pytest.mark.parametrize("name", ["cli", "api", "diff", "alerts"])
 def test_no_mixed_formats_in_any_terminal_table(printed, name):
     """Every number French (no « 6600000 », « 4,747,504 », « 12.5 »), grouped by U+202F, the
     unit after U+00A0; within a row one number of decimals per unit, so « 84,00 % » never
     stands beside « 84,8 % »."""
     text = printed[name]
-    assert text.count("\n") > 50
+    assert text.count("\n") > 20
     assert not re.search(r"\d{5}|\d,\d{3},\d{3}|\d\.\d|\d \d{3}\b", text)
     assert not re.search(r"\d (%|j|€)(\s|$)", text)  # never an ordinary space before a unit
+    if name == "alerts":  # one line per alert: the value and its target told apart
+        pairs = re.findall(r"dernière valeur (\S+)\u00a0(\S+), cible (\S+)\u00a0(\S+)", text)
+        assert len(pairs) > 20 and all(v != c and len(v) == len(c.lstrip("≥≤"))
+                                       or u != w for v, u, c, w in pairs)
+        return
     rows = []
     for block in text.split("\n\n"):
         if "indicateur" not in block:
@@ -111,7 +126,7 @@ def test_no_mixed_formats_in_any_terminal_table(printed, name):
         names = [lines[0][a:b].strip() for a, b in spans]
         keep = [k for k, n in enumerate(names) if n in FIGURES]
         rows += ["  ".join(line[spans[k][0]:spans[k][1]] for k in keep) for line in lines[1:]]
-    assert len(rows) > 50
+    assert len(rows) > 20
     for line in rows:  # the value, its interval and its target; before and after
         decimals = {}
         for m in SUFFIXED.finditer(line):

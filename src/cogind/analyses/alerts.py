@@ -142,7 +142,8 @@ def render_alerts(alerts: list[Alert], months: int) -> str:
     """Alerts for the terminal, in French."""
     if not alerts:
         return f"Aucune caisse ne manque sa cible {months} mois de suite."
-    lines = [f"{len(alerts)} alerte(s) : cible manquée au moins {months} mois de suite"]
+    lines = [f"{formatting.count(len(alerts))} alerte(s) : cible manquée au moins {months} mois "
+             "de suite"]
     for a in alerts:
         state = "en cours" if a.en_cours else "close"
         places = precision(a.derniere_valeur, a.reference, a.unite)
