@@ -38,8 +38,9 @@ class Browser:
         self._r, from_chrome = os.pipe()
 
         def fds():  # Chromium reads commands on fd 3 and writes replies on fd 4
-            os.dup2(to_chrome, 3)
-            os.dup2(from_chrome, 4)
+            high = os.dup(to_chrome), os.dup(from_chrome)  # dup2 onto itself keeps CLOEXEC
+            os.dup2(high[0], 3)
+            os.dup2(high[1], 4)
 
         self.proc = subprocess.Popen(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
@@ -252,4 +253,5 @@ def test_map_tooltips_give_value_n_interval_and_target(page, results):
     assert tip.startswith("01C291 CPAM du Finistère (Bretagne) — 2024-T4")
     assert cogind.formatting.number(row["valeur"], row["unite"]) in tip
     assert f"n {cogind.formatting.number(int(row['n']))}" in tip and "IC " in tip
-    assert f"cible {row['cible_libelle']}" in tip and row["statut"] in tip
+    label = cogind.formatting.target(row["cible_libelle"], row["cible"], row["unite"])
+    assert f"cible {label}" in tip and row["statut"] in tip

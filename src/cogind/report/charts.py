@@ -163,7 +163,7 @@ def gap_map(cells: dict[str, int], caption: str) -> Markup:
         else:
             out.append(f'<use href="#d{code}" class="g{cls}" data-d="{escape(dept)}"/>')
     out.append('<rect class="frame" x="522" y="4" width="114" height="102"/>'
-               '<text x="579" y="118" text-anchor="middle">Paris et petite couronne</text>')
+               '<text x="636" y="117" text-anchor="end">Paris, petite couronne</text>')
     out.append("</svg>")
     return Markup("".join(out))
 

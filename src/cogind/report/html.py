@@ -31,6 +31,10 @@ from cogind.report import charts
 SPREAD_COLUMNS = (("min", "min"), ("D1", "d1"), ("médiane", "d5"), ("D9", "d9"), ("max", "max"))
 FURTHEST = 3  # caisses named per indicator in the summary
 WORST = 10  # caisses in the « le plus souvent sous la cible » list of each COG
+# the columns the page reads (to_pylist of the others, exclusions and details, is half the time)
+SHOWN = ("indicateur", "libelle", "cog", "niveau", "caisse", "periode", "debut", "fin", "valeur",
+         "n", "unite", "sens", "cible", "cible_libelle", "atteint", "ecart", "ic_bas", "ic_haut",
+         "statut", "motif", "masque", "socle", "objectif", "statut_socle", "statut_objectif")
 NOT_JUDGED = "non évalué"  # cogind.engine.judgement.STATUS_NOT_JUDGED
 PERIOD_KINDS = {"month": "mois", "quarter": "trimestre", "year": "année", "ytd": "cumul annuel",
                 "rolling12": "12 mois glissants", "span": "période de la COG"}
@@ -70,7 +74,7 @@ def _group(results: pa.Table) -> dict[str, dict]:
     """Per indicator: its national rows (in period order) and caisse / other-level rows by
     period."""
     out: dict[str, dict] = {}
-    for r in results.to_pylist():
+    for r in results.select([c for c in SHOWN if c in results.column_names]).to_pylist():
         ind = out.setdefault(r["indicateur"], {"national": [], "caisses": defaultdict(list),
                                                "groups": defaultdict(list), "first": r})
         if r["niveau"] == "national":
