@@ -21,7 +21,7 @@ from pathlib import Path
 # the module alone (it imports nothing of cogind): this runs in any venv that has the others
 SRC = Path(__file__).resolve().parents[1] / "src" / "cogind"
 sys.path.insert(0, str(SRC))
-import formatting  # noqa: I001
+import formatting
 
 HEADER = ("indicateur", "niveau", "période", "valeur", "IC", "cible", "écart", "statut")
 RIGHT = (3, 4, 6)

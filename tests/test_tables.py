@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 import cogind
 from cogind import formatting as F
-from cogind.cli import cli
 from cogind.analyses.statuses import render_results as render
+from cogind.cli import cli
 
 LONG = "non atteinte (écart non significatif, IC 95 % non disjoint de la cible)"
 
@@ -63,7 +63,7 @@ def test_results_table_one_format_per_column():
                                 "ic_bas": 1.0, "ic_haut": 1.3, "motif": LONG}]))
     assert "84,8\u00a0%" in text and "84,0\u00a0%" in text and "84,00" not in text
     assert "1,14\u00a0%" in text and "1,12\u00a0%" in text and "[1,00\u00a0% ; 1,30\u00a0%]" in text
-    table, notes = text.split("\n\n")
+    _, notes = text.split("\n\n")
     assert notes.replace("\u00a0", " ") == f"[1] {LONG}"  # the reason whole, as a note
     assert "…" not in text
 
