@@ -185,8 +185,9 @@ def test_masked_cells_never_leak_through_spread_and_report(masked, monkeypatch):
     drawn = _draw_spy(monkeypatch)
     page = build_report(masked)
     assert {p[0] for p in drawn} == {"01C901", "01C903"}
-    # the report lists masked caisses by name since issue 23, never their figures
-    assert "20,0" not in page and "75,0" not in page
+    # the report lists masked caisses by name since issue 23, never their figures (D's 75 %
+    # is also the target, so only B's rate can be looked for in the text)
+    assert "20,0" not in page
 
 
 def test_report_applies_the_secret_to_unmasked_results(monkeypatch):

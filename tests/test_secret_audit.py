@@ -255,3 +255,48 @@ def test_the_audit_finds_the_leak_of_a_primary_mask_alone(counts):
                          period=("month", "ytd"), secret=False)
     found = audit(mask_cells(raw, primary_mask(raw, 11)), counts)
     assert found["recovered"] and found["leaked_months"]
+
+
+class CallsEvolution:
+    """Calls answered versus the same months of the year before: each row's denominator is
+    the base period's count, published with it."""
+
+    @staticmethod
+    def plugin():
+        from cogind import Condition, Evolution, Indicator, Proportion, hookimpl, where
+
+        class Plugin:
+            @hookimpl
+            def cogind_register_indicators(self, registry):
+                registry.add_indicator(Indicator(
+                    code="TEST_APPELS_EVOLUTION_N", libelle="test", definition="test",
+                    table="contacts", unit="%", direction="hausse",
+                    measure=Evolution(of=Proportion(Condition("CNT_ABO_TOP", (1,))),
+                                      base="annee_precedente"),
+                    period_column="CNT_ARR_DTH", where=where(CNT_CAN_COD="TEL")))
+
+        return Plugin()
+
+
+def test_an_evolution_never_publishes_a_masked_base_period(counts):
+    """The base value of an evolution row (its denominator: the base period's value) is
+    published only where the base period's own row is."""
+    two_years = {(c, m + 12 * y): v for (c, m), v in counts.items() for y in (0, 1)}
+    rows = {}
+    for (c, m), (total, answered) in two_years.items():
+        rows[(c, m)] = (total if m <= 12 else max(total, 12), answered)
+    table = calls({k: v for k, v in rows.items() if k[1] <= 12})
+    later = calls({(c, m - 12): v for (c, m), v in rows.items() if m > 12})
+    later = later.set_column(2, "CNT_ARR_DTH", pa.array(
+        [d.replace(year=2025) for d in later["CNT_ARR_DTH"].to_pylist()], pa.timestamp("us")))
+    res = cogind.compute({"contacts": pa.concat_tables([table, later])}, cog=None,
+                         indicators=["TEST_APPELS_EVOLUTION_N"], period="month",
+                         plugins=[CallsEvolution.plugin()])
+    out = {(r["caisse"], r["periode"]): r for r in res.to_pylist() if r["niveau"] == "caisse"}
+    pairs = 0
+    for (caisse, label), r in out.items():
+        if label.startswith("2025") and not r["masque"]:
+            base = out[(caisse, "2024" + label[4:])]
+            assert not base["masque"], (caisse, label)
+            pairs += 1
+    assert pairs and any(r["masque"] for (c, lab), r in out.items() if lab.startswith("2025"))

@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 from cogind.analyses.secret_system import build, month_of, suppress
 from cogind.errors import ConfigError
 from cogind.engine.finalise import mask_cells
+from cogind.measures.periods import month_number
 
 DEFAULT_THRESHOLD = 11
 MOTIF_PRIMARY = "secret statistique (moins de {t} individus)"
@@ -94,9 +95,36 @@ def complementary_mask(table: pa.Table, primary: list[bool],
         caisses, members = _members(units, groupings)
         system = build(units, [(month_of(f), month_of(t)) for _, f, t in periods], cells,
                        members, caisses, threshold)
+        system.bases = _bases(table, rows, cells, periods)
         for u, p in zip(*np.nonzero(suppress(system))):
             extra[int(system.rows[u, p])] = True
     return extra
+
+
+def _bases(table: pa.Table, rows: list[int], cells: dict, periods: list) -> list[tuple]:
+    """(unit, period, base period) of the rows whose ``details`` name a base period of the
+    table (an evolution: its denominator is that period's value)."""
+    details = _column(table, "details")
+    if not any(details[i] for i in rows):
+        return []
+    where = {row: key for key, (row, _, _) in cells.items()}
+    span_of = {(month_of(f), month_of(t)): k for k, (_, f, t) in enumerate(periods)}
+    out = []
+    for i in rows:
+        base = span_of.get(_base_span(details[i]))
+        if i in where and base is not None and (where[i][0], base) in cells:
+            out.append((*where[i], base))
+    return out
+
+
+def _base_span(details: str | None) -> tuple[int, int] | None:
+    """(first, last) month of the ``periode_base`` (``2023-01/2023-03``) named in ``details``."""
+    try:
+        parsed = json.loads(details) if details else None
+        first, last = str(parsed["periode_base"]).split("/")
+        return month_number(first), month_number(last)
+    except (ValueError, TypeError, KeyError):
+        return None
 
 
 def _provenance(table: pa.Table) -> dict:

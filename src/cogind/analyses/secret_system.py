@@ -49,6 +49,8 @@ class System:
     options: dict = field(default_factory=dict)
     table: np.ndarray = field(default_factory=lambda: np.zeros((64, 4), np.int64))
     member_t: np.ndarray | None = None
+    bases: list = field(default_factory=list)  # (unit, period, base period): an evolution's
+    # row also publishes its base period's value (its denominator)
 
     @property
     def published(self) -> np.ndarray:
@@ -270,6 +272,14 @@ def _columns(atoms: np.ndarray, js: list[int]) -> np.ndarray:
     return out
 
 
+def _carry_bases(system: System) -> None:
+    """An evolution's row holds its base period's value: masked with that period's row."""
+    for u, p, base in system.bases:
+        if system.masked[u, base] and not system.masked[u, p]:
+            system.masked[u, p] = True
+            system.weights[u, p] = 0.0
+
+
 def _free_pairs(system: System) -> None:
     """Certificates that mask nothing new, found in bulk: two caisses of the same region and
     groupe whose own rows that ``v`` moves are all masked already (most primary cells pair
@@ -324,6 +334,7 @@ def suppress(system: System) -> np.ndarray:
     system.weights = _weights(system)
     system.member_t = system.member.T.astype(float)
     for _ in range(10_000):
+        _carry_bases(system)
         _free_pairs(system)
         todo = targets(system)
         if not todo:
