@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 import cogind
 from cogind.cli import cli, sample_path
+from cogind.analyses.gaps import gap_text
 from cogind.formatting import number
 from cogind.report import charts
 from cogind.report.html import build_report
@@ -146,10 +147,12 @@ def test_caisse_tables_show_the_results(results, parsed):
     for code in SHOWN:
         expected = {r["caisse"]: r for r in rows_of(results, code)}
         shown = {row[0]: row for row in parsed.tables[f"t-{code}"][1:]}
+        assert parsed.tables[f"t-{code}"][0][7].startswith("À combler")
         assert set(shown) == set(expected) and len(shown) == 101, code
         for caisse, row in shown.items():
             r = expected[caisse]
-            assert row[1] == ref[caisse]["ORG_CAI_LIB"] and row[7] == r["statut"]
+            assert row[1] == ref[caisse]["ORG_CAI_LIB"] and row[8] == r["statut"]
+            assert row[7] == gap_text(r)  # the gap in the indicator's own terms
             if r["valeur"] is None or r["masque"]:
                 assert row[3] == "–" and row[4] == ("–" if r["n"] is None else str(r["n"]))
                 continue
@@ -157,6 +160,11 @@ def test_caisse_tables_show_the_results(results, parsed):
             places = len(row[3].split("\u00a0")[0].partition(",")[2])
             assert abs(as_float(row[3]) - r["valeur"]) <= 0.5 * 10 ** -places + 1e-9
             assert int(row[4].replace("\u202f", "")) == r["n"]
+
+
+def test_gap_header_names_the_unit(parsed):
+    assert parsed.tables["t-APPELS_TAUX_ABOUTIS"][0][7] == "À combler (cas)"
+    assert parsed.tables["t-IJ_MAL_DELAI_MOYEN"][0][7] == "À combler (j en excès)"
 
 
 def test_summary_shows_national_value_and_share_met(results, parsed):

@@ -22,8 +22,10 @@ from pathlib import Path
 import pyarrow as pa
 from markupsafe import Markup
 
+from cogind.analyses.gaps import gap_header, gap_text
 from cogind.analyses.secret import DEFAULT_THRESHOLD, apply_secret
 from cogind.analyses.spread import dispersion
+from cogind.engine.judgement import STATUS_NOT_JUDGED as NOT_JUDGED
 from cogind.errors import InputError
 from cogind.formatting import number, target
 from cogind.report import charts
@@ -34,8 +36,8 @@ WORST = 10  # caisses in the « le plus souvent sous la cible » list of each CO
 # the columns the page reads (to_pylist of the others, exclusions and details, is half the time)
 SHOWN = ("indicateur", "libelle", "cog", "niveau", "caisse", "periode", "debut", "fin", "valeur",
          "n", "unite", "sens", "cible", "cible_libelle", "atteint", "ecart", "ic_bas", "ic_haut",
-         "statut", "motif", "masque", "socle", "objectif", "statut_socle", "statut_objectif")
-NOT_JUDGED = "non évalué"  # cogind.engine.judgement.STATUS_NOT_JUDGED
+         "statut", "motif", "masque", "ecart_cas", "ecart_cas_unite", "socle", "objectif",
+         "statut_socle", "statut_objectif")
 PERIOD_KINDS = {"month": "mois", "quarter": "trimestre", "year": "année", "ytd": "cumul annuel",
                 "rolling12": "12 mois glissants", "span": "période de la COG"}
 
@@ -186,6 +188,7 @@ def _caisse_row(r: dict) -> dict:
     return {"code": r["caisse"] or "?", "nom": who["nom"], "region": who["region"],
             "dpt": who["dpt"], "valeur": number(r["valeur"], unit), "n": _n(r),
             "ic": _interval(r), "ecart": number(r.get("ecart"), _gap_unit(unit), sign=True),
+            "gap": gap_text(r),
             "statut": status, "motif": r.get("motif") or "", "key": key,
             "cls": gap_class(r), "rel": relative_gap(r)}
 
@@ -254,8 +257,8 @@ def _indicator(code: str, g: dict, spread: list[dict]) -> dict:
     first, period = g["first"], judged_period(g)
     unit = first["unite"] or ""
     nat = next((r for r in g["national"] if r["periode"] == period), None)
-    rows = [_caisse_row(r) for r in sorted(g["caisses"].get(period, []),
-                                           key=lambda r: r["caisse"] or "")]
+    raw = sorted(g["caisses"].get(period, []), key=lambda r: r["caisse"] or "")
+    rows = [_caisse_row(r) for r in raw]
     cells = {r["dpt"]: r["cls"] for r in rows if r["dpt"]}
     published = sum(1 for r in rows if r["key"] != "x" or r["valeur"] != "–")
     judged = any(c < 5 for c in cells.values())
@@ -273,7 +276,8 @@ def _indicator(code: str, g: dict, spread: list[dict]) -> dict:
         "national_status": nat["statut"] if nat else "–", "rows": rows, "share": _share(
             g["caisses"].get(period, [])), "far": far, "furthest": far[:FURTHEST],
         "masked": sum(1 for r in g["caisses"].get(period, []) if r.get("masque")),
-        "published": published, "map": charts.gap_map(
+        "gap_header": "À combler" + gap_header(raw)[len("écart"):], "published": published,
+        "map": charts.gap_map(
             cells, f"{code}, {period} : écart à la cible par département") if judged
         else Markup(""), "unmapped": sum(1 for r in rows if not r["dpt"]),
         "trend": charts.trend_chart(trend, unit, f"{code} : valeur nationale par période"),
