@@ -93,9 +93,9 @@ class Registry:
         """Check every declared field and the cross-references once every plugin has run:
         the first wrong one raises a one-line PluginError naming the plugin, the indicator (or
         COG) and the field."""
-        for code, ind in self.indicators.items():
+        for code, ind in list(self.indicators.items()):
             try:
-                self._validate_indicator(ind)
+                self.indicators[code] = self._validate_indicator(ind)
             except ValueError as exc:
                 who = self._who(self.owner.get(("indicateur", code)))
                 raise PluginError(f"{who}: indicator '{code}'{_sep(exc)}{exc}") from exc
@@ -108,9 +108,14 @@ class Registry:
             self._validate_cog(cog, who)
             self.cogs[code] = self._labelled(cog)
 
-    def _validate_indicator(self, ind: Indicator) -> None:
+    def _validate_indicator(self, ind: Indicator) -> Indicator:
+        """``ind`` checked, its measure with what it leaves to the schema decided."""
         check_indicator(ind, self.tables)
         schema = self.tables[ind.table]
+        decide = getattr(ind.measure, "for_schema", None)  # a plugin family may have none
+        measure = decide(schema) if decide is not None else ind.measure
+        if measure is not ind.measure:
+            ind = dataclasses.replace(ind, measure=measure)
         try:
             ind.measure.validate(ind, self)
             kernel = ind.measure.kernel()
@@ -131,6 +136,7 @@ class Registry:
                 raise FieldError(f"kernel.inputs[{k}]", f"kind '{inp.kind}' cannot read "
                                  f"{schema.field_type(inp.column)} column '{inp.column}'")
         check_kernel(kernel)
+        return ind
 
     def _validate_cog(self, cog: Cog, who: str) -> None:
         code = cog.code

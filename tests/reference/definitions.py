@@ -482,7 +482,7 @@ def delay_contribution(row: dict, p: dict):
             return "exclude", "fin_avant_debut"
         return "keep", ceil_div(micro, 3600 * 10**6)
     days = (day_of(end) - day_of(start)).days
-    if days < 0:
+    if days < 0 or (isinstance(start, dt.datetime) and end < start):  # instants: issue 21
         return "exclude", "fin_avant_debut"
     return "keep", days
 

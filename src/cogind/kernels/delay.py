@@ -39,6 +39,22 @@ def _step(state, g, s, e, divisor, open_is_late):
         state[g, HEAD + (d if d < top else top)] += 1
 
 
+@njit(cache=True, nogil=True)
+def _step_civil(state, g, s, e, open_is_late):
+    """Add one row's delay in civil days between two microsecond timestamps: ordered on the
+    instants (an end earlier the same day is fin_avant_debut), counted on the calendar days."""
+    if s != NULL and e != NULL and e < s:
+        state[g, state.shape[1] - 1] += 1
+        return
+    _step(state, g, _civil_day(s), _civil_day(e), 1, open_is_late)
+
+
+@njit(cache=True, nogil=True)
+def _civil_day(t):
+    return t if t == NULL else t // DAY
+
+
+DAY = 86_400_000_000
 HOUR = 3_600_000_000  # hours are measured on microsecond timestamps: 48 h 0.5 s is 49 h
 MINUTE = 60_000_000
 SECOND = 1_000_000
@@ -54,6 +70,16 @@ def step_days(state, g, start, end):
 @njit(cache=True, nogil=True)
 def step_days_open_late(state, g, start, end):
     _step(state, g, start, end, 1, True)
+
+
+@njit(cache=True, nogil=True)
+def step_civil_days(state, g, start, end):
+    _step_civil(state, g, start, end, False)
+
+
+@njit(cache=True, nogil=True)
+def step_civil_days_open_late(state, g, start, end):
+    _step_civil(state, g, start, end, True)
 
 
 @njit(cache=True, nogil=True)
@@ -98,6 +124,20 @@ def update_days_open_late(state, group, start, end):
     for i in range(group.shape[0]):
         if group[i] >= 0:
             step_days_open_late(state, group[i], start[i], end[i])
+
+
+@njit(cache=True, nogil=True)
+def update_civil_days(state, group, start, end):
+    for i in range(group.shape[0]):
+        if group[i] >= 0:
+            step_civil_days(state, group[i], start[i], end[i])
+
+
+@njit(cache=True, nogil=True)
+def update_civil_days_open_late(state, group, start, end):
+    for i in range(group.shape[0]):
+        if group[i] >= 0:
+            step_civil_days_open_late(state, group[i], start[i], end[i])
 
 
 @njit(cache=True, nogil=True)

@@ -6,6 +6,7 @@ Families that compare periods (evolution, savings) finalise from the monthly gri
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from fractions import Fraction
@@ -85,6 +86,11 @@ class Measure:
     def validate(self, indicator: Indicator, registry: Registry) -> None:
         """Raise ValueError when the declaration cannot be computed."""
 
+    def for_schema(self, schema) -> Measure:
+        """This measure with what it leaves to the table's schema decided (``schema``: the
+        :class:`~cogind.model.TableSchema` of its indicator); the registry keeps the result."""
+        return self
+
     def interval(self, rows: np.ndarray, level: float):
         """(low, high) confidence bounds of each cell's value, or None: not available."""
         return None
@@ -131,13 +137,26 @@ class Delay(Measure):
     threshold: int | None = None
     missing_end: str = "exclure"
     max_delay: int = 730
+    horodatage: bool | None = None
+    """A delay in ``jours`` between two timestamps: ordered on the instants (an end earlier the
+    same day is ``fin_avant_debut``), counted in civil days. None: decided by the registry from
+    the schema (True when both columns are ``datetime``)."""
+
+    def for_schema(self, schema) -> Delay:
+        if self.horodatage is not None or self.unit != "jours":
+            return self
+        both = all(schema.field_type(c) == "datetime" for c in (self.start, self.end))
+        return dataclasses.replace(self, horodatage=both)
 
     def kernel(self) -> Kernel:
-        kind = "days" if self.unit == "jours" else "microseconds"  # exact: ceiling per unit
+        civil = self.unit == "jours" and bool(self.horodatage)
+        kind = "days" if self.unit == "jours" and not civil else "microseconds"  # exact
         late = self.missing_end == "hors_delai"
-        name = DELAY_KERNELS[self.unit] + ("_open_late" if late else "")
+        name = ("civil_days" if civil else DELAY_KERNELS[self.unit]) + ("_open_late" if late
+                                                                        else "")
         update, step = getattr(delay, f"update_{name}"), getattr(delay, f"step_{name}")
-        return Kernel(f"delai_{self.unit}{'_ouverts_hors_delai' if late else ''}",
+        return Kernel(f"delai_{self.unit}{'_horodates' if civil else ''}"
+                      f"{'_ouverts_hors_delai' if late else ''}",
                       (Input(self.start, kind), Input(self.end, kind)),
                       delay.width(self.histogram_top), update, delay.REASONS, step=step)
 
@@ -210,6 +229,9 @@ class Delay(Measure):
     def describe(self, indicator) -> list[str]:
         unit = DELAY_WORDING[self.unit]
         lines = [f"Délai = {self.end} − {self.start}, en {unit}."]
+        if self.unit == "jours" and self.horodatage:
+            lines.append("Horodatages comparés à l'instant (une fin plus tôt le même jour que "
+                         "le début est une fin avant début), délai compté en jours civils.")
         if self.statistic == "moyenne":
             lines.append("Valeur : moyenne des délais (somme des délais / nombre de délais).")
         elif self.statistic == "quantile":

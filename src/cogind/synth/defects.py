@@ -31,8 +31,11 @@ def _set_null(nulls: dict, n: int, col: str, rows: np.ndarray) -> None:
 
 def _end_before_start(rng, cols, nulls, pairs, mask) -> None:
     for (start, end), rows in _pick(rng, mask, pairs):
-        unit = 86400 if cols[start].dtype == np.int64 else 1  # datetimes are in seconds
-        back = (1 + rng.integers(0, 30, len(rows))) * unit
+        timed = cols[start].dtype == np.int64  # datetimes are in seconds
+        days = rng.integers(0, 30, len(rows))
+        back = (1 + days) * (86400 if timed else 1)
+        if timed:  # some ten minutes earlier, often the same day (fin_avant_debut, issue 21)
+            back = np.where(days == 0, 600, back)
         cols[end] = cols[end].copy()
         cols[end][rows] = cols[start][rows] - back.astype(cols[end].dtype)
         if end in nulls:
