@@ -118,7 +118,7 @@ def test_list_and_describe_use_its_indicators():
     assert listing.exit_code == 0 and "CPAM75_IJ_15J_TAUX" in listing.stdout
     cpg = run("list", "--cog", CPG)
     assert cpg.exit_code == 0 and "IJ_MAL_DELAI_MOYEN" in cpg.stdout  # a built-in in the CPG
-    assert "2026 à déterminer" in cpg.stdout and "≥ 65" in cpg.stdout
+    assert "2026 à déterminer" in cpg.stdout and "≥\u00a065,0\u00a0%" in cpg.stdout  # formats.md
     d = run("describe", "cpam75_ij_delai_part_caisse")
     assert d.exit_code == 0, d.stderr
     assert "Σ (IJ_PAI_DTD − ATT_REC_DTD)" in d.stdout and "dates_incoherentes" in d.stdout
