@@ -13,18 +13,24 @@ from cogind_plugins.seeds import S002, S004, src
 DEMAT = Proportion(Condition("DEM_CAN_COD", ("DEMAT",)))
 
 
+GENERALISTES = (1, 22, 23)
+"""PSP_SPE_COD of a GP prescriber: the médecine générale codes of IR_SPE_V (1 médecine
+générale, 22 and 23 spécialistes en médecine générale)."""
+
+
 @njit(cache=True, nogil=True)
-def _update_ordonnances(state, group, ordonnance, demat, consultation):
-    """State [ordonnances numériques, consultations, canal ou nature manquant]."""
+def _update_ordonnances(state, group, ordonnance, demat, consultation, generaliste):
+    """State [ordonnances numériques de généralistes, consultations, canal, nature ou
+    spécialité manquant]."""
     for i in range(group.shape[0]):
         g = group[i]
         if g < 0:
             continue
-        if ordonnance[i] == NULL or consultation[i] == NULL or (
-                ordonnance[i] == 1 and demat[i] == NULL):
+        if ordonnance[i] == NULL or consultation[i] == NULL or (ordonnance[i] == 1 and (
+                demat[i] == NULL or generaliste[i] == NULL)):
             state[g, 2] += 1
         elif ordonnance[i] == 1:
-            state[g, 0] += demat[i]
+            state[g, 0] += demat[i] * generaliste[i]
         else:
             state[g, 1] += consultation[i]
 
@@ -40,13 +46,15 @@ def _finalise_ordonnances(rows):
 ORDONNANCES = KernelMeasure(
     Kernel("ordonnances_sur_consultations",
            (Input("DEM_TYP_COD", "flag", ("ORD",)), Input("DEM_CAN_COD", "flag", ("DEMAT",)),
-            Input("DEM_TYP_COD", "flag", ("CONS",))),
+            Input("DEM_TYP_COD", "flag", ("CONS",)),
+            Input("PSP_SPE_COD", "flag", GENERALISTES)),
            3, _update_ordonnances, ("valeur_manquante",)),
     _finalise_ordonnances,
-    text=("Numérateur : lignes DEM_TYP_COD = ORD avec DEM_CAN_COD = DEMAT (ordonnances "
-          "numériques). Dénominateur : lignes DEM_TYP_COD = CONS (consultations de médecine "
-          "générale). Valeur : numérateur / dénominateur × 100 ; n = dénominateur. Exclus : "
-          "nature ou canal d'une ordonnance manquant (valeur_manquante)."))
+    text=("Numérateur : lignes DEM_TYP_COD = ORD avec DEM_CAN_COD = DEMAT et PSP_SPE_COD "
+          "dans 1, 22, 23 (ordonnances numériques de médecins généralistes). Dénominateur : "
+          "lignes DEM_TYP_COD = CONS (consultations de médecine générale). Valeur : "
+          "numérateur / dénominateur × 100 ; n = dénominateur. Exclus : nature, canal ou "
+          "spécialité du prescripteur d'une ordonnance manquant (valeur_manquante)."))
 
 
 def _demat(code, libelle, nature, nom, sources, notes=""):
@@ -64,17 +72,25 @@ def cogind_register_indicators(registry):
     registry.add_indicator(Indicator(
         code="ORDONNANCES_NUMERIQUES_TAUX",
         libelle="Taux d'ordonnances numériques (rapportées aux consultations en médecine générale)",
-        definition=("Nombre d'ordonnances numériques émises dans la période rapporté au nombre de "
-                    "consultations de médecine générale de la période (table demarches : "
-                    "ordonnances DEM_TYP_COD = ORD au canal DEMAT / consultations DEM_TYP_COD = "
-                    "CONS, mois de DEM_REC_DTD)."),
+        definition=("Nombre d'ordonnances numériques émises dans la période par des médecins "
+                    "généralistes, rapporté au nombre de consultations de médecine générale de "
+                    "la période (table demarches : ordonnances DEM_TYP_COD = ORD au canal DEMAT "
+                    "dont le prescripteur PSP_SPE_COD est généraliste / consultations "
+                    "DEM_TYP_COD = CONS, mois de DEM_REC_DTD)."),
         table="demarches", measure=ORDONNANCES, unit="%", direction="hausse",
         period_column="DEM_REC_DTD", where=where(DEM_TYP_COD=("ORD", "CONS")),
         source=(src(S002, 9449, 9450, "Taux d'ordonnances numériques (rapportées aux "
                                       "consultations en médecine générale) 30% 60% 70% 80% 90%"),
-                src(S002, 1813, None, "ordonnances numériques")),
-        notes=("Le dénominateur est celui que nomme la COG (consultations), pas le nombre "
-               "d'ordonnances : le taux peut dépasser 100 %.")))
+                src(S002, 1508, 1511, "Deux nouveaux services seront progressivement "
+                                      "généralisés à tous sur tout le territoire : "
+                                      "l'application carte Vitale (AppCV) et l'ordonnance "
+                                      "numérique"),
+                src(S002, 1528, 1529, "L'ordonnance numérique permettra au médecin de savoir "
+                                      "si son ordonnance a été exécutée")),
+        notes=("« Rapportées aux consultations en médecine générale » : numérateur et "
+               "dénominateur sur le même champ, les médecins généralistes (IR_SPE_V 1, 22, 23) ; "
+               "une ordonnance de spécialiste ne compte pas. Le taux ne dépasse 100 % que si "
+               "des généralistes émettent plus d'une ordonnance numérique par consultation.")))
     registry.add_indicator(_demat(
         "DEMAT_CARTE_VITALE_TAUX", "Téléservices assurés : taux de demandes de carte Vitale 2 "
         "dématérialisées", "CV", "demandes de carte Vitale",

@@ -265,7 +265,8 @@ def hand_made_tables() -> dict:
         for pub in ("ASS", "PS", "EMP") for can in ("GLOBAL", "MEL", "TEL", "PHY")])
     demarches = _rows_by_caisse(lambda c, m, i: [
         {"ORG_CLE_NUM": c, "DEM_REC_DTD": m + d(i), "DEM_TYP_COD": typ,
-         "DEM_CAN_COD": "DEMAT" if i % 3 else "PAPIER"}
+         "DEM_CAN_COD": "DEMAT" if i % 3 else "PAPIER",
+         "PSP_SPE_COD": 1 if typ == "ORD" else None}
         for typ in ("CV", "NN", "C2S", "AAT", "CMAT", "ORD", "CONS")])
     controles = _rows_by_caisse(lambda c, m, i: [
         {"ORG_CLE_NUM": c, "CTL_DTD": m + d(i), "CTL_TYP_COD": "SM"},

@@ -359,7 +359,7 @@ BASE_ROWS = {
     "enquetes": {"ORG_CLE_NUM": "01C751", "ENQ_REP_DTD": D(2022, 3, 4), "ENQ_PUB_COD": "ASS",
                  "ENQ_CAN_COD": "GLOBAL", "ENQ_SAT_TOP": 1, "ENQ_REI_TOP": 1},
     "demarches": {"ORG_CLE_NUM": "01C751", "DEM_REC_DTD": D(2022, 3, 4), "DEM_TYP_COD": "CV",
-                  "DEM_CAN_COD": "DEMAT"},
+                  "DEM_CAN_COD": "DEMAT", "PSP_SPE_COD": 1},
     "controles": {"ORG_CLE_NUM": "01C751", "CTL_DTD": D(2022, 3, 4), "CTL_TYP_COD": "SM",
                   "IND_FRA_TOP": 1, "IND_NOT_MNT": 1500.0, "IND_REC_MNT": 820.55,
                   "PRJ_SUB_MNT": 3000.0, "PRJ_EVI_MNT": 1250.5, "ERR_TOP": 1, "ERR_MNT": 12.5,
@@ -592,20 +592,22 @@ def test_change_in_points_uses_the_listed_base_year():
 
 
 def test_ordonnances_over_consultations():
-    """ORDONNANCES_NUMERIQUES_TAUX: numérique ordonnances / consultations × 100, n = the
-    consultations; an ordonnance without canal is excluded, a paper one counts for nothing,
-    a consultation's canal does not matter; no consultation: no value."""
+    """ORDONNANCES_NUMERIQUES_TAUX: numérique ordonnances of GPs / consultations × 100, n = the
+    consultations; an ordonnance without canal or prescriber is excluded, a paper one or a
+    specialist's counts for nothing, a consultation's canal does not matter; no consultation:
+    no value (issue 21: GP prescriptions only)."""
     code = "ORDONNANCES_NUMERIQUES_TAUX"
 
-    def dem(nature, canal, month=3):
+    def dem(nature, canal, month=3, spe=1):
         return dict(typical_row(code), DEM_TYP_COD=nature, DEM_CAN_COD=canal,
-                    DEM_REC_DTD=dt.date(2022, month, 4))
+                    DEM_REC_DTD=dt.date(2022, month, 4), PSP_SPE_COD=spe)
 
-    rows = [dem("ORD", "DEMAT"), dem("ORD", "DEMAT"), dem("ORD", "DEMAT"), dem("ORD", "PAPIER"),
-            dem("ORD", None), dem("CONS", "PAPIER"), dem("CONS", None), dem("CV", "DEMAT"),
-            dem("ORD", "DEMAT", month=4)]
+    rows = [dem("ORD", "DEMAT"), dem("ORD", "DEMAT", spe=22), dem("ORD", "DEMAT", spe=23),
+            dem("ORD", "DEMAT", spe=3), dem("ORD", "DEMAT", spe=None), dem("ORD", "PAPIER"),
+            dem("ORD", None), dem("CONS", "PAPIER", spe=None), dem("CONS", None, spe=None),
+            dem("CV", "DEMAT"), dem("ORD", "DEMAT", month=4)]
     got = cells_of(code, rows, "month")
-    assert got[("01C751", "2022-03")] == (150.0, 2, {"valeur_manquante": 1})
+    assert got[("01C751", "2022-03")] == (150.0, 2, {"valeur_manquante": 2})
     assert got[("01C751", "2022-04")] == (None, 0, {})
 
 

@@ -161,7 +161,8 @@ def test_zero_defects_by_default(clean):
     by_design = {"contacts": ("CNT_TRT_DTH", "CNT_ABO_TOP", "CNT_NIV_COD"),
                  "controles": ("ERR_TOP", "ERR_MNT", "CTL_MNT"),
                  "mesures": ("ORG_CLE_NUM", "MES_NUM", "MES_DEN", "MES_VAL"),
-                 "population": ("ALD_TOP",)}  # ALD status not generated
+                 "population": ("ALD_TOP",),  # ALD status not generated
+                 "demarches": ("PSP_SPE_COD",)}  # a prescriber on prescriptions only
     for table, cols in data.items():
         for name, values in cols.items():
             if name in by_design.get(table, ()):

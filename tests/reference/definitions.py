@@ -106,10 +106,11 @@ def savings(column, years) -> M:
 # The two plugin kernels: their declared definition texts, copied (plugins/indicateurs_demat.py
 # ORDONNANCES, plugins/indicateurs_maitrise.py IJ_LONGS); the computation below follows them.
 ORDONNANCES_TEXT = (
-    "Numérateur : lignes DEM_TYP_COD = ORD avec DEM_CAN_COD = DEMAT (ordonnances "
-    "numériques). Dénominateur : lignes DEM_TYP_COD = CONS (consultations de médecine "
-    "générale). Valeur : numérateur / dénominateur × 100 ; n = dénominateur. Exclus : "
-    "nature ou canal d'une ordonnance manquant (valeur_manquante).")
+    "Numérateur : lignes DEM_TYP_COD = ORD avec DEM_CAN_COD = DEMAT et PSP_SPE_COD "
+    "dans 1, 22, 23 (ordonnances numériques de médecins généralistes). Dénominateur : "
+    "lignes DEM_TYP_COD = CONS (consultations de médecine générale). Valeur : "
+    "numérateur / dénominateur × 100 ; n = dénominateur. Exclus : nature, canal ou "
+    "spécialité du prescripteur d'une ordonnance manquant (valeur_manquante).")
 DIX_HUIT_MOIS = 548  # jours (18 × 365,25 / 12 = 547,9)
 IJ_LONGS_TEXT = (
     f"Valeur : Σ IJ_NBR des paiements d'IJ dont la date de paiement IJ_PAI_DTD est au "
@@ -119,10 +120,10 @@ IJ_LONGS_TEXT = (
 ORDONNANCES = M("ordonnances", dict(
     kernel="ordonnances_sur_consultations", text=ORDONNANCES_TEXT,
     inputs=(("DEM_TYP_COD", "flag", ("ORD",)), ("DEM_CAN_COD", "flag", ("DEMAT",)),
-            ("DEM_TYP_COD", "flag", ("CONS",))),
+            ("DEM_TYP_COD", "flag", ("CONS",)), ("PSP_SPE_COD", "flag", (1, 22, 23))),
     reasons=("valeur_manquante",),
     nature="DEM_TYP_COD", ordonnance="ORD", consultation="CONS", canal="DEM_CAN_COD",
-    demat="DEMAT"))
+    demat="DEMAT", prescripteur="PSP_SPE_COD", generalistes=frozenset({1, 22, 23})))
 IJ_LONGS = M("ij_longs", dict(
     kernel="ij_arrets_longs", text=IJ_LONGS_TEXT,
     inputs=(("ARR_DEB_DTD", "days", ()), ("IJ_PAI_DTD", "days", ()), ("IJ_NBR", "int", ())),
@@ -526,10 +527,10 @@ def ordonnances_contribution(row: dict, p: dict):
     if nature == p["consultation"]:
         return "keep", ("cons", 1)
     if nature == p["ordonnance"]:
-        canal = row.get(p["canal"])
-        if canal is None:
+        canal, spe = row.get(p["canal"]), row.get(p["prescripteur"])
+        if canal is None or spe is None:
             return "exclude", "valeur_manquante"
-        return "keep", ("ord", 1 if canal == p["demat"] else 0)
+        return "keep", ("ord", 1 if canal == p["demat"] and spe in p["generalistes"] else 0)
     return "exclude", "valeur_manquante"  # no nature (cannot happen: the scope needs one)
 
 

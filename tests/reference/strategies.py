@@ -44,7 +44,8 @@ SCHEMAS = {
                            ("ENQ_PUB_COD", pa.string()), ("ENQ_CAN_COD", pa.string()),
                            ("ENQ_SAT_TOP", pa.int8()), ("ENQ_REI_TOP", pa.int8())]),
     "demarches": pa.schema([("ORG_CLE_NUM", pa.string()), ("DEM_REC_DTD", pa.date32()),
-                            ("DEM_TYP_COD", pa.string()), ("DEM_CAN_COD", pa.string())]),
+                            ("DEM_TYP_COD", pa.string()), ("DEM_CAN_COD", pa.string()),
+                            ("PSP_SPE_COD", pa.int16())]),
     "controles": pa.schema([("ORG_CLE_NUM", pa.string()), ("CTL_DTD", pa.date32()),
                             ("CTL_TYP_COD", pa.string()), ("IND_FRA_TOP", pa.int8()),
                             ("IND_NOT_MNT", pa.float64()), ("IND_REC_MNT", pa.float64()),
@@ -335,7 +336,8 @@ def demarches_rows(draw, focus=None, years=()):
     for _ in range(draw(SIZES)):
         rows.append({"ORG_CLE_NUM": draw(caisse), "DEM_REC_DTD": draw(maybe(day_in(w), level)),
                      "DEM_TYP_COD": draw(pick(*natures, level)),
-                     "DEM_CAN_COD": draw(pick(["DEMAT", "PAPIER"], [], level))})
+                     "DEM_CAN_COD": draw(pick(["DEMAT", "PAPIER"], [], level)),
+                     "PSP_SPE_COD": draw(pick([1, 22, 23, 3, 34], [], level))})
     return rows
 
 

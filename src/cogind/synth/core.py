@@ -193,6 +193,8 @@ def make_block(table: str, year: int, block: int, n: int, opts: Options, net: Ne
     data_rng, defect_rng = (np.random.default_rng(s) for s in seq.spawn(2))
     ctx = BlockContext(opts.catalogue, year_rows, block * BLOCK_ROWS)
     cols, nulls = _make_rows(spec, data_rng, n, year, opts, net, block << 20, ctx)
+    if spec.finish is not None:
+        spec.finish(data_rng, cols, nulls, ctx)
     dicts = dictionaries(table, opts.catalogue)
     counts = {}
     if opts.defects > 0:

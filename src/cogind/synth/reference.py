@@ -24,6 +24,7 @@ INT_TYPES = {
     "DRG_ASS_TOP": pa.int8(), "CNT_ABO_TOP": pa.int8(), "CNT_NIV_COD": pa.int8(),
     "BEN_SEX_COD": pa.int8(), "PSE_CNV_COD": pa.int8(), "PRS_NAT_REF": pa.int16(),
     "PSE_SPE_COD": pa.int16(), "BEN_AMA_COD": pa.int16(), "IJ_NBR": pa.int16(),
+    "PSP_SPE_COD": pa.int16(),
 }
 _SIMPLE_TYPES = {"number": pa.float64(), "date": pa.date32(), "datetime": pa.timestamp("s"),
                  "boolean": pa.bool_()}

@@ -35,6 +35,7 @@ class TableSpec:
     last: str  # latest event of a row: rows are cut at the end of the last year (extraction)
     period: str  # the date that puts a row in a year (the indicators' period date)
     warmup: int = 0  # months of the previous year drawn too (events begun before the year)
+    finish: Callable | None = None  # (rng, cols, nulls, ctx): columns set on the rows kept
 
 
 SPECS = {
@@ -65,7 +66,8 @@ SPECS = {
     "demarches": TableSpec(
         "demarches", 6, demarches.make,
         {"DEM_TYP_COD": demarches.TYPES, "DEM_CAN_COD": demarches.CANALS},
-        ("DEM_REC_DTD",), (), (), ("DEM_TYP_COD", "XXX"), "DEM_REC_DTD", "DEM_REC_DTD"),
+        ("DEM_REC_DTD",), (), (), ("DEM_TYP_COD", "XXX"), "DEM_REC_DTD", "DEM_REC_DTD",
+        finish=demarches.finish),
     "controles": TableSpec(
         "controles", 7, controles.make, {"CTL_TYP_COD": controles.TYPES},
         ("CTL_DTD",), (), ("IND_NOT_MNT", "IND_REC_MNT", "PRJ_SUB_MNT", "PRJ_EVI_MNT",
