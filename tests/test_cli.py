@@ -137,8 +137,8 @@ def test_usage_errors_exit_2(data):
 
 
 def test_bad_output_extension(data):
-    r = run("compute", data, "-o", data / "r.xlsx")  # a usage error, before any data is read
-    assert r.exit_code == 2 and "output format of r.xlsx" in r.stderr
+    r = run("compute", data, "-o", data / "r.xls")  # a usage error, before any data is read
+    assert r.exit_code == 2 and "output format of r.xls" in r.stderr
 
 
 def test_debug_shows_the_traceback(data):
