@@ -3,6 +3,9 @@
 from cogind import hookimpl
 from cogind import Evolution, RatioOfSums, Sum
 from cogind_plugins.mesures import RATIO, TAUX, reported
+
+MINORITAIRE = RatioOfSums(numerator="MES_NUM", denominator="MES_DEN", scale=100.0,
+                          cases_unit=None, minority=True)
 from cogind_plugins.seeds import S002, S004, src
 
 ETP_AN = ("MES_DEN = ETP du processus dans le mois ÷ 12 (ETP en équivalent année, pour que la "
@@ -71,15 +74,18 @@ def cogind_register_indicators(registry):
         "FEMINISATION_DIRECTEURS_TAUX",
         "Taux minimum du genre le moins représenté (taux de féminisation) aux postes de "
         "directeurs",
-        "Part des femmes parmi les agents de direction occupant un poste de directeur "
-        "d'organisme ; la cible est une fourchette (parité).", "DIRECTEURS_FEMMES", TAUX,
+        "Part du genre le moins représenté parmi les agents de direction occupant un poste "
+        "de directeur d'organisme : min(f, 100 − f), f la part des femmes ; la cible est un "
+        "taux minimum (2018-2022) ou une fourchette (parité, 2023-2027).", "DIRECTEURS_FEMMES",
+        MINORITAIRE,
         content="MES_NUM = directrices en poste, MES_DEN = directeurs en poste, en fin de mois",
         unit="%", direction="hausse", national=True,
         source=(src(S002, 9594, 9595, "Taux minimum du genre le moins représenté (taux de "
                                       "féminisation) aux postes de directeurs 45%-55%"),
                 src(S004, 1470, None, "Taux minimum du genre le moins représenté")),
-        notes=("Valeur = taux de féminisation ; la fourchette 45 %-55 % garantit au genre le "
-               "moins représenté au moins 45 %.")))
+        notes=("« Taux minimum du genre le moins représenté » (004 l.1470, 002 l.9594) : "
+               "60 % de directrices se lisent 40 % (les hommes), jamais plus de 50 % ; la "
+               "fourchette 45 %-55 % revient à au moins 45 % pour ce genre.")))
     registry.add_indicator(reported(
         "ENERGIE_EVOLUTION", "Taux d'évolution de la consommation d'énergie",
         "Évolution relative (en %) de la consommation d'énergie des bâtiments de la branche par "

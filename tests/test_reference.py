@@ -140,7 +140,8 @@ def declared(m) -> M:
     if name in ("Sum", "Stock"):
         return M(name.lower(), dict(column=m.column))
     if name == "RatioOfSums":
-        return M("ratio", dict(numerator=m.numerator, denominator=m.denominator, scale=m.scale))
+        return M("ratio", dict(numerator=m.numerator, denominator=m.denominator, scale=m.scale,
+                               minority=m.minority))
     if name == "Evolution":
         return M("evolution", dict(of=declared(m.of), base=m.base))
     if name == "EcartPoints":

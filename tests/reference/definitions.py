@@ -76,8 +76,11 @@ def proportion(column, *values) -> M:
     return M("proportion", dict(column=column, values=frozenset(values)))
 
 
-def ratio(numerator, denominator, scale=100.0) -> M:
-    return M("ratio", dict(numerator=numerator, denominator=denominator, scale=scale))
+def ratio(numerator, denominator, scale=100.0, minority=False) -> M:
+    """Σ numerator / Σ denominator × scale; ``minority``: the less represented of two groups,
+    min(value, scale − value) (n° 55 « genre le moins représenté », issue 21)."""
+    return M("ratio", dict(numerator=numerator, denominator=denominator, scale=scale,
+                           minority=minority))
 
 
 def total(column) -> M:
@@ -332,7 +335,8 @@ MESURES = [
     _mes("DISPO_PORTAIL_ASSURES_TAUX", "DISPO_PORTAIL_ASSURES", TAUX, NATIONAL),
     _mes("FORMATION_ACCES_TAUX", "FORMATION", TAUX),
     _mes("ABSENCE_COURTE_TAUX", "ABSENCE_COURTE", TAUX),
-    _mes("FEMINISATION_DIRECTEURS_TAUX", "DIRECTEURS_FEMMES", TAUX, NATIONAL),
+    _mes("FEMINISATION_DIRECTEURS_TAUX", "DIRECTEURS_FEMMES",
+         ratio("MES_NUM", "MES_DEN", minority=True), NATIONAL),
     _mes("ENERGIE_EVOLUTION", "ENERGIE_KWH", evolution(total("MES_VAL"), 2021), NATIONAL),
     _mes("ACHATS_MUTUALISATION_TAUX", "ACHATS_MUTUALISES", TAUX, NATIONAL),
     _mes("PRODUCTIVITE_FSE", "PRODUCTIVITE_FSE", RATIO),
@@ -648,7 +652,8 @@ def ratio_value(pairs: list, p: dict):
     den = sum(b for _, b in pairs)
     if den <= 0:
         return None
-    return p["scale"] * num / den
+    value = p["scale"] * num / den
+    return min(value, p["scale"] - value) if p.get("minority") else value
 
 
 def value_and_n(measure: M, kept: list):

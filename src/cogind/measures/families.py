@@ -389,6 +389,8 @@ class RatioOfSums(Measure):
     cases_unit: str | None = "euros"
     """What the numerator counts, the unit of the gap in cases (Σ numerator in excess);
     ``None``: not known (reported measures, ``mesures``), no gap in cases (issue 23)."""
+    minority: bool = False
+    """The share of the less represented of two groups: min(value, scale − value)."""
 
     def kernel(self) -> Kernel:
         return Kernel("ratio", (Input(self.numerator, "cents"), Input(self.denominator, "cents")),
@@ -398,6 +400,8 @@ class RatioOfSums(Measure):
     def finalise(self, rows):
         n = rows[:, 0]
         value = _ratio(rows[:, 1], rows[:, 2], self.scale)
+        if self.minority:
+            value = np.minimum(value, self.scale - value)
         return Finalised.empty_reasons(value, rows[:, 1] / 100.0, rows[:, 2] / 100.0, n,
                                        "dénominateur nul")
 
@@ -417,9 +421,13 @@ class RatioOfSums(Measure):
                                scale=f"{self.scale:g}", unit=self.cases_unit or "")
 
     def describe(self, indicator):
-        return [f"Valeur : Σ {self.numerator} / Σ {self.denominator} × {self.scale:g}, sur les "
-                "lignes du champ (sommes exactes en centimes).",
-                "Exclus : numérateur ou dénominateur manquant, montant négatif."] + self.gap_rules()
+        lines = [f"Valeur : Σ {self.numerator} / Σ {self.denominator} × {self.scale:g}, sur les "
+                 "lignes du champ (sommes exactes en centimes)."]
+        if self.minority:
+            lines.append(f"Part du groupe le moins représenté : min(r, {self.scale:g} − r), r "
+                         "le rapport ci-dessus.")
+        return lines + ["Exclus : numérateur ou dénominateur manquant, montant négatif."] + \
+            self.gap_rules()
 
 
 # --------------------------------------------------------------------------- comparisons
