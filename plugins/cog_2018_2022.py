@@ -146,7 +146,7 @@ ROWS = (
     ("SATISFACTION_CANAL_TAUX", "7", 7, R, "Taux de satisfaction des assurés par canal de "
      "contact (email, téléphone, internet, papier, physique)", lv(80, 80.5, 81, 81.5, 82),
      (989, 997)),
-    ("REITERATION_TAUX", "8", 7, R, "Taux de satisfaction sur la réitération",
+    ("SATISFACTION_REITERATION_TAUX", "8", 7, R, "Taux de satisfaction sur la réitération",
      lv(BLANK, *["A déterminer"] * 4), (989, 998)),
     ("SATISFACTION_PS_TAUX", "9", 7, R, "Taux de satisfaction globale des professionnels de "
      "santé", lv(86, 86.5, 87, 87.5, 88), (989, 999)),

@@ -63,8 +63,22 @@ def cogind_register_indicators(registry):
                     "ENQ_REI_TOP = 1 / répondants ayant répondu à la question." + CALCUL),
         table="enquetes", measure=Proportion(Condition("ENQ_REI_TOP", (1,))), unit="%",
         direction="baisse", period_column=PERIOD, where=where(ENQ_PUB_COD="ASS"),
-        source=(src(S002, 9437, None, "Taux de réitération ND 25% 23% 21% 20%"),
-                src(S004, 998, None, "Taux de satisfaction sur la réitération")),
+        source=(src(S002, 9437, None, "Taux de réitération ND 25% 23% 21% 20%"),),
         notes=("Les textes ne définissent pas la réitération : cogind la mesure par la "
                "déclaration des assurés dans les enquêtes, tous canaux ; une réponse sans "
-               "ENQ_REI_TOP est exclue (valeur_manquante).")))
+               "ENQ_REI_TOP est exclue (valeur_manquante). La COG 2018-2022 suit une autre "
+               "grandeur, la satisfaction des assurés qui ont réitéré "
+               "(SATISFACTION_REITERATION_TAUX).")))
+    registry.add_indicator(Indicator(
+        code="SATISFACTION_REITERATION_TAUX", libelle="Taux de satisfaction sur la réitération",
+        definition=("Part des assurés satisfaits ou très satisfaits parmi les répondants aux "
+                    "enquêtes qui déclarent avoir dû recontacter l'Assurance Maladie pour la "
+                    "même demande (ENQ_REI_TOP = 1), tous canaux : répondants satisfaits / "
+                    "répondants ayant réitéré." + CALCUL),
+        table="enquetes", measure=SATISFAIT, unit="%", direction="hausse", period_column=PERIOD,
+        where=where(ENQ_PUB_COD="ASS", ENQ_REI_TOP=1),
+        source=(src(S004, 998, None, "Taux de satisfaction sur la réitération"),),
+        notes=("« Taux de satisfaction sur la réitération » (COG 2018-2022, fiche 7, n° 8) est "
+               "un taux de satisfaction, qui doit monter : pas le taux de réitération de la COG "
+               "2023-2027 (REITERATION_TAUX, qui doit baisser). Les textes ne donnent pas le "
+               "questionnaire : satisfaction déclarée des assurés qui ont réitéré.")))

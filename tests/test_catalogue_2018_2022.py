@@ -72,7 +72,7 @@ EXPECTED = {
     "COURRIELS_48H_TAUX": ("5", 7, 995, "%", "hausse", "80 80 80 80 ?"),
     "SATISFACTION_ASSURES_TAUX": ("6", 7, 996, "%", "hausse", "93 93 93 93 93"),
     "SATISFACTION_CANAL_TAUX": ("7", 7, 997, "%", "hausse", "80 80.5 81 81.5 82"),
-    "REITERATION_TAUX": ("8", 7, 998, "%", "baisse", "? ? ? ? ?"),
+    "SATISFACTION_REITERATION_TAUX": ("8", 7, 998, "%", "hausse", "? ? ? ? ?"),
     "SATISFACTION_PS_TAUX": ("9", 7, 999, "%", "hausse", "86 86.5 87 87.5 88"),
     "SATISFACTION_EMPLOYEURS_TAUX": ("10", 7, 1000, "%", "hausse", "87.5 88 88.5 89 89.5"),
     "RECLAMATIONS_10J_TAUX": ("11", 7, 1001, "%", "hausse", "82 83 84 85 85"),

@@ -76,3 +76,36 @@ def test_the_cli_gives_the_same_figure(tmp_path):
         assert _national(rows, year)["valeur"] == pytest.approx(_plain(TABLE, year), rel=1e-12)
     described = CliRunner().invoke(cli, ["describe", CODE])
     assert "min(r, 100 − r)" in described.stdout
+
+
+# ------------------------------------------------------------------ réitération (2018-2022)
+
+def _enquetes(n=1_500, seed=4) -> pa.Table:
+    rng = np.random.default_rng(seed)
+    rei = rng.choice([0, 1, 9], n, p=[.6, .35, .05]).astype(np.int8)
+    return pa.table({
+        "ORG_CLE_NUM": rng.choice(["01C751", "01C921"], n),
+        "ENQ_REP_DTD": pa.array(np.datetime64("2021-01-01") + rng.integers(0, 365, n)),
+        "ENQ_PUB_COD": rng.choice(["ASS", "PS"], n, p=[.8, .2]),
+        "ENQ_CAN_COD": rng.choice(["GLOBAL", "TEL", "MEL"], n),
+        "ENQ_SAT_TOP": pa.array(rng.choice([0, 1], n, p=[.3, .7]).astype(np.int8),
+                                mask=rng.random(n) < .03),
+        "ENQ_REI_TOP": pa.array(rei, mask=rng.random(n) < .03)})
+
+
+def test_satisfaction_of_those_who_had_to_recontact():
+    """COG 2018-2022 n° 8 « Taux de satisfaction sur la réitération » (004 l.998): satisfied
+    among the insured who re-contacted, not the rate of re-contact (REITERATION_TAUX)."""
+    t = _enquetes()
+    res = cogind.compute({"enquetes": t}, cog="2018-2022", period="year", secret=False,
+                         indicators=["SATISFACTION_REITERATION_TAUX", "REITERATION_TAUX"],
+                         years=(2021,)).to_pylist()
+    pub, rei = np.asarray(t["ENQ_PUB_COD"]), np.asarray(t["ENQ_REI_TOP"].fill_null(-1))
+    sat = np.asarray(t["ENQ_SAT_TOP"].fill_null(-1))
+    rows = (pub == "ASS") & (rei == 1) & (sat >= 0)
+    [row] = [r for r in res if r["indicateur"] == "SATISFACTION_REITERATION_TAUX"
+             and r["niveau"] == "national"]
+    assert row["n"] == rows.sum()
+    assert row["valeur"] == pytest.approx(100.0 * (sat[rows] == 1).sum() / rows.sum(), rel=1e-12)
+    r = CliRunner().invoke(cli, ["describe", "SATISFACTION_REITERATION_TAUX"])
+    assert r.exit_code == 0 and "ENQ_REI_TOP" in r.stdout and "004" in r.stdout

@@ -224,6 +224,7 @@ SATISFACTION = [
     _enquete("SATISFACTION_CANAL_TAUX", SATISFAIT, ENQ_PUB_COD="ASS",
              ENQ_CAN_COD=("MEL", "TEL", "PHY")),
     _enquete("REITERATION_TAUX", proportion("ENQ_REI_TOP", 1), ENQ_PUB_COD="ASS"),
+    _enquete("SATISFACTION_REITERATION_TAUX", SATISFAIT, ENQ_PUB_COD="ASS", ENQ_REI_TOP=1),
 ]
 
 # plugins/indicateurs_demat and _numerique (demarches)
