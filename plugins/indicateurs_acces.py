@@ -79,7 +79,10 @@ def cogind_register_indicators(registry):
                  "mois (euros)"),
         unit="%", direction="hausse", national=True,
         source=(src(S002, 9490, None, "Taux de marge brute 5% 6% 6% 6% 6%"),
-                src(S002, 2518, 2520, "PARTICIPATION DU GROUPE UGECAM")),
+                src(S002, 3369, 3370, "deux défis majeurs doivent être relevés : […] garantir "
+                                      "durablement l'équilibre économique du groupe"),
+                src(S002, 3412, 3413, "Le groupe continuera à consolider sa performance dans "
+                                      "trois domaines : l'équilibre économique")),
         notes=("L'annexe 5 ne dit pas de quelle entité est la marge : cogind la rapporte au "
                "Groupe Ugecam, seule activité de production de soins de la branche ; une marge "
                "négative (MES_NUM < 0) est exclue (montant_negatif).")))

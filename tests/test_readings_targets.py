@@ -109,3 +109,15 @@ def test_satisfaction_of_those_who_had_to_recontact():
     assert row["valeur"] == pytest.approx(100.0 * (sat[rows] == 1).sum() / rows.sum(), rel=1e-12)
     r = CliRunner().invoke(cli, ["describe", "SATISFACTION_REITERATION_TAUX"])
     assert r.exit_code == 0 and "ENQ_REI_TOP" in r.stdout and "004" in r.stdout
+
+
+@pytest.mark.parametrize("code, cited, not_cited", [
+    ("UGECAM_MARGE_BRUTE_TAUX", ("l. 3369-3370", "l. 3412-3413"), "l. 2518-2520"),
+    ("ORDONNANCES_NUMERIQUES_TAUX", ("l. 1508-1511", "l. 1528-1529"), "l. 1813 "),
+])
+def test_describe_cites_the_passages_the_reading_rests_on(code, cited, not_cited):
+    """Weak citations mended (issue 21): the Ugecam margin rests on the group's « équilibre
+    économique » (002 l.3369-3370, 3412-3413), not on the CPTS passage (l.2518-2520); the
+    ordonnance numérique on its generalisation (l.1508-1511, 1528-1529), not a roadmap cell."""
+    out = CliRunner().invoke(cli, ["describe", code]).stdout
+    assert all(c in out for c in cited) and not_cited not in out
