@@ -57,14 +57,21 @@ INDICATORS = (
     _entry("RECLAMATIONS_10J_TAUX", _same(Target.undetermined(
         NOT_QUOTED + " (réalisé : plus de 90 % des dossiers traités en moins de dix jours)")),
         "Délais de réponse aux réclamations", sources=(src(S000, 1577, 1578),)),
-    # 49,1 % in 2017, « – 1,5 point par an » before: earlier levels deduced from that path
+    # 49,1 % in 2017 (a level), « – 1,5 point par an » before it: a yearly change in points,
+    # judged on its own indicator (DEPASSEMENT_TAUX_ECART_PTS), not levels worked back
     _entry("DEPASSEMENT_TAUX",
-           {2014: Target.level(53.6, "53,6 % (déduit : 49,1 % en 2017, −1,5 pt/an)"),
-            2015: Target.level(52.1, "52,1 % (déduit : 49,1 % en 2017, −1,5 pt/an)"),
-            2016: Target.level(50.6, "50,6 % (déduit : 49,1 % en 2017, −1,5 pt/an)"),
+           {**_same(Target.undetermined(
+               "pas de niveau cité avant 2017 (−1,5 point par an, en points)")),
             2017: Target.level(49.1, "49,1 %")},
            "Taux global de dépassement des médecins en secteur 2 (indicateur de suivi)",
            "fiche 4 (suivi)", (src(S001, 743, 754),)),
+    _entry("DEPASSEMENT_TAUX_ECART_PTS",
+           {**{y: Target.change(-1.5, y - 1, f"−1,5 point par an (en points, vs {y - 1})")
+               for y in YEARS[:-1]},
+            2017: Target.undetermined(
+               "pas d'écart en points cité pour 2017 (niveau : 49,1 %)")},
+           "Taux global de dépassement des médecins en secteur 2 : valeur cible intermédiaire "
+           "annuelle (−1,5 point par an)", "fiche 4 (suivi)", (src(S001, 751, 754),)),
     _entry("ECONOMIES_TENDANCIEL_IJ", _same(Target.undetermined(
         "pas un indicateur COG (suivi GDR)")),
         "Économies de maîtrise médicalisée mesurées par écart au tendanciel",

@@ -2,6 +2,7 @@
 from cogind import Indicator, hookimpl, where
 from cogind import Evolution, RatioOfSums
 from cogind import SavingsVsTrend
+from cogind_plugins.familles_points import EcartPoints
 from cogind_plugins.seeds import S001, S002, S004, src
 
 # IR_SPE_V specialties of physicians (not 0/99 unknown, not 36 dental surgeons)
@@ -31,6 +32,22 @@ def cogind_register_indicators(registry):
                                      "et 1 DP 49,5% 48% 47% 46,5% 46%")),
         notes=("Honoraires remboursables lus dans BSE_REM_BSE ; spécialités de médecins de "
                "IR_SPE_V (hors chirurgiens-dentistes et spécialité inconnue).")))
+    registry.add_indicator(Indicator(
+        code="DEPASSEMENT_TAUX_ECART_PTS",
+        libelle="Taux de dépassement des médecins de secteur 2 et 1 DP (écart annuel en points)",
+        definition=("Écart, en points, entre le taux de dépassement des médecins de secteur 2 et "
+                    "1 DP de la période et celui des mêmes mois de l'année précédente. "
+                    + DEFINITION_TAUX),
+        table="prestations", measure=EcartPoints(of=TAUX, base="annee_precedente"),
+        unit="points", direction="baisse", period_column="EXE_SOI_DTD", where=SCOPE,
+        source=(src(S001, 751, 754, "taux global de dépassement des médecins en secteur 2 […] "
+                                    "avec une valeur cible en 2017 pour le secteur 2 de 49,1 % et "
+                                    "une valeur cible intermédiaire annuelle de – 1,5 point par "
+                                    "an"),),
+        notes=("« – 1,5 point par an » (001 l.754) : une baisse annuelle du taux, en points, "
+               "par rapport à l'année précédente, et non des niveaux déduits de la cible 2017 "
+               "(53,6 / 52,1 / 50,6 %) ; le niveau de 2017 (49,1 %) reste jugé sur "
+               "DEPASSEMENT_TAUX.")))
     registry.add_indicator(Indicator(
         code="DEPASSEMENT_TAUX_EVOLUTION",
         libelle="Évolution du taux de dépassement des médecins de secteurs 2 et 1 DP",

@@ -4,6 +4,7 @@ NumPy computation through the Python API and the CLI, with the COG status it get
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 import pyarrow as pa
@@ -121,3 +122,55 @@ def test_describe_cites_the_passages_the_reading_rests_on(code, cited, not_cited
     ordonnance numérique on its generalisation (l.1508-1511, 1528-1529), not a roadmap cell."""
     out = CliRunner().invoke(cli, ["describe", code]).stdout
     assert all(c in out for c in cited) and not_cited not in out
+
+
+# ------------------------------------------------------------------ dépassements (2014-2017)
+
+def _prestations(n=4_000, seed=8) -> pa.Table:
+    """Claims of 2013-2015 of secteur 1 DP / 2 physicians (and others out of scope), the
+    excess-fee rate falling about 2 points a year."""
+    rng = np.random.default_rng(seed)
+    year = rng.choice([2013, 2014, 2015], n)
+    day = (np.array([f"{y}-01-01" for y in year], "datetime64[D]") + rng.integers(0, 365, n))
+    base = np.round(rng.uniform(20, 80, n), 2)
+    rate = 0.56 - 0.02 * (year - 2013) + rng.normal(0, 0.05, n)
+    return pa.table({
+        "ORG_CLE_NUM": rng.choice(["01C751", "01C921"], n),
+        "EXE_SOI_DTD": pa.array(day),
+        "PSE_CNV_COD": rng.choice([1, 2, 3], n).astype(np.int8),
+        "PSE_SPE_COD": rng.choice([1, 3, 36], n, p=[.5, .4, .1]).astype(np.int16),
+        "PRS_DEP_MNT": np.round(base * np.clip(rate, 0, None), 2),
+        "BSE_REM_BSE": base})
+
+
+def _rate(t: pa.Table, y: int) -> float:
+    years = np.asarray(t["EXE_SOI_DTD"]).astype("datetime64[Y]").astype(int) + 1970
+    rows = ((years == y) & np.isin(np.asarray(t["PSE_CNV_COD"]), [2, 3])
+            & (np.asarray(t["PSE_SPE_COD"]) != 36))
+    return 100.0 * np.asarray(t["PRS_DEP_MNT"])[rows].sum() / np.asarray(t["BSE_REM_BSE"])[rows].sum()
+
+
+def test_excess_fees_judged_on_a_yearly_change_in_points(tmp_path):
+    """COG 2014-2017 « – 1,5 point par an » (001 l.754): the rate minus last year's, in points,
+    against −1.5, not a level worked back from 2017; the API and the CLI agree."""
+    t = _prestations()
+    code = "DEPASSEMENT_TAUX_ECART_PTS"
+    res = cogind.compute({"prestations": t}, cog="2014-2017", period="year", secret=False,
+                         indicators=[code, "DEPASSEMENT_TAUX"], years=(2014, 2015)).to_pylist()
+    pq.write_table(t, tmp_path / "prestations.parquet")
+    r = CliRunner().invoke(cli, ["compute", str(tmp_path), "--cog", "2014-2017", "--period",
+                                 "year", "--quiet", "--indicator", code, "-o",
+                                 str(tmp_path / "r.parquet")])
+    assert r.exit_code == 0, r.output
+    cli_rows = pq.read_table(tmp_path / "r.parquet").to_pylist()
+    for rows in (res, cli_rows):
+        for y in (2014, 2015):
+            [row] = [x for x in rows if x["indicateur"] == code and x["niveau"] == "national"
+                     and x["periode"] == str(y)]
+            change = _rate(t, y) - _rate(t, y - 1)
+            assert row["valeur"] == pytest.approx(change, rel=1e-9, abs=1e-9)
+            assert row["statut"] == ("atteint" if change <= -1.5 else "non atteint")
+            assert row["cible"] == -1.5
+    [level] = [x for x in res if x["indicateur"] == "DEPASSEMENT_TAUX"
+               and x["niveau"] == "national" and x["periode"] == "2014"]
+    assert level["cible"] is None or math.isnan(level["cible"])  # no level worked back

@@ -202,6 +202,8 @@ FIRST = [
          delay("CNT_ARR_DTH", "CNT_TRT_DTH", "part_sous_seuil", "jours", threshold=10,
                missing_end="hors_delai", max_delay=366)),
     Spec("DEPASSEMENT_TAUX", "prestations", "EXE_SOI_DTD", DEPASSEMENT_SCOPE, DEPASSEMENT),
+    Spec("DEPASSEMENT_TAUX_ECART_PTS", "prestations", "EXE_SOI_DTD", DEPASSEMENT_SCOPE,
+         points(DEPASSEMENT)),
     Spec("DEPASSEMENT_TAUX_EVOLUTION", "prestations", "EXE_SOI_DTD", DEPASSEMENT_SCOPE,
          evolution(DEPASSEMENT, 2022)),
     Spec("ECONOMIES_TENDANCIEL_IJ", "prestations", "EXE_SOI_DTD",
