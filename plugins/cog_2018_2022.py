@@ -204,10 +204,13 @@ ROWS = (
     ("PRODUCTIVITE_IJ_EVOLUTION", "4", 15, R, "Amélioration de la productivité sur le "
      "processus « gestion des indemnités journalières »", pct(2.5, 2.5, 5, 5, 5, label="+{v}%"),
      (1562, 1568)),
-    ("COUT_BENEF_CONSOMMANT_EVOLUTION_ANNUELLE", "5", 15, R, "Coût de gestion par bénéficiaire "
+    # one reading with COG 2023-2027 n° 60: a geometric mean decrease of 0.5 % a year since
+    # 2017, so the cumulative change in year 2017 + k is at most 100 × (0.995^k − 1)
+    ("COUT_BENEF_CONSOMMANT_EVOLUTION_2017", "5", 15, R, "Coût de gestion par bénéficiaire "
      "consommant (Coût de gestion hors investissement/ nombre de bénéficiaires consommant)",
-     pct(-0.5, -0.5, -0.5, -0.5, -0.5, label="Diminution annuelle de 0.5% en moyenne sur la "
-                                              "période"), (1562, 1569)),
+     {y: Target.change(round(100 * (0.995 ** (y - 2017) - 1), 4), 2017,
+                       "Diminution annuelle de 0.5% en moyenne sur la période")
+      for y in YEARS}, (1562, 1569)),
     ("RH_BILAN_TRANSFERES_TAUX", "1", 16, N, "Taux de réalisation d'un bilan RH personnalisé "
      "pour les personnels transférés", lv(100, 100, 100, 100, 100), (1635, 1637)),
     ("IJ_MAL_DELAI_MOYEN_TI", "2", 16, N, "Délai de traitement de la première IJ pour les "

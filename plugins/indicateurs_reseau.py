@@ -44,8 +44,25 @@ def cogind_register_indicators(registry):
                                       "gestion hors investissement/ nombre de bénéficiaires "
                                       "consommant) Résultat Diminution annuelle de 0.5% en "
                                       "moyenne sur la période"),),
-        notes="Mêmes lignes que COUT_BENEF_CONSOMMANT_EVOLUTION (base 2022) ; ici la base est "
-              "l'année précédente, chaque année comparée à la diminution moyenne de 0,5 %."))
+        notes="Autre lecture, année par année (base : l'année précédente), que la COG "
+              "2018-2022 ne suit plus : voir COUT_BENEF_CONSOMMANT_EVOLUTION_2017."))
+    add(reported(
+        "COUT_BENEF_CONSOMMANT_EVOLUTION_2017",
+        "Coût de gestion par bénéficiaire consommant (évolution depuis 2017)",
+        "Évolution relative (en %), par rapport à la même période de 2017, du coût de gestion "
+        "hors investissement par bénéficiaire consommant (coût de gestion / bénéficiaires "
+        "consommants).", "COUT_BENEF_CONSOMMANT", Evolution(of=RATIO, base=2017),
+        content="MES_NUM = coût de gestion hors investissement du mois (euros), MES_DEN = "
+                "bénéficiaires consommants du mois", unit="%", direction="baisse", national=True,
+        source=(src(S004, 1569, None, "Coût de gestion par bénéficiaire consommant (Coût de "
+                                      "gestion hors investissement/ nombre de bénéficiaires "
+                                      "consommant) Résultat Diminution annuelle de 0.5% en "
+                                      "moyenne sur la période"),),
+        notes=("« Diminution annuelle de 0,5 % en moyenne sur la période » : la lecture de la COG "
+               "2023-2027 (COUT_BENEF_CONSOMMANT_EVOLUTION, même formule), en cumul depuis la "
+               "dernière année avant la COG : la cible de 2017 + k est 100 × (0,995^k − 1) %, une "
+               "baisse moyenne géométrique de 0,5 % par an ; une année en hausse peut être "
+               "compensée par les autres, ce qu'une cible de −0,5 % chaque année interdisait.")))
     add(reported(
         "SURFACE_UTILE_PAR_AGENT", "Ratio de surface utile par agent",
         "Surface utile des locaux occupés rapportée au nombre d'agents qui y travaillent "

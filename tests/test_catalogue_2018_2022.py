@@ -103,9 +103,9 @@ EXPECTED = {
                                    "+3/2017 +3/2018 +3/2019 +3/2020 +3/2021"),
     "PRODUCTIVITE_IJ_EVOLUTION": ("4", 15, 1568, "%", "hausse",
                                   "+2.5/2017 +2.5/2018 +5/2019 +5/2020 +5/2021"),
-    "COUT_BENEF_CONSOMMANT_EVOLUTION_ANNUELLE": ("5", 15, 1569, "%", "baisse",
-                                                 "-0.5/2017 -0.5/2018 -0.5/2019 -0.5/2020 "
-                                                 "-0.5/2021"),
+    "COUT_BENEF_CONSOMMANT_EVOLUTION_2017": ("5", 15, 1569, "%", "baisse",
+                                             "-0.5/2017 -0.9975/2017 -1.4925/2017 "
+                                             "-1.985/2017 -2.4751/2017"),
     "RH_BILAN_TRANSFERES_TAUX": ("1", 16, 1637, "%", "hausse", "100 100 100 100 100"),
     "IJ_MAL_DELAI_MOYEN_TI": ("2", 16, 1638, "jours", "baisse", "? ? ? ? ?"),
     "UGECAM_HDJ_SSR_EVOLUTION": ("1", 17, 1729, "%", "hausse",

@@ -174,3 +174,33 @@ def test_excess_fees_judged_on_a_yearly_change_in_points(tmp_path):
     [level] = [x for x in res if x["indicateur"] == "DEPASSEMENT_TAUX"
                and x["niveau"] == "national" and x["periode"] == "2014"]
     assert level["cible"] is None or math.isnan(level["cible"])  # no level worked back
+
+
+# ------------------------------------------------------------------ coût par bénéficiaire
+
+def _cost(per_year: dict[int, float]) -> pa.Table:
+    """National COUT_BENEF_CONSOMMANT rows: each month, cost / 1 000 beneficiaries."""
+    rows = [(None, dt.date(y, m, 1), "COUT_BENEF_CONSOMMANT", 1000.0 * v, 1000.0, None)
+            for y, v in per_year.items() for m in range(1, 13)]
+    names = ("ORG_CLE_NUM", "MES_MOI_DTD", "MES_COD", "MES_NUM", "MES_DEN", "MES_VAL")
+    return pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)},
+                    schema=TABLE.schema)
+
+
+def test_cost_per_beneficiary_one_reading_for_both_cogs():
+    """« Diminution annuelle de 0,5 % en moyenne sur la période » (004 l.1569, 002 l.9628):
+    2018-2022 now reads it as 2023-2027 does, cumulated since the year before the COG. A cost
+    down 2 % in 2018 and flat in 2019 meets the 2019 target (−2.1 % ≤ −0.9975 %), which the
+    yearly reading (−0.1 % > −0.5 %) did not."""
+    t = _cost({2017: 100.0, 2018: 98.0, 2019: 97.9})
+    codes = ["COUT_BENEF_CONSOMMANT_EVOLUTION_2017", "COUT_BENEF_CONSOMMANT_EVOLUTION_ANNUELLE"]
+    res = cogind.compute({"mesures": t}, cog="2018-2022", period="year", secret=False,
+                         indicators=codes, years=(2019,)).to_pylist()
+    got = {r["indicateur"]: r for r in res if r["niveau"] == "national"}
+    cumul, yearly = got[codes[0]], got[codes[1]]
+    assert cumul["valeur"] == pytest.approx(100 * (97.9 / 100.0 - 1), rel=1e-9)
+    assert cumul["cible"] == pytest.approx(100 * (0.995 ** 2 - 1), abs=1e-4)
+    assert cumul["statut"] == "atteint"
+    assert yearly["valeur"] == pytest.approx(100 * (97.9 / 98.0 - 1), rel=1e-9)
+    out = CliRunner().invoke(cli, ["describe", codes[0]]).stdout
+    assert "1569" in out and "0,995^k" in out
