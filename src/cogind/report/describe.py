@@ -7,8 +7,6 @@ from __future__ import annotations
 import textwrap
 
 from cogind import formatting
-from cogind.engine.core import ENGINE_REASONS
-from cogind.engine.judgement import rule_text
 from cogind.model import Indicator
 from cogind.plugins import describe_plugin
 from cogind.registry import Registry
@@ -21,6 +19,10 @@ def _wrap(text: str, indent: str = "  ") -> str:
 
 
 def indicator_text(registry: Registry, code: str) -> str:
+    # the engine and its numba kernels only for describe: `cogind list` stays light
+    from cogind.engine.core import ENGINE_REASONS
+    from cogind.engine.judgement import rule_text
+
     ind: Indicator = registry.indicator(code)
     out = [f"{ind.code} — {ind.libelle}", "", "Définition :", _wrap(ind.definition), "",
            "Calcul :"]
