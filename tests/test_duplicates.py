@@ -18,6 +18,7 @@ from click.testing import CliRunner
 import cogind
 from cogind.cli import cli as main
 from cogind.errors import ConfigError
+from cogind.formatting import count
 from cogind.io import duplicates as dup
 from cogind.io.readers import open_inputs
 from cogind.plugins import build_registry
@@ -72,9 +73,9 @@ def test_validate_counts_duplicated_keys(ij):
     assert rows > 500
     res = CliRunner().invoke(main, ["validate", str(ij)])
     assert res.exit_code == 0, res.output
-    m = re.search(r"clé \(ARR_NUM, IJ_PAI_DTD, PRS_NAT_REF\) : (\d+) lignes en double "
-                  r"\((\d+) clés répétées\)", res.output)
-    assert m and (int(m[1]), int(m[2])) == (rows, keys)
+    m = re.search("clé \\(ARR_NUM, IJ_PAI_DTD, PRS_NAT_REF\\) : ([\\d\u202f]+)\u00a0lignes en double "
+                  "\\(([\\d\u202f]+)\u00a0clés répétées\\)", res.output)  # French counts
+    assert m and (int(m[1].replace("\u202f", "")), int(m[2].replace("\u202f", ""))) == (rows, keys)
 
 
 def test_compute_counts_and_keeps_every_row_by_default(ij):
@@ -90,7 +91,7 @@ def test_compute_counts_and_keeps_every_row_by_default(ij):
                                     INDICATORS[0], "-o", str(ij.parent / "c.parquet")])
     assert res.exit_code == 0, res.output
     warn = [l for l in res.output.splitlines() if "en double" in l]
-    assert warn == [f"Attention : table ij : {rows} lignes en double sur la clé (ARR_NUM, "
+    assert warn == [f"Attention : table ij : {count(rows, 'lignes')} en double sur la clé (ARR_NUM, "
                     "IJ_PAI_DTD, PRS_NAT_REF), comptées comme les autres (--doublons exclure "
                     "pour les écarter)"]
 
@@ -121,7 +122,7 @@ def test_exclure_equals_the_deduplicated_table(ij, tmp_path):
                                     "--no-secret", "--year", "2023", "-o", str(tmp_path / "r.parquet"),
                                     *sum((["--indicator", c] for c in INDICATORS), [])])
     assert res.exit_code == 0, res.output
-    assert f"{rows} lignes en double" in res.output and "exclues (motif doublon)" in res.output
+    assert f"{count(rows, 'lignes')} en double" in res.output and "exclues (motif doublon)" in res.output
     assert _figures(pq.read_table(tmp_path / "r.parquet")) == _figures(ref)
 
 

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 import cogind
 from cogind.cli import cli as main
+from cogind.formatting import count
 from cogind.io import duplicates as dup
 from cogind.io.readers import open_inputs
 from cogind.kernels import hashing
@@ -175,11 +176,11 @@ def test_compute_and_validate_on_planted_files(planted, tmp_path, monkeypatch):
     assert sum(json.loads(e).get("doublon", 0) for e in nat["exclusions"].to_pylist()) > 0
     res = CliRunner().invoke(main, ["validate", str(planted)])
     assert res.exit_code == 0, res.output
-    assert f"{rows_n} lignes en double ({keys_n} clés répétées)" in res.output
+    assert f"{count(rows_n, 'lignes')} en double ({count(keys_n, 'clés')} répétées)" in res.output
     res = CliRunner().invoke(main, ["compute", str(planted), "--cog", "none", "--year", "2023",
                                     "--indicator", inds[0], "-o", str(tmp_path / "r.parquet")])
     assert res.exit_code == 0, res.output
-    assert f"table ij : {rows_n} lignes en double" in res.output
+    assert f"table ij : {count(rows_n, 'lignes')} en double" in res.output
 
 
 def test_a_table_without_row_id_is_said_not_checked_once(tmp_path):

@@ -135,6 +135,7 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
     Parquet ou CSV nommées prestations, ij, contacts, dossiers…)."""
     from cogind.api import compute as run, provenance
     from cogind.analyses.statuses import render_results
+    from cogind.formatting import count
     from cogind.io.output import write_tables
 
     if sample == (source is not None):
@@ -166,7 +167,8 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
         if found.get("lignes"):
             how = ("exclues (motif doublon)" if found["traitement"] == "exclues"
                    else "comptées comme les autres (--doublons exclure pour les écarter)")
-            click.echo(f"Attention : table {name} : {found['lignes']} lignes en double sur la clé "
+            lignes = count(found["lignes"], "lignes")
+            click.echo(f"Attention : table {name} : {lignes} en double sur la clé "
                        f"({', '.join(found['cle'])}), {how}", err=True)
         elif found.get("non_controle") and doublons == "exclure":  # asked for, not possible
             click.echo(f"Attention : table {name} : doublons non écartés "

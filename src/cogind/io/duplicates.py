@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cogind import formatting
 from cogind.errors import ConfigError
 from cogind.io.readers import _Stream
 from cogind.kernels.hashing import (NULL, by_top_byte, fold, gather, member_table, members,
@@ -361,5 +362,6 @@ def report_line(table, spec) -> str | None:
     d = find_duplicates(table, key)
     if not d.rows:
         return f"  clé ({', '.join(key)}) : aucun doublon"
-    return (f"  clé ({', '.join(key)}) : {d.rows} lignes en double ({d.keys} clés répétées) ; "
+    return (f"  clé ({', '.join(key)}) : {formatting.count(d.rows, 'lignes')} en double "
+            f"({formatting.count(d.keys, 'clés')} répétées) ; "
             "compute les compte, --doublons exclure les écarte")
