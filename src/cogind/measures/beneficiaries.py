@@ -1,0 +1,152 @@
+"""Measure family « bénéficiaires distincts »: an exact, mergeable count of distinct
+pseudonymised beneficiaries (``BEN_NIR_PSA``) per caisse × period (issue 21 § 1).
+
+A beneficiary is counted once per period however many months and caisses see them, in the
+caisse of their **last claim of the period** (latest care day ``EXE_SOI_DTD``; on the same day,
+the smallest caisse code), as analysts attribute a beneficiary who moved. Each beneficiary
+thus belongs to exactly one caisse per period: the caisses' counts add up to the national
+distinct count, and a region's to its own distinct count.
+
+The state (:class:`DistinctState`) is a list of sorted runs of (month, id) → (last day, caisse)
+(:mod:`cogind.kernels.distinct`, ids encoded losslessly: exact, no hash). Runs merge like a
+binary counter (a new run merges with the last one while it is at least half its size), so
+N rows cost O(N log N) and the state stays within 2 × 32 bytes per distinct (beneficiary,
+month) pair, plus one batch: the memory bound (``benchmarks/bench_beneficiaires.py``).
+Merge is associative and commutative with the empty state as identity: batches, threads,
+caisses, Dask partitions and months combine in any order to the same counts.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cogind.kernels import distinct
+
+REASONS = ("identifiant_manquant", "identifiant_hors_format", "date_manquante",
+           "caisse_manquante")
+_EMPTY = (np.empty(0, np.int32), np.empty(0, np.int64), np.empty(0, np.int64),
+          np.empty(0, np.int32), np.empty(0, np.int64))
+
+
+def caisse_key(code: str) -> int:
+    """Order-preserving int64 of a caisse code of at most 8 ASCII characters (-1: none)."""
+    raw = code.encode("ascii", "replace") if code else b""
+    if not raw or len(raw) > 8:
+        return -1
+    return int.from_bytes(raw.ljust(8, b"\0"), "big")
+
+
+def caisse_code(key: int) -> str:
+    return int(key).to_bytes(8, "big").rstrip(b"\0").decode("ascii")
+
+
+def _plain(arr) -> pa.Array:
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.dictionary_decode() if pa.types.is_dictionary(arr.type) else arr
+
+
+def _encoded(ids) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    arr = _plain(ids)
+    if pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.string())
+    n = len(arr)
+    hi, lo, status = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.uint8)
+    if n:
+        bufs = arr.buffers()
+        offsets = np.frombuffer(bufs[1], np.int32, n + 1, arr.offset * 4)
+        data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(1, np.uint8)
+        bitmap = (np.frombuffer(bufs[0], np.uint8) if arr.null_count
+                  else np.empty(0, np.uint8))
+        distinct.encode_ids(offsets, data, bitmap, arr.offset, hi, lo, status)
+    return hi, lo, status
+
+
+def _days(column) -> tuple[np.ndarray, np.ndarray]:
+    """(days since 1970 as int32, validity) of a date or timestamp column."""
+    arr = _plain(column)
+    if not pa.types.is_date32(arr.type):
+        arr = pc.cast(arr, pa.date32())
+    valid = arr.is_valid().to_numpy(zero_copy_only=False)
+    return arr.fill_null(0).view(pa.int32()).to_numpy(zero_copy_only=False), valid
+
+
+def _caisses(column) -> np.ndarray:
+    """Caisse key of each row (-1: none), each dictionary entry converted once."""
+    arr = _plain(column).dictionary_encode()
+    keys = np.array([caisse_key(c) for c in arr.dictionary.to_pylist()] + [-1], np.int64)
+    idx = arr.indices.fill_null(len(arr.dictionary)).to_numpy(zero_copy_only=False)
+    return keys[idx.astype(np.int64)]
+
+
+class DistinctState:
+    """Distinct beneficiaries by (month, id): ``update`` per batch, ``merge``, ``counts``."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple] = []
+        self.excluded = dict.fromkeys(REASONS, 0)
+        self.peak_entries = 0
+
+    @property
+    def entries(self) -> int:
+        return sum(len(r[0]) for r in self.runs)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for r in self.runs for a in r)
+
+    def update(self, ids, days, caisses, keep: np.ndarray | None = None) -> None:
+        """One batch of claims in scope (``keep``: the rows in scope, default all)."""
+        hi, lo, status = _encoded(ids)
+        day, dated = _days(days)
+        caisse = _caisses(caisses)
+        keep = np.ones(len(hi), bool) if keep is None else np.asarray(keep, bool)
+        bad = {"identifiant_manquant": keep & (status == distinct.ID_NULL),
+               "identifiant_hors_format": keep & (status == distinct.ID_BAD)}
+        keep = keep & (status == distinct.OK)
+        bad["date_manquante"] = keep & ~dated
+        keep &= dated
+        bad["caisse_manquante"] = keep & (caisse < 0)
+        keep &= caisse >= 0
+        for reason, rows in bad.items():
+            self.excluded[reason] += int(np.count_nonzero(rows))
+        rows = np.flatnonzero(keep)
+        month = day[rows].astype("datetime64[D]").astype("datetime64[M]").astype(np.int32)
+        hi, lo, day, caisse = hi[rows], lo[rows], day[rows], caisse[rows]
+        order = np.lexsort((lo, hi, month))
+        self._push(distinct.reduce_sorted(month, hi, lo, day, caisse, order))
+
+    def _push(self, run: tuple) -> None:
+        self.runs.append(run)
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+            b, a = self.runs.pop(), self.runs.pop()
+            self.runs.append(distinct.merge_runs(*a, *b))
+        self.peak_entries = max(self.peak_entries, self.entries)
+
+    def merge(self, other: DistinctState) -> DistinctState:
+        """This state with ``other``'s claims added (``other`` is left unchanged)."""
+        for run in other.runs:
+            self._push(run)
+        for reason, n in other.excluded.items():
+            self.excluded[reason] += n
+        return self
+
+    def merged(self) -> tuple:
+        """The single run of every claim seen."""
+        while len(self.runs) > 1:
+            b, a = self.runs.pop(), self.runs.pop()
+            self.runs.append(distinct.merge_runs(*a, *b))
+        return self.runs[0] if self.runs else _EMPTY
+
+    def counts(self, first_month: int, last_month: int) -> tuple[dict[str, int], int]:
+        """({caisse code: beneficiaries attributed to it}, national distinct count) over
+        months ``first_month``..``last_month`` (months since 1970-01)."""
+        month, hi, lo, day, caisse = self.merged()
+        a, b = np.searchsorted(month, [first_month, last_month + 1])
+        hi, lo, day, caisse = hi[a:b], lo[a:b], day[a:b], caisse[a:b]
+        order = np.lexsort((lo, hi))
+        winner = np.empty(len(order), np.int64)
+        n = distinct.attribute(hi, lo, day, caisse, order, winner)
+        keys, per = np.unique(winner[:n], return_counts=True)
+        return {caisse_code(k): int(c) for k, c in zip(keys, per)}, int(n)
