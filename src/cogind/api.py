@@ -12,6 +12,7 @@ import pyarrow as pa
 from cogind.engine.bounds import check_sums
 from cogind.engine.core import check_strict, plan
 from cogind.engine.dask import engine_pass
+from cogind.engine.states import StateStore
 from cogind.io.duplicates import MODES, check_table
 from cogind.errors import ConfigError, DataError, InputError
 from cogind.io.fingerprint import Fingerprints
@@ -80,7 +81,8 @@ def compute(tables: Tables, cog: str | None = "2023-2027", *,
             scheduler: str | None = None, levels: Sequence[str] | None = None,
             groupes: str | Path | dict | None = None, cpg: Any = None,
             doublons: str = "compter", timezone: str = DEFAULT_TIMEZONE,
-            caisses: Sequence[str] | None = None, libelles: bool = False) -> pa.Table:
+            caisses: Sequence[str] | None = None, libelles: bool = False,
+            states: str | Path | None = None) -> pa.Table:
     """Compute indicators per caisse and nationally, per period, with targets and statuses.
 
     :param levels: levels to report among ``caisse``, ``region``, ``groupe`` and ``national``
@@ -136,6 +138,10 @@ def compute(tables: Tables, cog: str | None = "2023-2027", *,
         schema metadata under ``cogind``.
     :param caisses: keep only these caisses' rows at the caisse level (``["01C751"]``); the
         levels above are still computed from every caisse (recorded in the provenance).
+    :param states: a folder of stored partial states (:mod:`cogind.engine.states`,
+        docs/etats.md): each file of a table read from files is reduced once and its states
+        stored, keyed by its SHA-256 and the plan; unchanged files are not read again, with
+        the same results. The provenance says per table ``etats``: reused, recomputed, why.
     :param libelles: add the columns ``caisse_libelle`` and ``region_libelle`` (before the
         CPG ones), from the referential shipped in the package
         (:func:`cogind.engine.levels.with_labels`).
@@ -168,6 +174,8 @@ def compute(tables: Tables, cog: str | None = "2023-2027", *,
     rows, undated, read, consolidated = Rows(), {}, {}, {}
     accs = {}
     run_pass = engine_pass(engine, scheduler, registry)
+    store = StateStore(states, registry, timezone) if states is not None else None
+    etats: dict[str, dict] = {}
     prints = Fingerprints({n: inputs[n] for n in by_table if n in inputs})
     dups: dict[str, dict] = {}
     if doublons not in MODES:
@@ -191,7 +199,11 @@ def compute(tables: Tables, cog: str | None = "2023-2027", *,
         if found:
             dups[name] = found
         with bar.reading(name, inputs[name]):
-            acc = run_pass(inputs[name], tplan, batch_size, threads, on_batch=bar.batch)
+            if store is None:
+                acc = run_pass(inputs[name], tplan, batch_size, threads, on_batch=bar.batch)
+            else:  # states of unchanged files reused (issue 20)
+                acc, etats[name] = store.accumulate(run_pass, inputs[name], tplan, batch_size,
+                                                    threads, on_batch=bar.batch, engine=engine)
         if acc.rows_read == 0:  # a stream or CSV that turned out empty
             users = [ind for sp in tplan.states for ind in sp.indicators]
             gaps.update(computable(registry, users, inputs, rows={name: 0}))
@@ -204,6 +216,8 @@ def compute(tables: Tables, cog: str | None = "2023-2027", *,
         accs[name] = acc
         read[name] = {"origine": inputs[name].origin, "lignes": acc.rows_read,
                       **prints.result(name)}
+        if name in etats:
+            read[name]["etats"] = etats[name]
         if tplan.as_of:
             read[name]["lignes_non_disponibles"] = acc.rows_not_yet_available
         dialect = inputs[name].csv_dialect

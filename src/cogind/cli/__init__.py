@@ -29,6 +29,7 @@ COMMANDS = {
     "report": "cogind.cli.report:report_command",
     "targets": "cogind.cli.targets:targets_command",
     "plugin": "cogind.cli.plugin:plugin_group",
+    "states": "cogind.cli.states:states_group",
 }
 
 

@@ -125,12 +125,16 @@ def _wide(table, output: Path | None):
               help="Fuseau civil des jours et mois pour les horodatages qui portent un fuseau "
               "(horodatages naïfs et dates lus tels quels) ; 'caisse' : celui de chaque caisse "
               "(outre-mer : le sien, sinon Europe/Paris).")
+@click.option("--states", "states", type=click.Path(file_okay=False, path_type=Path),
+              default=None, metavar="DOSSIER",
+              help="Dossier d'états partiels par fichier : un fichier inchangé depuis le calcul "
+                   "précédent n'est pas relu, mêmes résultats (docs/etats.md).")
 @JSON_OPTION
 @click.pass_context
 def compute(ctx, source, sample, cog, years, period, indicators, output, caisses, strict, threads,
             as_of, confidence, consolidation, progress, spread, secret, no_secret, engine,
             scheduler, levels, groupes, cpg, doublons, timezone, caisse_codes=(), libelles=False,
-            as_json=False):
+            as_json=False, states=None):
     """Calculer les indicateurs d'une COG sur SOURCE (un dossier ou un fichier de tables Arrow,
     Parquet ou CSV nommées prestations, ij, contacts, dossiers…)."""
     from cogind.api import compute as run, provenance
@@ -153,7 +157,8 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
                 progress=progress, confidence=confidence, consolidation=consolidation,
                 secret=False if no_secret else secret, engine=engine, scheduler=scheduler,
                 levels=levels or None, groupes=groupes, cpg=cpg, doublons=doublons,
-                timezone=timezone, caisses=caisse_codes or None, libelles=libelles)
+                timezone=timezone, caisses=caisse_codes or None, libelles=libelles,
+                states=states)
     meta = provenance(table)
     from cogind.io.computable import summary
 
