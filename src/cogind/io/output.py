@@ -26,16 +26,20 @@ SIDECAR_HASH = "fichier_sha256"
 
 def _write(table: pa.Table, path: Path, fmt: str, csv_fr: bool = False,
            wide: pa.Table | None = None) -> None:
-    if fmt == "ipc":
-        feather.write_feather(table, str(path), compression="uncompressed")
-    elif fmt == "parquet":
-        pq.write_table(table, str(path), compression="zstd")
+    if fmt in ("ipc", "parquet", "csv") and not csv_fr:
+        # a sink of our own, closed whatever happens: pyarrow leaves its file open when the
+        # disk fills, which keeps the (deleted) temporary file's blocks taken in the process
+        with pa.OSFile(str(path), "wb") as sink:
+            if fmt == "ipc":
+                feather.write_feather(table, sink, compression="uncompressed")
+            elif fmt == "parquet":
+                pq.write_table(table, sink, compression="zstd")
+            else:
+                pacsv.write_csv(table, sink)
     elif fmt == "csv" and csv_fr:  # ';', decimal comma, dd/mm/yyyy, BOM (docs/excel.md)
         from cogind.io.csv_fr import write_csv_fr
 
         write_csv_fr(table, path)
-    elif fmt == "csv":
-        pacsv.write_csv(table, str(path))
     elif fmt == "xlsx":
         from cogind.io.excel import write_xlsx
 

@@ -20,12 +20,16 @@ class FileWriter:
         self.path = path
         self.staged = StagedFile(path)  # the one rule of io/publish.py
         self.tmp = self.staged.tmp
+        # a sink of our own, closed on every path: pyarrow's writer keeps its file open when
+        # the disk fills, and the deleted temporary file's blocks stay taken
+        self._sink = pa.OSFile(str(self.tmp), "wb")
         try:  # the header is written at once: a full disk fails here, with no writer to abort
             if fmt == "parquet":
-                self._writer = pq.ParquetWriter(self.tmp, schema, compression=COMPRESSION)
+                self._writer = pq.ParquetWriter(self._sink, schema, compression=COMPRESSION)
             else:
-                self._writer = pa.ipc.new_file(str(self.tmp), schema)
+                self._writer = pa.ipc.new_file(self._sink, schema)
         except BaseException:
+            self._sink.close()
             self.staged.abort()
             raise
         self.fmt = fmt
@@ -39,13 +43,19 @@ class FileWriter:
                 self._writer.write_batch(batch)
 
     def close(self) -> None:
-        self._writer.close()
+        try:
+            self._writer.close()
+        finally:
+            self._sink.close()
         self.staged.commit()
 
     def abort(self) -> None:
         try:
             self._writer.close()
+        except OSError:  # the footer cannot be written either (a full disk): the file goes
+            pass
         finally:
+            self._sink.close()
             self.staged.abort()
 
 
