@@ -175,6 +175,19 @@ def test_a_full_filesystem_is_one_line_naming_the_file(full_disk, command):
     assert line.startswith("Error: cannot write ") and str(full_disk) in line, line
     assert "No space left on device" in line, line
     assert not [p for p in full_disk.rglob("*") if p.name.endswith(TMP_SUFFIX)]
+    assert _open_files_under(full_disk) == []  # nothing left open: the blocks are given back
+
+
+def _open_files_under(folder) -> list[str]:
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith(str(folder)):
+            found.append(target)
+    return found
 
 
 def _disk_full_after_writing(monkeypatch):
