@@ -30,6 +30,7 @@ COMMANDS = {
     "targets": "cogind.cli.targets:targets_command",
     "plugin": "cogind.cli.plugin:plugin_group",
     "states": "cogind.cli.states:states_group",
+    "warmup": "cogind.cli.warmup:warmup",
 }
 
 

@@ -66,4 +66,38 @@ def _cache_numba_outside_the_package() -> None:
         config.reload_config()
 
 
+def cache_files() -> dict[str, tuple[int, int]]:
+    """The compiled-code cache files of the modules this process has loaded, as path → (size,
+    mtime in ns): numba's index and object files of their functions, the generated fused loops'
+    sources. What ``cogind warmup`` reports, and what tells that a run compiled nothing; files other
+    processes write for other module paths or loops (the cache is per user) are left out."""
+    from numba.core.caching import _CacheLocator
+
+    stems: dict[str, set[str]] = {}  # numba's folder of a source folder → module file stems
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if file and file.endswith(".py"):
+            sub = _CacheLocator.get_suitable_cache_subpath(file)
+            stems.setdefault(sub, set()).add(Path(file).stem)
+    found: dict[str, tuple[int, int]] = {}
+    numba_dir = os.environ.get("NUMBA_CACHE_DIR")
+    for sub, names in stems.items():
+        folder = Path(numba_dir or "", sub)
+        if numba_dir and folder.is_dir():
+            for path in folder.iterdir():
+                if path.name.split(".", 1)[0] in names:
+                    found[str(path)] = _stamp(path)
+    fused = user_cache_dir("fused")
+    for name in stems.get(_CacheLocator.get_suitable_cache_subpath(str(fused / "x.py")), ()):
+        path = fused / f"{name}.py"
+        if path.is_file():
+            found[str(path)] = _stamp(path)
+    return found
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
 _cache_numba_outside_the_package()
