@@ -154,6 +154,8 @@ def declared(m) -> M:
         return M(KERNELS[k.name], dict(
             kernel=k.name, text=m.text, reasons=tuple(k.reasons),
             inputs=tuple((i.column, i.kind, tuple(i.values)) for i in k.inputs)))
+    if name == "DistinctBeneficiaries":
+        return M("distinct", dict(id=m.id_column, day=m.day_column, caisse=m.caisse_column))
     raise AssertionError(f"measure family {name}: no reference (add it to definitions.py)")
 
 
@@ -352,7 +354,8 @@ BASE_ROWS = {
     "prestations": {"ORG_CLE_NUM": "01C751", "EXE_SOI_DTD": D(2022, 3, 2), "PRS_NAT_REF": 6111,
                     "PSE_SPE_COD": 1, "PSE_CNV_COD": 2, "PRS_PAI_MNT": 41.5,
                     "BSE_REM_BSE": 30.0, "PRS_DEP_MNT": 12.34, "FSE_TOP": 1, "DRG_ASS_TOP": 1,
-                    "FSE_REC_DTD": D(2022, 3, 1), "PRS_PAI_DTD": D(2022, 3, 8)},
+                    "FSE_REC_DTD": D(2022, 3, 1), "PRS_PAI_DTD": D(2022, 3, 8),
+                    "BEN_NIR_PSA": "0123456789ABCDEFG"},
     "contacts": {"ORG_CLE_NUM": "01C751", "CNT_CAN_COD": "TEL", "CNT_ARR_DTH": T(2022, 3, 1, 9),
                  "CNT_TRT_DTH": T(2022, 3, 2, 9), "CNT_ABO_TOP": 1, "CNT_NIV_COD": 1},
     "dossiers": {"ORG_CLE_NUM": "01C751", "DOS_TYP_COD": "C2S", "DOS_REC_DTD": D(2022, 3, 1),
@@ -409,6 +412,8 @@ def excluded_variants(code: str) -> list[dict]:
         out.append(dict(base, DEM_TYP_COD="ORD", DEM_CAN_COD=None))
     elif inner.kind == "ij_longs":
         out += [dict(base, ARR_DEB_DTD=None), dict(base, IJ_NBR=None)]
+    elif inner.kind == "distinct":
+        out += [dict(base, **{p["id"]: None}), dict(base, **{p["id"]: "é" * 17})]
     else:
         assert inner.kind == "count", inner.kind  # a count excludes nothing of its own
     return out

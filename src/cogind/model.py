@@ -107,6 +107,12 @@ class Kernel:
     merge: Callable | None = None
     step: Callable | None = None
     sums: tuple[tuple[int, int], ...] = ()
+    side: Callable | None = None
+    """A state that is no fixed-width array (distinct beneficiaries): ``side()`` makes an empty
+    one, with ``update(batch, group, month0, n_months, state)`` (rows of ``group`` ≥ 0, group =
+    slot × n_months + month − month0; it may count exclusions in ``state``, the kernel's
+    int64 slots of this batch's cells), ``merge(other)`` (associative, commutative); the engine
+    keeps one per accumulator beside the int64 states (no ``step``: no generated loop)."""
 
     def merged(self, a, b):
         return a + b if self.merge is None else self.merge(a, b)
@@ -254,6 +260,7 @@ class Indicator:
         cols = [self.caisse_column, self.period_column]
         cols += [c.column for c in self.where]
         cols += [i.column for i in self.measure.kernel().inputs]
+        cols += list(getattr(self.measure, "side_columns", ()))  # read by a side state
         return tuple(dict.fromkeys(cols))
 
 

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -792,3 +793,51 @@ REFERENCES = {code: _reference(code) for code in SPECS}
 def undated(code: str, tables) -> int:
     """Rows in scope (or of undecided scope) with no period date (``date_periode_manquante``)."""
     return monthly(SPECS[code], tables).undated
+
+
+# --------------------------------------------------------------------------- distinct beneficiaries
+# issue 21 § 1: each beneficiary once per period, in the caisse of their last claim of the period
+# (latest day; the same day, the smallest caisse code); national: the distinct count.
+
+
+def distinct_contribution(row: dict, p: dict):
+    ben = row.get(p["id"])
+    if ben is None:
+        return "exclude", "identifiant_manquant"
+    if not re.fullmatch(r"[0-9A-Za-z_]{1,20}", ben):
+        return "exclude", "identifiant_hors_format"
+    return "keep", (ben, day_of(row[p["day"]]), row.get(p["caisse"]))
+
+
+def distinct_cells(spec: Spec, tables, kind: str) -> dict:
+    """The national cell's claims (every caisse's) decide each beneficiary's caisse."""
+    found = cells(monthly(spec, tables), kind)
+    winners = {}
+    for (caisse, label), (kept, _) in found.items():
+        if caisse is None:
+            best = {}
+            for ben, day, where in kept:
+                if ben not in best or (day, _neg(where)) > (best[ben][0], _neg(best[ben][1])):
+                    best[ben] = (day, where)
+            winners[label] = [where for _, where in best.values()]
+    out = {}
+    for (caisse, label), (_, excl) in found.items():
+        n = len(winners[label]) if caisse is None else winners[label].count(caisse)
+        out[(caisse, label)] = (float(n) if n else None, n, excl)
+    return out
+
+
+def _neg(code: str) -> tuple:
+    """Sort key making the smallest caisse code the greatest."""
+    return tuple(-ord(ch) for ch in code) + (1,)
+
+
+CONTRIBUTION["distinct"] = distinct_contribution
+COMPUTE["distinct"] = distinct_cells
+BENEFICIAIRES = [
+    Spec("PARCOURS_PSY_PATIENTS_DISTINCTS", "prestations", "EXE_SOI_DTD",
+         scope(PRS_NAT_REF=(9201, 9202)),
+         M("distinct", dict(id="BEN_NIR_PSA", day="EXE_SOI_DTD", caisse="ORG_CLE_NUM"))),
+]
+SPECS.update({s.code: s for s in BENEFICIAIRES})
+REFERENCES.update({s.code: _reference(s.code) for s in BENEFICIAIRES})

@@ -34,7 +34,8 @@ SCHEMAS = {
                               ("PSE_CNV_COD", pa.int16()), ("PRS_PAI_MNT", pa.float64()),
                               ("BSE_REM_BSE", pa.float64()), ("PRS_DEP_MNT", pa.float64()),
                               ("FSE_TOP", pa.int8()), ("DRG_ASS_TOP", pa.int8()),
-                              ("FSE_REC_DTD", pa.date32()), ("PRS_PAI_DTD", pa.date32())]),
+                              ("FSE_REC_DTD", pa.date32()), ("PRS_PAI_DTD", pa.date32()),
+                              ("BEN_NIR_PSA", pa.string())]),
     "contacts": pa.schema([("ORG_CLE_NUM", pa.string()), ("CNT_CAN_COD", pa.string()),
                            ("CNT_ARR_DTH", pa.timestamp("s")), ("CNT_TRT_DTH", pa.timestamp("s")),
                            ("CNT_ABO_TOP", pa.int8()), ("CNT_NIV_COD", pa.int8())]),
@@ -217,6 +218,11 @@ def exe_day(draw, years, months):
                    draw(st.integers(1, 28)))
 
 
+BENEFICIAIRES = ["A" * 17, "0123456789ABCDEFG", "0123456789ABCDEFH", "b_1", "Z"]
+"""Pseudonymised beneficiaries (BEN_NIR_PSA): few, so that they repeat across months and
+caisses (issue 21 § 1)."""
+
+
 @st.composite
 def prestations_rows(draw, focus=None, years=()):
     """Care dates on a few months of 2021-2024 (same months across years, for evolutions)."""
@@ -230,14 +236,15 @@ def prestations_rows(draw, focus=None, years=()):
         start, end = draw(start_end(w, delays, level))
         rows.append({"ORG_CLE_NUM": draw(caisse),
                      "EXE_SOI_DTD": draw(maybe(exe_day(years, months), level)),
-                     "PRS_NAT_REF": draw(pick([6111, 6118, 6112], [1111], level)),
+                     "PRS_NAT_REF": draw(pick([6111, 6118, 6112, 9201, 9202], [1111], level)),
                      "PSE_SPE_COD": draw(pick(SPECIALITES, [36, 0, 99], level)),
                      "PSE_CNV_COD": draw(pick([2, 3], [1], level)),
                      "PRS_PAI_MNT": draw(amount(level)), "BSE_REM_BSE": draw(amount(level)),
                      "PRS_DEP_MNT": draw(amount(level, zeros=4)),
                      "FSE_TOP": draw(pick([1], [0], level)),
                      "DRG_ASS_TOP": draw(pick([1], [0], level)),
-                     "FSE_REC_DTD": start, "PRS_PAI_DTD": end})
+                     "FSE_REC_DTD": start, "PRS_PAI_DTD": end,
+                     "BEN_NIR_PSA": draw(pick(BENEFICIAIRES, ["é" * 17, "X" * 21], level))})
     return rows
 
 

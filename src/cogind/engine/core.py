@@ -139,6 +139,7 @@ class Accumulator:
         self.states = [np.zeros((1, 0, s.kernel.width + len(ENGINE_REASONS)), np.int64)
                        for s in tplan.states]
         self.undated = [np.zeros(1, np.int64) for _ in range(n)]
+        self.sides = [s.kernel.side() if s.kernel.side else None for s in tplan.states]
         self.rows_read = 0
         self.rows_not_yet_available = 0
         self._grids: dict[int, MonthGrid] = {}  # finalisation views; cleared by any update
@@ -241,6 +242,9 @@ class Accumulator:
                                   f"not compile on its inputs: {compile_reason(exc)}") from None
             flat[:, sp.kernel.width:] += engine_counts
             self._add_undated(i, undated)
+            if self.sides[i] is not None:
+                self.sides[i].update(batch, group, self.month0, self.n_months,
+                                    flat[:, :sp.kernel.width])
 
     def fit(self, spans: list[tuple[int, int] | None]) -> None:
         """Grow the states to the caisses seen so far and to the batch's (first, last) period
@@ -309,6 +313,7 @@ class Accumulator:
         if i not in cache:
             kernel = self.plan.states[i].kernel
             cache[i] = MonthGrid(self.states[i], self.month0, kernel.width, kernel.merge)
+            cache[i].side = self.sides[i]
         return cache[i]
 
     def _aligned(self, other: Accumulator) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -355,6 +360,9 @@ class Accumulator:
             self._ensure(len(self.slots) + 1, self.month0, self.month0 + self.n_months - 1)
         for i, und in enumerate(undated):
             self._add_undated(i, und)
+        for mine, theirs in zip(self.sides, other.sides):
+            if mine is not None:
+                mine.merge(theirs)
         self.rows_read += other.rows_read
         self.rows_not_yet_available += other.rows_not_yet_available
         return self
@@ -386,6 +394,7 @@ class MonthGrid:
         self.month0 = month0
         self.width = width
         self.merge = merge
+        self.side = None  # the kernel's side state (distinct beneficiaries), all slots
         self.context = GridContext()
         self._sums: dict[tuple[int, int], np.ndarray] = {}  # (first, last) → slots + national
 
@@ -460,6 +469,7 @@ class MonthGrid:
                 grouped[g, :, :self.width] = self.merge(grouped[g, :, :self.width],
                                                         states[slot, :, :self.width])
         out = MonthGrid(grouped, self.month0, self.width, self.merge)
+        out.side = self.side
         out.context = GridContext(aux=self.context.aux)
         return out
 

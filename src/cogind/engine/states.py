@@ -104,6 +104,8 @@ def _unsound(table: TableInput, tplan: TablePlan, engine: str) -> str | None:
         return "entrée hors fichiers"
     if tplan.duplicates is not None:  # ordinals over the whole table, across files
         return "doublons exclus entre fichiers"
+    if any(sp.kernel.side for sp in tplan.states):  # not stored: distinct beneficiaries
+        return "état non stocké (bénéficiaires distincts)"
     return None
 
 

@@ -17,11 +17,15 @@ caisses, Dask partitions and months combine in any order to the same counts.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cogind.kernels import distinct
+from cogind.kernels import counts, distinct
+from cogind.measures.families import Finalised, Measure
+from cogind.model import Kernel
 
 REASONS = ("identifiant_manquant", "identifiant_hors_format", "date_manquante",
            "caisse_manquante")
@@ -96,8 +100,11 @@ class DistinctState:
     def nbytes(self) -> int:
         return sum(a.nbytes for r in self.runs for a in r)
 
-    def update(self, ids, days, caisses, keep: np.ndarray | None = None) -> None:
-        """One batch of claims in scope (``keep``: the rows in scope, default all)."""
+    def update(self, ids, days, caisses, keep: np.ndarray | None = None,
+               months: np.ndarray | None = None) -> np.ndarray:
+        """One batch of claims in scope (``keep``: the rows in scope, default all;
+        ``months``: each row's month since 1970-01 as the engine dated it, default from
+        ``days``). Returns each row's id status (:mod:`cogind.kernels.distinct`)."""
         hi, lo, status = _encoded(ids)
         day, dated = _days(days)
         caisse = _caisses(caisses)
@@ -111,8 +118,13 @@ class DistinctState:
         keep &= caisse >= 0
         for reason, rows in bad.items():
             self.excluded[reason] += int(np.count_nonzero(rows))
+        self._add(hi, lo, day, caisse, keep, months)
+        return status
+
+    def _add(self, hi, lo, day, caisse, keep, months) -> None:
         rows = np.flatnonzero(keep)
-        month = day[rows].astype("datetime64[D]").astype("datetime64[M]").astype(np.int32)
+        month = (day[rows].astype("datetime64[D]").astype("datetime64[M]").astype(np.int32)
+                 if months is None else np.asarray(months, np.int32)[rows])
         hi, lo, day, caisse = hi[rows], lo[rows], day[rows], caisse[rows]
         order = np.lexsort((lo, hi, month))
         self._push(distinct.reduce_sorted(month, hi, lo, day, caisse, order))
@@ -150,3 +162,100 @@ class DistinctState:
         n = distinct.attribute(hi, lo, day, caisse, order, winner)
         keys, per = np.unique(winner[:n], return_counts=True)
         return {caisse_code(k): int(c) for k, c in zip(keys, per)}, int(n)
+
+
+# --------------------------------------------------------------------------- the engine's side
+
+
+@dataclass(frozen=True)
+class SideFactory:
+    """Makes the engine's side state of one kernel (picklable, compared by its columns)."""
+
+    id_column: str
+    day_column: str
+    caisse_column: str
+
+    def __call__(self) -> EngineDistinct:
+        return EngineDistinct(self)
+
+
+class EngineDistinct(DistinctState):
+    """:class:`DistinctState` fed by the engine: the rows its scope kept (group ≥ 0), each in
+    the month the engine dated it."""
+
+    def __init__(self, columns: SideFactory) -> None:
+        super().__init__()
+        self.columns = columns
+
+    def update(self, batch, group=None, month0: int = 0, n_months: int = 1, state=None):
+        if group is None:
+            raise TypeError("the engine's side state takes a batch and its groups")
+        group = np.asarray(group)
+        keep = group >= 0
+        months = month0 + np.where(keep, group, 0) % max(n_months, 1)
+        c = self.columns
+        status = super().update(batch.column(c.id_column), batch.column(c.day_column),
+                                batch.column(c.caisse_column), keep, months)
+        if state is not None:  # ids left out, counted in their row's cell
+            for col, code in ((1, distinct.ID_NULL), (2, distinct.ID_BAD)):
+                np.add.at(state[:, col], group[keep & (status == code)], 1)
+        return status
+
+
+@dataclass(frozen=True)
+class DistinctBeneficiaries(Measure):
+    """Number of distinct beneficiaries with a claim in scope in the period (issue 21 § 1):
+    each in the caisse of their last claim of the period; national = distinct count."""
+
+    id_column: str = "BEN_NIR_PSA"
+    day_column: str = "EXE_SOI_DTD"
+    caisse_column: str = "ORG_CLE_NUM"
+    statistic: str = "nombre"
+    multi_period = True  # a period's count is no sum of its months'
+
+    @property
+    def side_columns(self) -> tuple[str, ...]:
+        return (self.id_column,)
+
+    def kernel(self) -> Kernel:
+        return Kernel(f"beneficiaires_distincts_{self.id_column}", (), 3, counts.update_count,
+                      REASONS[:2], side=SideFactory(self.id_column, self.day_column, self.caisse_column))
+
+    def validate(self, indicator, registry) -> None:
+        if (indicator.period_column, indicator.caisse_column) != (self.day_column,
+                                                                   self.caisse_column):
+            raise ValueError(f"distinct beneficiaries are dated by {self.day_column} and "
+                             f"attributed by {self.caisse_column}: the indicator's period and "
+                             "caisse columns must be those")
+        if self.id_column not in registry.table(indicator.table).fields:
+            raise ValueError(f"column '{self.id_column}' is not in table '{indicator.table}'")
+
+    def finalise(self, rows):
+        raise NotImplementedError("distinct beneficiaries are finalised from the side state")
+
+    def finalise_grid(self, grid, periods):
+        side, ctx = grid.side, grid.context
+        n_slots = grid.states.shape[0]
+        out = []
+        for p in periods:
+            per, national = side.counts(p.first_month, p.last_month)
+            n = np.zeros(n_slots + 1, np.int64)
+            for slot, code in ctx.codes.items():
+                n[slot] = sum(per.get(c, 0) for c in ctx.members.get(code, [code]))
+            n[-1] = national
+            value = np.where(n > 0, n, np.nan).astype(float)  # none: never 0 (issue 9)
+            out.append(Finalised.empty_reasons(value, n.astype(float),
+                                               np.full(n.shape, np.nan), n,
+                                               "aucun bénéficiaire dans le champ"))
+        return out
+
+    def describe(self, indicator):
+        return [(f"Valeur : nombre de bénéficiaires distincts ({self.id_column}) ayant au moins "
+                "une ligne du champ dans la période, chacun compté une fois quel que soit le "
+                "nombre de ses mois et de ses caisses."),
+                (f"Caisse d'un bénéficiaire : celle de sa dernière ligne de la période "
+                f"({self.day_column} le plus tardif ; le même jour, le plus petit code "
+                f"{self.caisse_column}) ; la somme des caisses est le nombre national de "
+                "bénéficiaires distincts."),
+                (f"Exclus du décompte : {self.id_column} manquant ou hors format (au plus "
+                f"{distinct.MAX_CHARS} caractères [0-9A-Za-z_]).")]

@@ -1,0 +1,31 @@
+"""Indicators counting distinct beneficiaries from the claims (``prestations.BEN_NIR_PSA``,
+issue 21 § 1): the computed form beside the reported one of the ``mesures`` table."""
+from cogind_plugins.seeds import S002, src
+
+from cogind import DistinctBeneficiaries, Indicator, hookimpl, where
+
+# IR_NAT_V: 9201 EEP « entretien évaluation psychologue », 9202 APS « accompagnement
+# psychologique de soutien »: the sessions of the dispositif (Mon soutien psy, ex Parcours psy)
+SEANCES_PSY = (9201, 9202)
+
+
+@hookimpl
+def cogind_register_indicators(registry):
+    registry.add_indicator(Indicator(
+        code="PARCOURS_PSY_PATIENTS_DISTINCTS",
+        libelle="Patients du dispositif Parcours psy (calculé des remboursements)",
+        definition=("Nombre de patients distincts ayant eu au moins une séance du dispositif "
+                    "Parcours psy / Mon soutien psy remboursée (PRS_NAT_REF 9201 entretien "
+                    "d'évaluation, 9202 accompagnement psychologique de soutien) dans la "
+                    "période, datée par EXE_SOI_DTD : la forme calculée du n° 40, dont la forme "
+                    "déclarée (PARCOURS_PSY_PATIENTS_NB, table mesures) reste celle de la COG."),
+        table="prestations",
+        measure=DistinctBeneficiaries(),
+        unit="nombre", direction="hausse", period_column="EXE_SOI_DTD",
+        where=where(PRS_NAT_REF=SEANCES_PSY),
+        source=(src(S002, 9546, None, "Taux de recours au dispositif Parcours psy 100 000 "
+                                      "160 000 240 000 300 000 400 000"),),
+        notes=("Calculé quand prestations porte BEN_NIR_PSA (sinon non calculable, motif la "
+               "colonne) ; la COG juge le n° 40 sur la forme déclarée, ses cibles (nombre de "
+               "patients de l'année) ne sont pas reportées ici. Un patient compte une fois par "
+               "période, dans la caisse de sa dernière séance de la période.")))
