@@ -1,0 +1,88 @@
+"""Start-up of ``cogind compute --sample`` in fresh processes, warm and empty cache (issue 20 § 3).
+
+    python benchmarks/bench_startup.py [--repeat 5] [--cold 2]
+
+- *warm*: the user's cache as it is, after one untimed run (OS cache warm);
+- *empty cache*: ``COGIND_CACHE_DIR`` a new temporary folder and ``NUMBA_CACHE_DIR`` unset, so
+  every kernel the sample needs is compiled (``--cold`` runs, each in a new folder);
+- *warmup*: ``cogind warmup`` in a new folder (kernels and fused loops), then
+  ``cogind compute --sample`` in it: what a first run costs once the warmup step was taken.
+
+Wall and CPU (user + system of the child) per run: median and min–max, with the load average
+before and after (the machine may be shared; CPU is the steadier figure). Goals: warm ≤ 1.0 s,
+empty cache ≤ 4 s (wall).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def script() -> str:
+    found = shutil.which("cogind", path=os.path.dirname(sys.executable)) or shutil.which("cogind")
+    if found is None:
+        sys.exit("cogind is not installed in this environment (pip install -e .)")
+    return found
+
+
+def timed(argv: list[str], env: dict | None = None) -> tuple[float, float]:
+    """(wall, CPU) seconds of one run of ``argv`` in a new process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env=env)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def empty_cache_env(folder: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["COGIND_CACHE_DIR"] = folder
+    return env
+
+
+def line(label: str, runs: list[tuple[float, float]], goal: float | None = None) -> str:
+    walls, cpus = [w for w, _ in runs], [c for _, c in runs]
+    text = (f"{label:<34} wall {statistics.median(walls):6.2f} s ({min(walls):.2f}–"
+            f"{max(walls):.2f})  CPU {statistics.median(cpus):6.2f} s ({min(cpus):.2f}–"
+            f"{max(cpus):.2f})  n={len(runs)}")
+    return text + (f"  goal {goal:.1f} s: ratio {statistics.median(walls) / goal:.2f}"
+                   if goal else "")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="warm runs")
+    parser.add_argument("--cold", type=int, default=2, help="empty-cache runs")
+    parser.add_argument("--no-warmup", action="store_true", help="skip the warmup rows")
+    args = parser.parse_args()
+    compute = [script(), "compute", "--sample"]
+    print(f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
+    timed(compute)  # untimed: fills the user cache and the OS cache
+    print(line("compute --sample, warm cache", [timed(compute) for _ in range(args.repeat)],
+               1.0), flush=True)
+    cold = []
+    for _ in range(args.cold):
+        with tempfile.TemporaryDirectory() as folder:
+            cold.append(timed(compute, empty_cache_env(folder)))
+    print(line("compute --sample, empty cache", cold, 4.0), flush=True)
+    if not args.no_warmup:
+        with tempfile.TemporaryDirectory() as folder:
+            env = empty_cache_env(folder)
+            print(line("warmup, empty cache", [timed([script(), "warmup"], env)]), flush=True)
+            print(line("warmup again (nothing to compile)", [timed([script(), "warmup"], env)]))
+            print(line("compute --sample after warmup", [timed(compute, env)
+                                                          for _ in range(args.repeat)], 1.0))
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
