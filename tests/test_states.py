@@ -1,0 +1,283 @@
+"""Stored partial states (``compute --states``, issue 20 § 1): results equal a full run's,
+byte for byte, after adding, changing and deleting a file; an option that changes a state
+never reuses one; a corrupt state is recomputed and said so; concurrent runs share a store."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+import cogind
+from cogind.api import provenance
+from cogind.cli import cli
+from cogind.cli.common import sample_path
+
+SPLIT_BY = {"prestations": "FLX_TRT_DTD", "ij": "IJ_PAI_DTD", "contacts": "CNT_ARR_DTH"}
+ROWS = {"prestations": 8, "ij": 6, "contacts": 8}  # every k-th row of the bundled sample
+SUITE = ("IJ_MAL_DELAI_MOYEN", "IJ_ATMP_DELAI_MOYEN", "FSE_DELAI_D9", "APPELS_TAUX_ABOUTIS",
+         "COURRIELS_48H_TAUX", "DEPASSEMENT_TAUX")  # means, a quantile, rates; 3 tables
+
+
+def monthly_folder(out: Path) -> None:
+    """``out/<table>/<YYYY-MM>.parquet`` per month of the table's flow date (``none``: null),
+    from every k-th row of the sample's tables (101 caisses, 2023-2024)."""
+    for name, k in ROWS.items():
+        table = pq.read_table(sample_path() / f"{name}.parquet")
+        table = table.take(pa.array(range(0, table.num_rows, k)))
+        month = pc.fill_null(pc.strftime(pc.cast(table[SPLIT_BY[name]], pa.timestamp("ms")),
+                                         "%Y-%m"), "none")
+        (out / name).mkdir(parents=True)
+        for m in sorted(set(month.to_pylist())):
+            pq.write_table(table.filter(pc.equal(month, m)), out / name / f"{m}.parquet")
+
+
+@pytest.fixture(scope="module")
+def monthly(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("states") / "data"
+    monthly_folder(out)
+    return out
+
+
+@pytest.fixture
+def data(monthly, tmp_path) -> Path:
+    return Path(shutil.copytree(monthly, tmp_path / "data"))
+
+
+def run(source, **options):
+    """``cogind.compute`` on the suite's indicators (the whole COG: ``indicators=None``), raw
+    figures: the secret statistique is applied after the states (and takes seconds here)."""
+    options.setdefault("indicators", SUITE)
+    options.setdefault("secret", False)
+    return cogind.compute(source, **options)
+
+
+def data_bytes(table: pa.Table) -> bytes:
+    """The table as Arrow IPC bytes, without the provenance."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema.remove_metadata()) as w:
+        w.write_table(table.replace_schema_metadata(None))
+    return sink.getvalue().to_pybytes()
+
+
+def etats(table: pa.Table) -> dict:
+    return {n: e.get("etats") for n, e in provenance(table)["entrees"].items()}
+
+
+def same_as_full(table: pa.Table, source, **options) -> None:
+    """``table`` (a run with states) equals a full run: data bytes, and the provenance but
+    for the ``etats`` entries."""
+    full = run(source, **options)
+    assert data_bytes(table) == data_bytes(full)
+    meta = provenance(table)
+    for entry in meta["entrees"].values():
+        assert "etats" in entry
+        del entry["etats"]
+    assert meta == provenance(full)
+
+
+def test_second_run_reads_nothing_and_equals_full(data, tmp_path):
+    store = tmp_path / "store"
+    first = run(data, states=store, indicators=None)  # the whole COG
+    assert etats(first) == {n: {"reutilises": 0, "recalcules": len(list((data / n).iterdir())),
+                                "raison": f"nouveau: {len(list((data / n).iterdir()))}"}
+                            for n in ROWS}
+    second = run(data, states=store, indicators=None)
+    assert etats(second) == {n: {"reutilises": len(list((data / n).iterdir())), "recalcules": 0}
+                             for n in ROWS}
+    assert data_bytes(first) == data_bytes(second)
+    same_as_full(second, data, indicators=None)
+
+
+def test_added_month(data, tmp_path):
+    store = tmp_path / "store"
+    last = data / "prestations" / "2024-12.parquet"
+    aside = tmp_path / "2024-12.parquet"
+    shutil.move(last, aside)
+    before = run(data, states=store, period="ytd")
+    shutil.move(aside, last)
+    after = run(data, states=store, period="ytd")
+    n = len(list((data / "prestations").iterdir()))
+    assert etats(after)["prestations"] == {"reutilises": n - 1, "recalcules": 1,
+                                           "raison": "nouveau: 1"}
+    assert data_bytes(before) != data_bytes(after)
+    same_as_full(after, data, period="ytd")
+
+
+def test_changed_file(data, tmp_path):
+    store = tmp_path / "store"
+    run(data, states=store)
+    path = data / "ij" / "2023-06.parquet"
+    table = pq.read_table(path)
+    pq.write_table(table.slice(0, table.num_rows // 2), path)  # same name, other content
+    after = run(data, states=store)
+    n = len(list((data / "ij").iterdir()))
+    assert etats(after)["ij"] == {"reutilises": n - 1, "recalcules": 1, "raison": "nouveau: 1"}
+    same_as_full(after, data)
+
+
+def test_deleted_file(data, tmp_path):
+    store = tmp_path / "store"
+    run(data, states=store)
+    (data / "contacts" / "2023-03.parquet").unlink()
+    after = run(data, states=store)
+    n = len(list((data / "contacts").iterdir()))
+    assert etats(after)["contacts"] == {"reutilises": n, "recalcules": 0}
+    same_as_full(after, data)
+
+
+@pytest.mark.parametrize("option,changed", [
+    ({"as_of": "2024-09"}, ["prestations"]),  # the only table with an availability column
+    ({"timezone": "America/Guadeloupe"}, sorted(ROWS))], ids=["as_of", "timezone"])
+def test_changed_option_reuses_nothing(data, tmp_path, option, changed):
+    store = tmp_path / "store"
+    run(data, states=store)
+    other = run(data, states=store, **option)
+    assert sorted(n for n, e in etats(other).items() if e["reutilises"] == 0) == changed
+    assert all(e["recalcules"] == 0 for n, e in etats(other).items() if n not in changed)
+    same_as_full(other, data, **option)
+    again = run(data, states=store, **option)  # each option has its own states
+    assert all(e["recalcules"] == 0 for e in etats(again).values())
+    assert len(list(store.iterdir())) == len(ROWS) + len(changed)
+
+
+def test_year_does_not_change_states(data, tmp_path):
+    """--year selects periods of the same states: they are reused."""
+    store = tmp_path / "store"
+    run(data, states=store)
+    other = run(data, states=store, years=2024, period="quarter")
+    assert all(e["recalcules"] == 0 for e in etats(other).values())
+    same_as_full(other, data, years=2024, period="quarter")
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty"])
+def test_corrupt_state_is_recomputed(data, tmp_path, damage):
+    store = tmp_path / "store"
+    run(data, states=store)
+    plan = next(p for p in store.iterdir()
+                if json.loads((p / "plan.json").read_text())["table"] == "prestations")
+    victim = sorted(plan.glob("*.npz"))[3]
+    raw = victim.read_bytes()
+    victim.write_bytes({"garbage": b"\x00not a state" * 50, "truncated": raw[:len(raw) // 2],
+                        "empty": b""}[damage])
+    after = run(data, states=store)
+    n = len(list((data / "prestations").iterdir()))
+    assert etats(after)["prestations"] == {"reutilises": n - 1, "recalcules": 1,
+                                           "raison": "état illisible: 1"}
+    same_as_full(after, data)
+    assert etats(run(data, states=store))["prestations"]["recalcules"] == 0
+
+
+def test_inconsistent_state_is_recomputed(data, tmp_path):
+    """A readable state of another shape (written for another plan) is not merged."""
+    import numpy as np
+
+    store = tmp_path / "store"
+    run(data, states=store)
+    plan = next(p for p in store.iterdir()
+                if json.loads((p / "plan.json").read_text())["table"] == "ij")
+    victim = sorted(plan.glob("*.npz"))[0]
+    with np.load(victim) as z:
+        arrays = dict(z)
+    arrays["state_0"] = arrays["state_0"][..., :-1]
+    with open(victim, "wb") as fh:
+        np.savez(fh, **arrays)
+    after = run(data, states=store)
+    assert etats(after)["ij"]["raison"] == "état incohérent: 1"
+    same_as_full(after, data)
+
+
+def test_duplicates_across_files_excluded_recompute_all(data, tmp_path):
+    """doublons='exclure' keeps the first row of a key in file order, across files: a key
+    repeated in two files makes per-file states unsound, the table is read whole."""
+    store = tmp_path / "store"
+    run(data, states=store, doublons="exclure")
+    src = pq.read_table(data / "ij" / "2023-02.parquet").slice(0, 3)
+    dst = data / "ij" / "2023-05.parquet"
+    pq.write_table(pa.concat_tables([pq.read_table(dst), src.cast(pq.read_schema(dst))]), dst)
+    after = run(data, states=store, doublons="exclure")
+    n = len(list((data / "ij").iterdir()))
+    assert etats(after)["ij"] == {"reutilises": 0, "recalcules": n,
+                                  "raison": "doublons exclus entre fichiers"}
+    assert provenance(after)["doublons"]["ij"]["lignes"] >= 3
+    same_as_full(after, data, doublons="exclure")
+
+
+def test_tables_in_memory_are_not_stored(data, tmp_path):
+    ij = pq.read_table(data / "ij")
+    out = run({"ij": ij}, states=tmp_path / "store")
+    assert etats(out) == {"ij": {"reutilises": 0, "recalcules": 1,
+                                 "raison": "entrée hors fichiers"}}
+    assert data_bytes(out) == data_bytes(run({"ij": ij}))
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_cli_compute_list_prune(data, tmp_path):
+    store = tmp_path / "store"
+    suite = [a for code in SUITE for a in ("--indicator", code)] + ["--no-secret"]
+    full = invoke("compute", data, *suite, "-o", tmp_path / "full.arrow")
+    assert full.exit_code == 0, full.output
+    for i in (1, 2):
+        r = invoke("compute", data, *suite, "--states", store, "-o", tmp_path / f"r{i}.arrow")
+        assert r.exit_code == 0, r.output
+    tables = [pa.ipc.open_file(tmp_path / f"{n}.arrow").read_all() for n in ("full", "r1", "r2")]
+    assert data_bytes(tables[1]) == data_bytes(tables[0]) == data_bytes(tables[2])
+    assert etats(tables[2])["ij"]["recalcules"] == 0
+    listed = invoke("states", "list", store, "--json")
+    assert listed.exit_code == 0
+    plans = json.loads(listed.output)["etats"]
+    assert sorted(p["table"] for p in plans) == sorted(ROWS)
+    assert {p["table"]: p["etats"] for p in plans} == {
+        n: len(list((data / n).iterdir())) for n in ROWS}
+    text = invoke("states", "list", store)
+    assert text.exit_code == 0 and "prestations" in text.output
+    kept = invoke("states", "prune", store, "--keep-days", "1")
+    assert kept.exit_code == 0 and kept.output.startswith("0\u00a0états supprimés")
+    gone = invoke("states", "prune", store, "--keep-days", "0")
+    assert gone.exit_code == 0, gone.output
+    assert list(store.iterdir()) == []
+    assert invoke("states", "list", store).output.startswith("aucun état")
+    assert invoke("states", "list", tmp_path / "absent").exit_code == 2
+
+
+def test_prune_keeps_states_used_recently(data, tmp_path):
+    from cogind.engine.states import prune
+
+    store = tmp_path / "store"
+    run(data, states=store)
+    old = sorted(store.rglob("*.npz"))[:2]
+    for p in old:
+        os.utime(p, (0, 0))
+    assert prune(store, 10)[0] == 2
+    assert sorted(store.rglob("*.npz")) == sorted(set(store.rglob("*.npz")) - set(old))
+
+
+def test_concurrent_runs_share_a_store(data, tmp_path):
+    store = tmp_path / "store"
+    procs = [subprocess.Popen([str(Path(sys.executable).with_name("cogind")), "compute", str(data),
+                               *[a for c in SUITE for a in ("--indicator", c)], "--no-secret",
+                               "--states", str(store), "-o", str(tmp_path / f"c{i}.arrow")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for i in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err.decode()
+    assert not list(store.rglob("*.cogind-tmp"))
+    last = run(data, states=store)
+    assert all(e["recalcules"] == 0 for e in etats(last).values())
+    full = run(data)
+    for i in range(2):
+        assert data_bytes(pa.ipc.open_file(tmp_path / f"c{i}.arrow").read_all()) == \
+            data_bytes(full)
+    same_as_full(last, data)
