@@ -234,6 +234,8 @@ def test_cli_compute_list_prune(data, tmp_path):
     tables = [pa.ipc.open_file(tmp_path / f"{n}.arrow").read_all() for n in ("full", "r1", "r2")]
     assert data_bytes(tables[1]) == data_bytes(tables[0]) == data_bytes(tables[2])
     assert etats(tables[2])["ij"]["recalcules"] == 0
+    n = len(list((data / "ij").iterdir()))
+    assert f"États : table ij : {n} fichier(s) repris, 0 lu(s)\n" in r.stderr
     listed = invoke("states", "list", store, "--json")
     assert listed.exit_code == 0
     plans = json.loads(listed.output)["etats"]

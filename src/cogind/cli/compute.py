@@ -178,6 +178,12 @@ def compute(ctx, source, sample, cog, years, period, indicators, output, caisses
         elif found.get("non_controle") and doublons == "exclure":  # asked for, not possible
             click.echo(f"Attention : table {name} : doublons non écartés "
                        f"({found['non_controle']})", err=True)
+    for name, entry in meta.get("entrees", {}).items():  # --states (docs/etats.md)
+        if "etats" in entry:
+            e = entry["etats"]
+            why = f" ({e['raison']})" if e.get("raison") else ""
+            click.echo(f"États : table {name} : {e['reutilises']} fichier(s) repris, "
+                       f"{e['recalcules']} lu(s){why}", err=True)
     for code, counts in meta.get("exclusions_hors_periode", {}).items():
         n = sum(counts.values())
         click.echo(f"Attention : {code} : {n} lignes sans date de période, exclues", err=True)
