@@ -79,7 +79,7 @@ class StateStore:
                                                       default=repr))
         accs, reused, reasons = [], 0, {}
         for part in _file_inputs(table):
-            path = folder / (file_sha256(part.origin) + SUFFIX)
+            path = folder / (_file_key(part) + SUFFIX)
             acc, why = load(path, tplan) if path.exists() else (None, "nouveau")
             if acc is not None:
                 reused += 1
@@ -107,6 +107,16 @@ def _unsound(table: TableInput, tplan: TablePlan, engine: str) -> str | None:
     if any(sp.kernel.side for sp in tplan.states):  # not stored: distinct beneficiaries
         return "état non stocké (bénéficiaires distincts)"
     return None
+
+
+def _file_key(part: TableInput) -> str:
+    """The file's SHA-256; with the values its path gives hive partition columns, if any
+    (the same bytes under ``annee=2023/`` and ``annee=2024/`` are two states)."""
+    sha = file_sha256(part.origin)
+    expr = next(iter(part._source.get_fragments())).partition_expression
+    if expr.equals(ds.scalar(True)):
+        return sha
+    return hashlib.sha256(f"{sha}\t{expr}".encode()).hexdigest()
 
 
 def _file_count(table: TableInput) -> int:
