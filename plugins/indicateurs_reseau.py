@@ -8,6 +8,12 @@ from cogind_plugins.seeds import S000, S004, src
 
 ANNUELLE = "annee_precedente"
 ETP = "MES_DEN = ETP du mois rapportés à l'année (ETP / 12)"
+COUT_CONTENT = ("MES_NUM = coût de gestion hors investissement du mois (euros), MES_DEN = "
+                "bénéficiaires consommants du mois")
+COUT_SOURCE = src(S004, 1569, None, "Coût de gestion par bénéficiaire consommant (Coût de gestion "
+                  "hors investissement/ nombre de bénéficiaires consommant) Résultat Diminution "
+                  "annuelle de 0.5% en moyenne sur la période")
+"""The two readings of COG 2018-2022's cost per consuming beneficiary rest on one passage."""
 
 
 def _productivite(code, processus, line, quote):
@@ -38,12 +44,8 @@ def cogind_register_indicators(registry):
         "Évolution en %, par rapport à la même période de l'année précédente, du coût de "
         "gestion hors investissement par bénéficiaire consommant.", "COUT_BENEF_CONSOMMANT",
         Evolution(of=RATIO, base=ANNUELLE),
-        content="MES_NUM = coût de gestion hors investissement du mois (euros), MES_DEN = "
-                "bénéficiaires consommants du mois", unit="%", direction="baisse", national=True,
-        source=(src(S004, 1569, None, "Coût de gestion par bénéficiaire consommant (Coût de "
-                                      "gestion hors investissement/ nombre de bénéficiaires "
-                                      "consommant) Résultat Diminution annuelle de 0.5% en "
-                                      "moyenne sur la période"),),
+        content=COUT_CONTENT, unit="%", direction="baisse", national=True,
+        source=(COUT_SOURCE,),
         notes="Autre lecture, année par année (base : l'année précédente), que la COG "
               "2018-2022 ne suit plus : voir COUT_BENEF_CONSOMMANT_EVOLUTION_2017."))
     add(reported(
@@ -52,12 +54,8 @@ def cogind_register_indicators(registry):
         "Évolution relative (en %), par rapport à la même période de 2017, du coût de gestion "
         "hors investissement par bénéficiaire consommant (coût de gestion / bénéficiaires "
         "consommants).", "COUT_BENEF_CONSOMMANT", Evolution(of=RATIO, base=2017),
-        content="MES_NUM = coût de gestion hors investissement du mois (euros), MES_DEN = "
-                "bénéficiaires consommants du mois", unit="%", direction="baisse", national=True,
-        source=(src(S004, 1569, None, "Coût de gestion par bénéficiaire consommant (Coût de "
-                                      "gestion hors investissement/ nombre de bénéficiaires "
-                                      "consommant) Résultat Diminution annuelle de 0.5% en "
-                                      "moyenne sur la période"),),
+        content=COUT_CONTENT, unit="%", direction="baisse", national=True,
+        source=(COUT_SOURCE,),
         notes=("« Diminution annuelle de 0,5 % en moyenne sur la période » : la lecture de la COG "
                "2023-2027 (COUT_BENEF_CONSOMMANT_EVOLUTION, même formule), en cumul depuis la "
                "dernière année avant la COG : la cible de 2017 + k est 100 × (0,995^k − 1) %, une "
