@@ -139,10 +139,12 @@ def _merged(tplan: TablePlan, accs: list[Accumulator], months) -> Accumulator:
     """The accumulators merged (caisse slots matched by code), over the table's whole month
     span when its statistics tell it, as one pass sizes its states."""
     total = Accumulator(tplan)
+    spans = [(a.month0, a.month0 + a.n_months - 1) for a in accs if a.n_months]
+    if months is not None or spans:  # sized once: merging file after file would regrow it
+        lo, hi = zip(*(spans + ([months] if months is not None else [])))
+        total._ensure(len({c for a in accs for c in a.slots}) + 1, min(lo), max(hi))
     for acc in accs:
         total.merge(acc)
-    if months is not None:
-        total._ensure(len(total.slots) + 1, *months)
     return total
 
 
@@ -154,10 +156,15 @@ def save(path: Path, acc: Accumulator) -> None:
     meta = {k: int(getattr(acc, k)) for k in _META}
     meta["slots"] = sorted(acc.slots.items(), key=lambda kv: kv[1])
     meta["states"] = len(acc.states)
-    arrays = {f"state_{i}": st for i, st in enumerate(acc.states)}
+    meta["shapes"] = [list(st.shape) for st in acc.states]
+    arrays = {}
+    for i, st in enumerate(acc.states):  # the (slot, month) cells that are not all zeros
+        flat = st.reshape(-1, st.shape[2])
+        cells = np.flatnonzero(flat.any(axis=1))
+        arrays[f"cells_{i}"], arrays[f"state_{i}"] = cells, flat[cells]
     arrays.update({f"undated_{i}": u for i, u in enumerate(acc.undated)})
     buf = io.BytesIO()
-    np.savez_compressed(buf, meta=np.array(json.dumps(meta)), **arrays)
+    np.savez(buf, meta=np.array(json.dumps(meta)), **arrays)
     staged = StagedFile(path)
     try:
         staged.tmp.write_bytes(buf.getvalue())
@@ -173,7 +180,8 @@ def load(path: Path, tplan: TablePlan) -> tuple[Accumulator | None, str]:
     try:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
-            states = [np.array(z[f"state_{i}"]) for i in range(meta["states"])]
+            states = [_dense(meta["shapes"][i], z[f"cells_{i}"], z[f"state_{i}"])
+                      for i in range(meta["states"])]
             undated = [np.array(z[f"undated_{i}"]) for i in range(meta["states"])]
     except Exception:  # noqa: BLE001 -- zip, zlib, JSON, shape: any doubt means recompute
         return None, "état illisible"
@@ -185,6 +193,14 @@ def load(path: Path, tplan: TablePlan) -> tuple[Accumulator | None, str]:
     for k in _META:
         setattr(acc, k, int(meta[k]))
     return acc, ""
+
+
+def _dense(shape, cells: np.ndarray, values: np.ndarray) -> np.ndarray:
+    if cells.dtype != np.int64 or values.dtype != np.int64 or len(shape) != 3:
+        raise ValueError("not a state")
+    out = np.zeros((shape[0] * shape[1], shape[2]), np.int64)
+    out[cells] = values  # an index or width beyond the shape raises: the state is unreadable
+    return out.reshape(shape)
 
 
 def _consistent(meta: dict, states, undated, tplan: TablePlan) -> bool:
