@@ -299,3 +299,65 @@ def test_hive_partitions_of_identical_bytes_are_two_states(data, tmp_path):
     assert etats(out)["ij"] == {"reutilises": 0, "recalcules": 2, "raison": "nouveau: 2"}
     assert len(list((tmp_path / "store").rglob("*.npz"))) == 2
     same_as_full(out, hive.parent)
+
+
+def _share(rows):
+    import numpy as np
+
+    n, hits = rows[:, 0], rows[:, 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, 100.0 * hits / n, np.nan), hits, n, n
+
+
+def _own_plugin(update):
+    """A plugin registered in memory (no version) whose kernel's update is ``update``."""
+    from cogind import Indicator, Input, Kernel, KernelMeasure, hookimpl, where
+    from cogind.kernels import counts
+
+    kernel = Kernel("part_etats", (Input("CNT_ABO_TOP", "flag", (1,)),), 3, update,
+                    counts.PROPORTION_REASONS)
+    ind = Indicator(code="NOYAU_ETATS_PART", libelle="Part", definition="Exemple.",
+                    table="contacts", unit="%", direction="hausse", period_column="CNT_ARR_DTH",
+                    where=where(CNT_CAN_COD="TEL"),
+                    measure=KernelMeasure(kernel, _share, statistic="proportion"))
+
+    class Own:
+        __name__ = "noyau_etats"
+
+        @hookimpl
+        def cogind_register_indicators(self, registry):
+            registry.add_indicator(ind)
+
+    return Own()
+
+
+KERNEL_SOURCE = """
+@njit
+def update_proportion(state, group, flag):
+    for i in range(group.shape[0]):
+        if group[i] >= 0:
+            state[group[i], 0] += 1
+            state[group[i], 1] += {hit}
+"""
+
+
+def _update(hit: str):
+    """``update_proportion`` of module ``etats_noyau``: its repr is the same for any body."""
+    from numba import njit
+
+    namespace = {"njit": njit, "__name__": "etats_noyau"}
+    exec(KERNEL_SOURCE.format(hit=hit), namespace)  # noqa: S102 -- two bodies, one name
+    return namespace["update_proportion"]
+
+
+def test_a_kernel_whose_code_changed_reuses_nothing(data, tmp_path):
+    """Same plugin, kernel, function and module names, another body: other states (a plugin
+    registered in memory has no version to tell them apart)."""
+    store = tmp_path / "store"
+    options = {"cog": None, "indicators": ["NOYAU_ETATS_PART"], "states": store}
+    first = run(data, plugins=[_own_plugin(_update("(flag[i] == 1)"))], **options)
+    other = run(data, plugins=[_own_plugin(_update("1"))], **options)
+    assert etats(other)["contacts"]["reutilises"] == 0
+    assert data_bytes(first) != data_bytes(other)
+    options.pop("states")
+    same_as_full(other, data, plugins=[_own_plugin(_update("1"))], **options)

@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow.dataset as ds
 
 from cogind.engine.core import Accumulator, TablePlan, month_span
-from cogind.engine.dask import fingerprint
+from cogind.engine.dask import _ADDRESS, fingerprint
 from cogind.io.fingerprint import file_sha256
 from cogind.io.publish import StagedFile, write_text
 from cogind.io.readers import TableInput
@@ -55,6 +55,7 @@ class StateStore:
         dialect = table.csv_dialect.describe() if table.csv_dialect is not None else None
         desc = {"table": table.name, "version": __version__, **self.context,
                 "definitions": fingerprint(tplan), "plan": fields,
+                "code": [_code_digest(sp.kernel) for sp in tplan.states],
                 "indicateurs": [i.code for sp in tplan.states for i in sp.indicators],
                 "schema": table.schema.to_string(show_schema_metadata=False),
                 "colonnes_avec_fuseau": list(table.zoned), "csv": repr(dialect)}
@@ -94,6 +95,28 @@ class StateStore:
         if reasons:
             info["raison"] = ", ".join(f"{r}: {n}" for r, n in sorted(reasons.items()))
         return total, info
+
+
+def _code_digest(kernel) -> str:
+    """SHA-256 of the bytecode of a kernel's functions: a plugin registered in memory has no
+    version, and a function's repr is only its name."""
+    h = hashlib.sha256()
+    for f in dataclasses.fields(kernel):
+        fn = getattr(kernel, f.name)
+        fn = getattr(fn, "py_func", fn)  # a numba dispatcher: its Python function
+        code = getattr(fn, "__code__", None)
+        if code is not None:
+            cells = [_cell(c) for c in getattr(fn, "__closure__", None) or ()]
+            consts = _ADDRESS.sub("", repr((code.co_consts, cells)))  # no object addresses
+            h.update(f.name.encode() + code.co_code + consts.encode())
+    return h.hexdigest()
+
+
+def _cell(cell) -> str:
+    try:
+        return repr(cell.cell_contents)
+    except ValueError:  # a cell not filled yet
+        return ""
 
 
 def _unsound(table: TableInput, tplan: TablePlan, engine: str) -> str | None:
