@@ -132,6 +132,9 @@ def test_the_header_names_the_units_of_the_rows():
              "unite": "%"}]
     assert gap_header(rows) == "écart (cas, j en excès, pts)"
     assert gap_header([{"atteint": None}]) == "écart"
+    many = rows + [{"atteint": False, "ecart": -9.0, "ecart_cas": 9.0, "ecart_cas_unite": "m2",
+                     "unite": "m2"}]
+    assert gap_header(many) == "écart (termes de l'indicateur)"  # not a list as wide as a table
 
 
 def _sample_year(codes):

@@ -110,10 +110,17 @@ def gap_text(row: dict) -> str:
 HEADER_WORDS = {EXCESS_DAYS: "j en excès", POINTS: "pts", EUROS: "€"}
 
 
+HEADER_UNITS = 3
+"""More units than this in one column: the header says each row's gap is in its indicator's
+terms (the cells carry their unit), instead of a list as wide as the table."""
+
+
 def gap_header(rows) -> str:
     """« écart (cas, pts) »: the header of a gap column naming the units it holds."""
     labels = list(dict.fromkeys(HEADER_WORDS.get(g.label, g.label)
                                 for g in map(gap, rows) if g is not None))
+    if len(labels) > HEADER_UNITS:
+        return "écart (termes de l'indicateur)"
     return f"écart ({', '.join(labels)})" if labels else "écart"
 
 
