@@ -17,7 +17,8 @@ from cogind import hookimpl as hookimpl_
 from cogind.errors import ConfigError
 from cogind.cli.generate import generate_command
 from cogind.synth import TABLES, generate, generate_sample, network
-from cogind.synth.reference import arrow_schema, caisses, nomenclature, table_schema
+from cogind.synth.reference import (NOT_GENERATED, arrow_schema, caisses, nomenclature,
+                                     table_schema)
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "src" / "cogind" / "sample"
 SMALL = {"prestations": 60_000, "ij": 30_000, "contacts": 30_000, "dossiers": 10_000,
@@ -64,7 +65,8 @@ def test_every_schema_column_in_order_with_its_type(tmp_path, fmt):
              "date": (pa.types.is_date32,), "datetime": (pa.types.is_timestamp,)}
     for table in TABLES:
         got = read(tmp_path / f"{table}.{fmt}").schema
-        fields = table_schema(table)["fields"]
+        fields = [f for f in table_schema(table)["fields"]
+                  if f["name"] not in NOT_GENERATED.get(table, ())]  # declared, issue 21 § 1
         assert got.names == [f["name"] for f in fields]
         for f in fields:
             assert any(check(got.field(f["name"]).type) for check in kinds[f["type"]]), f["name"]
@@ -536,7 +538,11 @@ def test_mesures_follow_the_targets_of_any_indicator(tmp_path):
 
 # Indicators that cannot get a finite value from any data, because of their definition: none
 # today. {code: reason}
-DECLARED_GAPS: dict[str, str] = {}
+DECLARED_GAPS: dict[str, str] = {
+    "PARCOURS_PSY_PATIENTS_DISTINCTS": "the generator writes no BEN_NIR_PSA nor session codes "
+                                       "9201/9202 yet (issue 21 § 1; tested on hand-built "
+                                       "tables in tests/test_beneficiaires_engine.py)",
+}
 # Indicators whose per-caisse value needs more rows than this fast test generates: checked
 # nationally only here. {code: reason}
 SPARSE_PER_CAISSE = {
