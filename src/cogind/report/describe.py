@@ -28,7 +28,7 @@ def indicator_text(registry: Registry, code: str) -> str:
            "Calcul :"]
     out += [_wrap(line) for line in ind.measure.describe(ind)]
     out += ["", f"Table : {ind.table}   Unité : {ind.unit}   Sens : {SENS[ind.direction]}",
-            f"Période : mois de {ind.period_column} (trimestres et années : sommes des mois)",
+            f"Période : mois de {ind.period_column} ({_longer_periods(ind.measure)})",
             "Jours et mois civils : horodatages avec fuseau lus à l'heure du fuseau déclaré "
             "(--timezone, défaut Europe/Paris ; --timezone caisse : celui de chaque caisse, "
             "971 America/Guadeloupe, 972 America/Martinique, 973 America/Cayenne, "
@@ -70,6 +70,13 @@ def indicator_text(registry: Registry, code: str) -> str:
     if owner:
         out += ["", f"Déclaré par : {describe_plugin(owner)}"]
     return "\n".join(out)
+
+
+def _longer_periods(measure) -> str:
+    """How a quarter or a year is made from the months of ``measure``."""
+    if getattr(measure, "multi_period", False):  # distinct counts: no sum of months
+        return "trimestres et années : chacun compté une fois sur la période, pas une somme des mois"
+    return "trimestres et années : sommes des mois"
 
 
 def _target(target, unit: str) -> str:
