@@ -16,7 +16,7 @@ import pyarrow as pa
 from cogind import formatting
 from cogind.analyses.gaps import change_text, change_unit
 from cogind.errors import ConfigError, InputError
-from cogind.io.output import FORMATS, check_together, fmt_number
+from cogind.io.output import FORMATS, check_together
 
 KEY = ("indicateur", "cog", "niveau", "caisse", "periode")
 NEEDED = KEY + ("valeur", "statut")
@@ -185,7 +185,7 @@ def _line(c: dict) -> tuple[str, ...]:
     statut = (c["nouveau_statut"] or "–") if c["ancien_statut"] == c["nouveau_statut"] else (
         f"{c['ancien_statut'] or '–'} → {c['nouveau_statut'] or '–'}")
     return (c["indicateur"], c["caisse"] or "national", c["periode"],
-            fmt_number(c["ancienne_valeur"], unit), fmt_number(c["nouvelle_valeur"], unit),
+            formatting.number(c["ancienne_valeur"], unit), formatting.number(c["nouvelle_valeur"], unit),
             delta, statut, c["franchissement"] or "")
 
 

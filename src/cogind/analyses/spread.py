@@ -20,7 +20,6 @@ from pathlib import Path
 import pyarrow as pa
 
 from cogind import formatting
-from cogind.io.output import fmt_number
 
 FURTHEST = 5
 DECILES = tuple(f"d{k}" for k in range(1, 10))
@@ -143,11 +142,11 @@ def render_spread(table: pa.Table, max_rows: int = 200) -> str:
     lines = []
     for r in table.to_pylist()[:max_rows]:
         u = r["unite"]
-        share = fmt_number(r["part_atteint"], "%")
+        share = formatting.number(r["part_atteint"], "%")
         judged = r["caisses_atteint"] + r["caisses_non_atteint"]
         lines.append((r["indicateur"], r["periode"], f"{r['caisses_atteint']}/{judged} ({share})",
-                      *(fmt_number(r[c], u) for c in ("min", "d1", "d5", "d9", "max")),
-                      fmt_number(r["rapport_interdecile"], "ratio"),
+                      *(formatting.number(r[c], u) for c in ("min", "d1", "d5", "d9", "max")),
+                      formatting.number(r["rapport_interdecile"], "ratio"),
                       formatting.count(r["caisses_masquees"])))
     out = [formatting.table(header, lines, right=range(2, len(header)))]
     if table.num_rows > max_rows:

@@ -26,8 +26,8 @@ from collections import defaultdict
 import pyarrow as pa
 
 from cogind.analyses.cpg import CPG_SCHEMA
+from cogind import formatting
 from cogind.errors import ConfigError
-from cogind.io.output import fmt_number
 from cogind.analyses.spread import decile
 
 MIN_CAISSES = 10
@@ -196,9 +196,9 @@ def render_derived(cpg: pa.Table) -> str:
              f" ; base {info['annee_base']}, objectif au {info['decile_objectif']}e décile "
              f"(sens favorable), socle : {info['socle']}"]
     for code, net in info["reseau"].items():
-        floor = "" if net["socle"] is None else f", socle {fmt_number(net['socle'])}"
+        floor = "" if net["socle"] is None else f", socle {formatting.number(net['socle'])}"
         lines.append(f"  {code}  {'plus haut' if net['sens'] == 'hausse' else 'plus bas'} = "
-                     f"mieux  {net['caisses']} caisses  objectif {fmt_number(net['objectif'])}"
+                     f"mieux  {net['caisses']} caisses  objectif {formatting.number(net['objectif'])}"
                      f"{floor}")
     for code, why in info["indicateurs_ecartes"].items():
         lines.append(f"  {code}  écarté : {why}")

@@ -14,7 +14,6 @@ import pyarrow.csv as pacsv
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
-from cogind import formatting
 from cogind.io.fingerprint import file_sha256
 from cogind.io.publish import FORMATS, Publication, check_output
 
@@ -98,11 +97,6 @@ def _stage(pub: Publication, table: pa.Table, path: Path, csv_fr: bool = False,
                                                encoding="utf-8"), before=path)
         return digest
     return file_sha256(pub.stage(path, lambda p: _write(table, p, fmt, csv_fr, wide)))
-
-
-def fmt_number(value, unit: str = "", **kw) -> str:
-    """French formatting of one figure: :func:`cogind.formatting.number` (one rule per unit)."""
-    return formatting.number(value, unit, **kw)
 
 
 def check_together(path: str | Path, prov: dict | None) -> dict | None:

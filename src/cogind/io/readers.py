@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from cogind.errors import InputError, SchemaError
-from cogind.io.csv_fr import SEPARATORS, CsvDialect, read_error, sniff
+from cogind.io.csv_fr import CsvDialect, read_error, sniff
 from cogind.io.sources import LazyFrameSource, is_lazy_frame
 from cogind.io.timezones import (DEFAULT_TIMEZONE, local_batch, local_schema, read_columns,
                                   zoned_columns)

@@ -6,7 +6,8 @@ from cogind.formatting import count
 from cogind.io.constraints import ConstraintCounts
 from cogind.io.duplicates import report_line
 from cogind.io.computable import ABSENT, by_input, computable
-from cogind.io.readers import SEPARATORS, _accepts, open_inputs
+from cogind.io.csv_fr import SEPARATORS
+from cogind.io.readers import _accepts, open_inputs
 from cogind.registry import Registry
 
 
