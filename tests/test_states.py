@@ -370,3 +370,19 @@ def test_a_kernel_whose_code_changed_reuses_nothing(data, tmp_path):
     assert data_bytes(first) != data_bytes(other)
     options.pop("states")
     same_as_full(other, data, plugins=[_own_plugin(_update("1"))], **options)
+
+
+def test_each_file_is_hashed_once_per_run(data, tmp_path, monkeypatch):
+    """The provenance and the store both need a file's SHA-256: one read of its bytes."""
+    from cogind.io import fingerprint
+
+    fingerprint._KNOWN.clear()
+    hashed = []
+    real = fingerprint._bytes_sha256
+    monkeypatch.setattr(fingerprint, "_bytes_sha256", lambda p: hashed.append(str(p)) or real(p))
+    run(data, states=tmp_path / "store")
+    assert hashed and len(hashed) == len(set(hashed))
+    (data / "ij" / next(p.name for p in (data / "ij").iterdir())).touch()  # a changed stamp
+    hashed.clear()
+    run(data, states=tmp_path / "store")
+    assert len(hashed) == 1  # the touched file only: the others are known to this process

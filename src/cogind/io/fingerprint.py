@@ -6,10 +6,17 @@ more read (about 1 s per GB, cached pages are often still there after the comput
 exact: a footer holds row counts and column statistics, not a checksum of the pages, so an edited
 value that changes no size and no min/max would keep the same footer. A folder (a partitioned
 table) gets the SHA-256 of its manifest: one ``relative/path<TAB>sha256`` line per file, sorted.
+
+One process hashes a file once: the provenance and the stored states (``--states``) both need
+it, so a hash is kept under the file's identity and change stamps (device, inode, size,
+modification and status-change times in ns); any write to the file changes them, and the file
+is hashed again.
 """
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -19,8 +26,34 @@ import pyarrow.dataset as ds
 CHUNK = 1 << 20
 
 
+_KNOWN: dict[tuple, str] = {}
+_LOCKS: dict[tuple, threading.Lock] = {}
+_GUARD = threading.Lock()
+KEEP = 65_536
+"""Hashes kept per process at most (a folder of monthly files holds a few hundred)."""
+
+
 def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, hex (as ``sha256sum``)."""
+    """SHA-256 of a file's bytes, hex (as ``sha256sum``); once per process for an unchanged
+    file, even when two threads ask at the same time (the second waits for the first)."""
+    st = os.stat(path)
+    key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    with _GUARD:
+        lock = _LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        digest = _KNOWN.get(key)
+        if digest is None:
+            digest = _bytes_sha256(path)
+            with _GUARD:
+                if len(_KNOWN) >= KEEP:
+                    _KNOWN.clear()
+                _KNOWN[key] = digest
+        with _GUARD:
+            _LOCKS.pop(key, None)
+    return digest
+
+
+def _bytes_sha256(path: str | Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(CHUNK):
