@@ -377,6 +377,7 @@ def test_each_file_is_hashed_once_per_run(data, tmp_path, monkeypatch):
     from cogind.io import fingerprint
 
     fingerprint._KNOWN.clear()
+    monkeypatch.setattr(fingerprint, "SETTLED_NS", 0)  # the copied files are seconds old
     hashed = []
     real = fingerprint._bytes_sha256
     monkeypatch.setattr(fingerprint, "_bytes_sha256", lambda p: hashed.append(str(p)) or real(p))
@@ -386,3 +387,18 @@ def test_each_file_is_hashed_once_per_run(data, tmp_path, monkeypatch):
     hashed.clear()
     run(data, states=tmp_path / "store")
     assert len(hashed) == 1  # the touched file only: the others are known to this process
+
+
+def test_a_file_written_just_now_is_hashed_again(tmp_path, monkeypatch):
+    """Two writes of one size in one clock tick keep every stamp (a coarse file-system clock,
+    played here by a frozen stat): a file changed that recently is never kept."""
+    from cogind.io import fingerprint
+
+    f = tmp_path / "r.csv"
+    f.write_bytes(b"a,1\n")
+    frozen = os.stat(f)
+    monkeypatch.setattr(fingerprint.os, "stat", lambda *a, **k: frozen)
+    first = fingerprint.file_sha256(f)
+    with open(f, "r+b") as fh:  # same size, same inode, same stamps
+        fh.write(b"b")
+    assert fingerprint.file_sha256(f) != first

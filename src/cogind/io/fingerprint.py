@@ -10,13 +10,17 @@ table) gets the SHA-256 of its manifest: one ``relative/path<TAB>sha256`` line p
 One process hashes a file once: the provenance and the stored states (``--states``) both need
 it, so a hash is kept under the file's identity and change stamps (device, inode, size,
 modification and status-change times in ns); any write to the file changes them, and the file
-is hashed again.
+is hashed again. As git does for its index, a file changed less than ``SETTLED_NS`` before it is
+hashed is never kept: file systems stamp times with a coarse clock (a few ms), so two writes of
+the same size in one tick would otherwise look alike (a tampered result checked by ``verify``
+right after it was written, say).
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import threading
+import time
 import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -31,6 +35,7 @@ _LOCKS: dict[tuple, threading.Lock] = {}
 _GUARD = threading.Lock()
 KEEP = 65_536
 """Hashes kept per process at most (a folder of monthly files holds a few hundred)."""
+SETTLED_NS = 2_000_000_000
 
 
 def file_sha256(path: str | Path) -> str:
@@ -44,10 +49,12 @@ def file_sha256(path: str | Path) -> str:
         digest = _KNOWN.get(key)
         if digest is None:
             digest = _bytes_sha256(path)
+            settled = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) >= SETTLED_NS
             with _GUARD:
-                if len(_KNOWN) >= KEEP:
-                    _KNOWN.clear()
-                _KNOWN[key] = digest
+                if settled:  # else too recent to be told from a write in the same clock tick
+                    if len(_KNOWN) >= KEEP:
+                        _KNOWN.clear()
+                    _KNOWN[key] = digest
         with _GUARD:
             _LOCKS.pop(key, None)
     return digest
