@@ -34,21 +34,23 @@ def report_command(ctx, source, sample, output, cog, period, years, indicators, 
     résultats (cogind compute -o) ou une donnée d'entrée à calculer."""
     period = PERIODS[period]
     
-    from cogind.report.html import with_yearly, write_report
+    from cogind.report.html import keep_yearly, write_report
 
     secret = None if no_secret else secret
-    table = load_results(ctx, source, sample, cog=cog, period=period, indicators=indicators,
-                         secret=secret, years=years)
+    computed = sample or not _is_results(source)
+    # from inputs: the period and the year in one pass, under one secret statistique (yearly
+    # targets are judged on the year rows, :func:`keep_yearly`); a result file is re-masked
+    both = computed and period != "year"
+    table = load_results(ctx, source, sample, cog=cog, period=(period, "year") if both else period,
+                         indicators=indicators, secret=secret, years=years)
     if indicators:
         import pyarrow as pa
         import pyarrow.compute as pc
 
         table = table.filter(pc.is_in(table["indicateur"], pa.array(list(indicators))))
-    if period != "year" and (sample or not _is_results(source)):
-        table = with_yearly(table, lambda codes: load_results(
-            ctx, source, sample, cog=cog, period="year", indicators=codes, secret=secret,
-            years=years))
-    write_report(table, output, secret=secret)
+    if both:
+        table = keep_yearly(table)
+    write_report(table, output, secret=None if computed else secret)
     click.echo(f"rapport écrit dans {output}", err=True)
 
 

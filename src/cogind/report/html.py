@@ -412,6 +412,21 @@ def with_yearly(results: pa.Table, compute_year) -> pa.Table:
     return pa.concat_tables([results, year.replace_schema_metadata(results.schema.metadata)])
 
 
+def keep_yearly(both: pa.Table) -> pa.Table:
+    """From one computation by a shorter period and by year (``period=(kind, "year")``, one
+    pass over the inputs and one secret statistique over both): every row of the shorter
+    period, and the year rows of its :func:`yearly_codes` only, as :func:`with_yearly` gives."""
+    import pyarrow.compute as pc
+
+    is_year = pc.match_substring_regex(both["periode"], r"^\d{4}$")
+    shorter = both.filter(pc.invert(is_year))
+    codes = yearly_codes(shorter)
+    if not codes:
+        return shorter
+    year = both.filter(pc.and_(is_year, pc.is_in(both["indicateur"], pa.array(codes))))
+    return pa.concat_tables([shorter, year])
+
+
 def _composite(results: pa.Table) -> Markup:
     """The composite of the base service, when the results carry caisse contracts (CPG)."""
     if "objectif" not in results.column_names:
@@ -434,5 +449,6 @@ def write_report(results: pa.Table, path: str | Path, *,
     return path
 
 
-__all__ = ["build_report", "write_report", "with_yearly", "yearly_codes", "judged_period", "gap_class", "relative_gap",
+__all__ = ["build_report", "write_report", "with_yearly", "keep_yearly", "yearly_codes",
+           "judged_period", "gap_class", "relative_gap",
            "fingerprint", "tooltip"]
