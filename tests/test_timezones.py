@@ -117,6 +117,25 @@ def test_cli_timezone_option_and_provenance(ij, tmp_path):
         cogind.compute(tmp_path, None, indicators=[CODE], timezone="Mars/Olympus")
     res = CliRunner().invoke(main, ["validate", str(tmp_path)])
     assert "horodatages avec fuseau (ARR_DEB_DTD, ATT_REC_DTD, IJ_PAI_DTD)" in res.output
+    assert "lus à l'heure de Europe/Paris" in res.output
+
+
+@pytest.mark.parametrize("zone, words", [("UTC", "lus à l'heure de UTC"),
+                                         ("caisse", "lus à l'heure de chaque caisse")])
+def test_validate_reads_in_the_zone_compute_would(ij, tmp_path, zone, words):
+    """validate takes compute's --timezone (same check, same words), CLI and Python."""
+    pq.write_table(_zoned(ij, "Europe/Paris"), tmp_path / "ij.parquet")
+    res = CliRunner().invoke(main, ["validate", str(tmp_path), "--timezone", zone])
+    assert res.exit_code == 0, res.output
+    assert words in res.output
+    from cogind.io.validate import validate_report
+
+    text, ok, _ = validate_report(tmp_path, cogind.build_registry(), timezone=zone)
+    assert ok and words in text
+    res = CliRunner().invoke(main, ["validate", str(tmp_path), "--timezone", "Mars/Olympus"])
+    assert res.exit_code == 2 and "unknown time zone 'Mars/Olympus'" in res.output
+    with pytest.raises(ConfigError, match="unknown time zone"):
+        validate_report(tmp_path, cogind.build_registry(), timezone="Mars/Olympus")
 
 
 def test_naive_timestamps_unchanged(ij):

@@ -231,6 +231,23 @@ def years_option(help: str):
     return decorator
 
 
+def _zone(ctx, param, value):
+    from cogind.errors import ConfigError
+    from cogind.io.timezones import check_timezone
+
+    try:
+        return check_timezone(value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+TIMEZONE_OPTION = click.option(
+    "--timezone", default="Europe/Paris", show_default=True, metavar="FUSEAU", callback=_zone,
+    help="Fuseau civil des jours et mois pour les horodatages qui portent un fuseau "
+    "(horodatages naïfs et dates lus tels quels) ; 'caisse' : celui de chaque caisse "
+    "(outre-mer : le sien, sinon Europe/Paris).")
+
+
 JSON_OPTION = click.option("--json", "as_json", is_flag=True,
                            help="Écrire sur la sortie standard un document JSON (pour les "
                                 "scripts, docs/cli.md) au lieu du texte.")

@@ -6,18 +6,8 @@ from pathlib import Path
 import click
 
 from cogind.cli.common import (COG_OR_NONE, INDICATOR, JSON_OPTION, LEVEL_CHOICES, PERIODS,
-                               SECRET_DEFAULT, check_month, echo_json, output_path, registry_of,
-                               sample_path, years_option)
-
-
-def _zone(ctx, param, value):
-    from cogind.errors import ConfigError
-    from cogind.io.timezones import check_timezone
-
-    try:
-        return check_timezone(value)
-    except ConfigError as exc:
-        raise click.BadParameter(str(exc)) from None
+                               SECRET_DEFAULT, TIMEZONE_OPTION, check_month, echo_json,
+                               output_path, registry_of, sample_path, years_option)
 
 
 def _caisses(ctx, param, value):
@@ -120,11 +110,7 @@ def _wide(table, output: Path | None):
               default="compter", show_default=True, help="Lignes partageant la clé de leur "
               "table (primaryKey des schémas) : les compter et tout garder, ne garder que la "
               "première (les autres : exclusion 'doublon'), ou ne pas vérifier.")
-@click.option("--timezone", default="Europe/Paris", show_default=True, metavar="FUSEAU",
-              callback=_zone,
-              help="Fuseau civil des jours et mois pour les horodatages qui portent un fuseau "
-              "(horodatages naïfs et dates lus tels quels) ; 'caisse' : celui de chaque caisse "
-              "(outre-mer : le sien, sinon Europe/Paris).")
+@TIMEZONE_OPTION
 @click.option("--states", "states", type=click.Path(file_okay=False, path_type=Path),
               default=None, metavar="DOSSIER",
               help="Dossier d'états partiels par fichier : un fichier inchangé depuis le calcul "

@@ -8,7 +8,14 @@ from cogind.io.duplicates import report_line
 from cogind.io.computable import ABSENT, by_input, computable
 from cogind.io.csv_fr import SEPARATORS
 from cogind.io.readers import _accepts, open_inputs
+from cogind.io.timezones import BY_CAISSE, DEFAULT_TIMEZONE, check_timezone
 from cogind.registry import Registry
+
+
+def _zone_words(timezone: str) -> str:
+    if timezone == BY_CAISSE:
+        return "à l'heure de chaque caisse (outre-mer : la sienne, sinon Europe/Paris)"
+    return f"à l'heure de {timezone}"
 
 
 def _needed(registry: Registry, cog: str | None) -> dict[str, dict[str, list[str]]]:
@@ -22,11 +29,11 @@ def _needed(registry: Registry, cog: str | None) -> dict[str, dict[str, list[str
 
 
 def validate_source(source, registry: Registry, cog: str | None = None,
-                    strict: bool = False) -> tuple[str, bool]:
+                    strict: bool = False, timezone: str = DEFAULT_TIMEZONE) -> tuple[str, bool]:
     """(report, ok): types of present columns, a full read, then the indicators ``compute``
     will report non calculable and why (:func:`cogind.io.computable.computable`, the same
     decision); under ``strict`` those fail as ``compute --strict`` does."""
-    text, ok, _ = validate_report(source, registry, cog, strict)
+    text, ok, _ = validate_report(source, registry, cog, strict, timezone)
     return text, ok
 
 
@@ -41,13 +48,18 @@ def verdict(ok: bool, failing: int) -> str:
 
 
 def validate_report(source, registry: Registry, cog: str | None = None,
-                    strict: bool = False) -> tuple[str, bool, dict]:
+                    strict: bool = False, timezone: str = DEFAULT_TIMEZONE
+                    ) -> tuple[str, bool, dict]:
     """(report, ok, document): :func:`validate_source` and the same facts as the JSON-ready
     document of ``validate --json`` (docs/cli.md): ``ok``, ``tables`` (per table: origine,
     lignes, colonnes_inconnues, erreurs, valeurs_manquantes, messages: the report's lines),
-    ``non_calculables`` (motif, type, table, colonne, indicateurs, erreur)."""
+    ``non_calculables`` (motif, type, table, colonne, indicateurs, erreur). ``timezone`` is
+    compute's (:func:`cogind.io.timezones.check_timezone`): the zone calendar days are read in."""
+    timezone = check_timezone(timezone)
     needed = _needed(registry, cog)
     inputs = open_inputs(source, registry.tables)
+    for tin in inputs.values():
+        tin.timezone = timezone
     lines, ok, counts, failing = [], True, {}, 0
     doc: dict = {"ok": True, "tables": [], "non_calculables": []}
     starts = []
@@ -66,7 +78,7 @@ def validate_report(source, registry: Registry, cog: str | None = None,
                          "d'en-tête)")
         if tin.zoned:
             lines.append(f"  horodatages avec fuseau ({', '.join(tin.zoned)}) : jours et mois "
-                         f"civils lus à l'heure de {tin.timezone}")
+                         f"civils lus {_zone_words(tin.timezone)}")
         present = []
         for f in tin.schema:
             expected = spec.field_type(f.name)
