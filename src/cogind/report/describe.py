@@ -18,6 +18,13 @@ def _wrap(text: str, indent: str = "  ") -> str:
     return textwrap.fill(text, 96, initial_indent=indent, subsequent_indent=indent)
 
 
+def _fact(text: str) -> str:
+    """A « Clé : valeur » line wrapped at 96 columns, continued two spaces in; codes and column
+    names are never split."""
+    return textwrap.fill(text, 96, subsequent_indent="  ", break_long_words=False,
+                         break_on_hyphens=False)
+
+
 def indicator_text(registry: Registry, code: str) -> str:
     # the engine and its numba kernels only for describe: `cogind list` stays light
     from cogind.engine.core import ENGINE_REASONS
@@ -27,7 +34,8 @@ def indicator_text(registry: Registry, code: str) -> str:
     out = [f"{ind.code} — {ind.libelle}", "", "Définition :", _wrap(ind.definition), "",
            "Calcul :"]
     out += [_wrap(line) for line in ind.measure.describe(ind)]
-    out += ["", f"Table : {ind.table}   Unité : {ind.unit}   Sens : {SENS[ind.direction]}",
+    out += ["", *map(_fact, [
+            f"Table : {ind.table}   Unité : {ind.unit}   Sens : {SENS[ind.direction]}",
             f"Période : mois de {ind.period_column} ({_longer_periods(ind.measure)})",
             "Jours et mois civils : horodatages avec fuseau lus à l'heure du fuseau déclaré "
             "(--timezone, défaut Europe/Paris ; --timezone caisse : celui de chaque caisse, "
@@ -47,7 +55,7 @@ def indicator_text(registry: Registry, code: str) -> str:
                                     else "non (valeur brute)"),
             "Exclusions comptées par motif : " + ", ".join(
                 list(ind.measure.kernel().reasons) + list(ENGINE_REASONS)
-                + ["date_periode_manquante"])]
+                + ["date_periode_manquante"])])]
     if ind.notes:
         out += ["", "Conventions :", _wrap(ind.notes)]
     out += ["", "Sources :"]
