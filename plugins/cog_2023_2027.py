@@ -208,10 +208,36 @@ INDICATORS = _ordered((
 # (the first-IJ delay, by risk), n°1 C2S, n°10 appels, n°11 réclamations.
 SERVICE_DE_BASE = ("IJ_MAL_DELAI_MOYEN", "IJ_ATMP_DELAI_MOYEN", "C2S_DELAI_D9",
                    "APPELS_TAUX_ABOUTIS", "RECLAMATIONS_10J_TAUX")
+# Follow-up figures the fiches ask to transmit yearly, not in annex 5 (no number, no numeric
+# target): « indicateurs de suivi », listed after the 61 rows. The fiches tick the years in
+# columns the extracted text flattens; three of five ticks cannot be placed on their years.
+SUIVI = "indicateur de suivi (fiche, hors annexe 5)"
+TRANSMISSION = "Transmission du chiffre"
+
+
+def _suivi(code, libelle, label, first, last):
+    targets = {y: Target.undetermined(label) for y in YEARS}
+    return CogIndicator(code, targets, "", libelle, SUIVI, (src(S002, first, last),))
+
+
+INDICATEURS_DE_SUIVI = (
+    _suivi("IJ_MAL_SUB_DELAI_MOYEN", "Délai de traitement de la première IJ maladie subrogée "
+           "(délai moyen)", TRANSMISSION, 1173, 1183),
+    _suivi("IJ_MAT_SUB_DELAI_MOYEN", "Délai de traitement de la première indemnité journalière "
+           "(IJ) subrogée (délai moyen), champ maternité-paternité",
+           TRANSMISSION + " (3 années cochées sur 5)", 1159, 1170),
+    _suivi("DSN_EVENEMENTIELLE_TAUX", "Taux d'utilisation de la DSN événementielle",
+           TRANSMISSION + " (3 années cochées sur 5)", 1239, 1244),
+    _suivi("RESOLUTION_PREMIER_CONTACT_TAUX", "Taux de résolution au premier contact (FCR)",
+           "Bilan annuel", 1697, 1705),
+)
+
+
 
 
 @hookimpl
 def cogind_register_cogs(registry):
     registry.add_cog(Cog(code="2023-2027", libelle="COG État–Cnam 2023-2027", years=YEARS,
-                         indicators=INDICATORS, source=(src(S002, 9413, 9632),),
+                         indicators=INDICATORS + INDICATEURS_DE_SUIVI,
+                         source=(src(S002, 9413, 9632),),
                          service_de_base=SERVICE_DE_BASE))

@@ -1,6 +1,7 @@
 """Indicators of the relation with the insured: calls, e-mails, complaints (``contacts`` table)."""
 from cogind import Condition, Indicator, hookimpl, where
 from cogind import Delay, Proportion
+from cogind_plugins.mesures import TAUX, reported
 from cogind_plugins.seeds import S000, S002, S004, src
 
 
@@ -47,3 +48,18 @@ def cogind_register_indicators(registry):
                 src(S000, 1577, 1578, "plus de 90 % des dossiers traités en moins de dix jours")),
         notes=("Jours calendaires entre la date de réception et la date de traitement (les textes "
                "ne précisent pas ouvrés ou calendaires).")))
+    registry.add_indicator(reported(
+        "RESOLUTION_PREMIER_CONTACT_TAUX", "Taux de résolution au premier contact (FCR)",
+        "Part des demandes des assurés résolues dès le premier contact, quels que soient la "
+        "demande et le canal.", "RESOLUTION_PREMIER_CONTACT", TAUX,
+        content=("MES_NUM = demandes du mois résolues au premier contact, MES_DEN = demandes du "
+                 "mois (premiers contacts, tous canaux)"),
+        unit="%", direction="hausse",
+        source=(src(S002, 1697, 1705, "Trouver une solution dès le premier contact quels que "
+                                      "soient la demande et le canal. X X X X X Bilan annuel "
+                                      "du taux de résolution au premier contact (FCR)."),
+                src(S002, 9903, None, "FCR : en anglais, first contact resolution")),
+        notes=("Indicateur de suivi de la COG 2023-2027 (fiche de la relation de service), "
+               "hors de la liste de l'annexe 5 : « bilan annuel » chaque année, sans cible "
+               "chiffrée. La table contacts ne dit pas si la demande a été résolue (ni ne relie "
+               "les contacts d'une même demande) : le taux est déclaré.")))

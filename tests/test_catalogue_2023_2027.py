@@ -110,6 +110,9 @@ EXPECTED = {
 # The contract with the reporting systems (and the synthetic generator): indicator →
 # (MES_COD, columns read, national-only allowed).
 MESURES = {
+    "IJ_MAT_SUB_DELAI_MOYEN": ("IJ_MAT_SUB_DELAI", "ratio", False),
+    "DSN_EVENEMENTIELLE_TAUX": ("DSN_EVENEMENTIELLE", "ratio", False),
+    "RESOLUTION_PREMIER_CONTACT_TAUX": ("RESOLUTION_PREMIER_CONTACT", "ratio", False),
     "PS_INSTALLES_ACCOMPAGNEMENT_TAUX": ("PS_INSTALLES_ACC", "ratio", False),
     "APPCV_ACTIVATIONS_NB": ("APPCV_ACTIVES", "val", True),
     "CPTS_COUVERTURE_TAUX": ("CPTS_POPULATION", "ratio", False),
@@ -149,10 +152,28 @@ MESURES = {
 # --------------------------------------------------------------------------- declarations
 
 
+SUIVI = {"IJ_MAL_SUB_DELAI_MOYEN": (1173, 1183), "IJ_MAT_SUB_DELAI_MOYEN": (1159, 1170),
+         "DSN_EVENEMENTIELLE_TAUX": (1239, 1244), "RESOLUTION_PREMIER_CONTACT_TAUX": (1697, 1705)}
+
+
 def test_the_cog_has_the_61_rows_in_order():
-    assert [e.numero for e in COG.indicators] == [str(n) for n in range(1, 62)]
-    assert [e.code for e in COG.indicators] == [EXPECTED[n][0] for n in range(1, 62)]
+    annex = [e for e in COG.indicators if e.numero]
+    assert [e.numero for e in annex] == [str(n) for n in range(1, 62)]
+    assert [e.code for e in annex] == [EXPECTED[n][0] for n in range(1, 62)]
+    assert COG.indicators[:len(annex)] == tuple(annex)  # the annex first, in its order
     assert COG.years == YEARS
+
+
+def test_follow_up_figures_come_after_the_annex_without_number_nor_target():
+    """« Indicateurs de suivi » of the fiches (002 l.1159-1244, 1697-1705): a yearly figure to
+    transmit, no annex number, no numeric target; each registered and cited."""
+    follow = [e for e in COG.indicators if not e.numero]
+    assert {e.code: e.source[0].lines for e in follow} == SUIVI
+    for e in follow:
+        assert e.numero == "" and "hors annexe 5" in e.fiche
+        assert {t.kind for t in e.targets.values()} == {"a_determiner"}
+        assert set(e.targets) == set(YEARS)
+        assert REGISTRY.indicator(e.code).source
 
 
 def _as_expected(t: Target):
@@ -200,7 +221,7 @@ def test_labels_keep_the_cog_wording():
     assert 2023 not in t["RDV_PREVENTION_NB"]
 
 
-@pytest.mark.parametrize("entry", COG.indicators, ids=lambda e: e.code)
+@pytest.mark.parametrize("entry", [e for e in COG.indicators if e.numero], ids=lambda e: e.code)
 def test_sources_cite_annex_5(entry):
     def in_annex(s):
         return s.seed == S002 and ANNEX[0] <= s.lines[0] <= s.lines[1] <= ANNEX[1]
@@ -276,10 +297,10 @@ def hand_made_tables() -> dict:
          "IND_NOT_MNT": 1000.0, "IND_REC_MNT": 400.0 + 100 * i, "PRJ_SUB_MNT": 2500.0,
          "PRJ_EVI_MNT": 800.0}])
     ij = _rows_by_caisse(lambda c, m, i: [
-        {"ORG_CLE_NUM": c, "IJ_RIS_COD": risk, "ASS_REG_COD": "TS", "IJ_SUB_TOP": 0,
-         "SIN_1IJ_IND": 1, "ATT_REC_DTD": m, "IJ_PAI_DTD": m + d(10 + i),
+        {"ORG_CLE_NUM": c, "IJ_RIS_COD": risk, "ASS_REG_COD": "TS", "IJ_SUB_TOP": sub,
+         "SIN_1IJ_IND": 1, "ATT_REC_DTD": m, "IJ_PAI_DTD": m + d(10 + i + 5 * sub),
          "ARR_DEB_DTD": m - d(600 if i % 2 else 30), "IJ_NBR": 10 + i}
-        for risk in ("MAL", "ATMP")])
+        for risk, sub in (("MAL", 0), ("ATMP", 0), ("MAL", 1))])
     contacts = _rows_by_caisse(lambda c, m, i: [
         {"ORG_CLE_NUM": c, "CNT_CAN_COD": can, "CNT_NIV_COD": 1, "CNT_ABO_TOP": int(i % 4 > 0),
          "CNT_ARR_DTH": dt.datetime(m.year, m.month, 1 + i, 9),
@@ -355,7 +376,8 @@ def test_docs_page_lists_every_indicator(tmp_path):
 
     text = cog_markdown(REGISTRY, "2023-2027")
     for e in COG.indicators:
-        assert f"`{e.code}`" in text and f"### n° {e.numero} — " in text
+        title = f"n° {e.numero} — " if e.numero else ""
+        assert f"`{e.code}`" in text and f"### {title}{e.libelle}" in text
     assert "MES_COD = 'DISPO_PORTAIL_PS'" in text
     [path] = write_docs(REGISTRY, tmp_path, ("2023-2027",))
     assert path.name == "cog-2023-2027.md" and path.read_text("utf-8") == text
