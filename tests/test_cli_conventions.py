@@ -75,8 +75,7 @@ def test_validate_json_counts_rows_and_names_the_gaps(only_prestations):
     got = {g["motif"]: g["indicateurs"] for g in doc["non_calculables"]}
     assert {m: set(c) & set(wanted[m]) for m, c in got.items() if m in wanted} == {
         m: set(c) for m, c in wanted.items()}  # validate checks every COG, compute one
-    assert all(g["type"] == "table absente" and not g["erreur"] for g in doc["non_calculables"]
-               if "BEN_NIR_PSA" not in g["motif"])  # not generated yet (issue 21 § 1)
+    assert all(g["type"] == "table absente" and not g["erreur"] for g in doc["non_calculables"])
 
 
 def test_validate_json_on_a_broken_table_exits_1(tmp_path):

@@ -539,9 +539,9 @@ def test_mesures_follow_the_targets_of_any_indicator(tmp_path):
 # Indicators that cannot get a finite value from any data, because of their definition: none
 # today. {code: reason}
 DECLARED_GAPS: dict[str, str] = {
-    "PARCOURS_PSY_PATIENTS_DISTINCTS": "the generator writes no BEN_NIR_PSA nor session codes "
-                                       "9201/9202 yet (issue 21 § 1; tested on hand-built "
-                                       "tables in tests/test_beneficiaires_engine.py)",
+    "PARCOURS_PSY_PATIENTS_DISTINCTS": "the generator writes no session codes 9201/9202 yet "
+                                       "(issue 21 § 1; tested on hand-built tables in "
+                                       "tests/test_beneficiaires_engine.py)",
 }
 # Indicators whose per-caisse value needs more rows than this fast test generates: checked
 # nationally only here. {code: reason}

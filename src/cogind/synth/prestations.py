@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cogind.synth import population
+from cogind.synth import beneficiaires, population
 from cogind.synth.calendar import day_number, draw_days, next_month_start
 from cogind.synth.levels import level
 from cogind.synth.reseau import Network
@@ -107,5 +107,8 @@ def make(rng: np.random.Generator, n: int, year: int, net: Network, first: int =
         "BSE_REM_MNT": rem_c / 100, "PRS_DEP_MNT": dep_c / 100, "PRS_ACT_QTE": qty.astype(float),
         "BEN_SEX_COD": sex, "BEN_AMA_COD": age, "FSE_TOP": fse, "DRG_ASS_TOP": drg,
         "FSE_REC_DTD": rec, "PRS_PAI_DTD": pai,
+        "BEN_NIR_PSA": beneficiaires.ids(beneficiaires.stream(net.seed, year, first), net,
+                                         caisse, sex, age, exe,
+                                         getattr(ctx, "year_rows", None)),
     }
     return cols, {}

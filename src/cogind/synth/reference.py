@@ -82,9 +82,9 @@ def arrow_type(field: dict) -> pa.DataType:
     return _SIMPLE_TYPES[kind]
 
 
-NOT_GENERATED = {"prestations": ("BEN_NIR_PSA",)}
-"""Optional schema columns the generator does not write yet (issue 21 § 1: beneficiary ids),
-so that generated tables and the bundled sample stay as they were."""
+NOT_GENERATED: dict[str, tuple[str, ...]] = {}
+"""Optional schema columns the generator does not write (none: BEN_NIR_PSA is written since
+issue 21 § 1, :mod:`cogind.synth.beneficiaires`)."""
 
 
 @functools.cache
