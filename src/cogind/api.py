@@ -30,6 +30,7 @@ from cogind.measures.periods import (PERIOD_KINDS, PERIOD_NAMES, month_label, mo
 from cogind.engine.finalise import (Options, Rows, add_indicator_rows, add_unavailable_rows,
                                     periods_for, select_periods)
 from cogind.analyses.secret import DEFAULT_THRESHOLD, apply_secret, record_no_secret
+from cogind.analyses import forms
 
 from cogind._version import __version__
 
@@ -155,6 +156,8 @@ def compute(tables: Tables, cog: str | None = "2023-2027", *,
     registry = registry or build_registry(extra=plugins)
     bar = make_progress(progress)
     cog_obj, inds, explicit = _selected(registry, cog, indicators)
+    autos = forms.pairs(registry, inds)  # computed forms of reported ones (issue 21 § 1)
+    inds, cog_obj = inds + list(autos.values()), forms.with_targets(cog_obj, autos)
     ys = _years(years, cog_obj)
     aux_names = sorted({t for ind in inds for t in ind.measure.auxiliary_tables})
     inputs = open_inputs(tables, registry.tables, wanted=list(dict.fromkeys(
@@ -163,7 +166,7 @@ def compute(tables: Tables, cog: str | None = "2023-2027", *,
         tin.timezone = timezone
     gaps = computable(registry, inds, inputs)
     if strict:
-        _refuse_gaps(gaps, inds, inputs, registry, explicit)
+        _refuse_gaps(forms.public(gaps, autos), inds, inputs, registry, explicit)
     by_table = plan((i for i in inds if i.code not in gaps), registry.tables)
     threads = threads or min(os.cpu_count() or 1, 4)
     as_of_day = _as_of_day(as_of)
@@ -208,7 +211,7 @@ def compute(tables: Tables, cog: str | None = "2023-2027", *,
             users = [ind for sp in tplan.states for ind in sp.indicators]
             gaps.update(computable(registry, users, inputs, rows={name: 0}))
             if strict:
-                _refuse_gaps(gaps, inds, inputs, registry, explicit)
+                _refuse_gaps(forms.public(gaps, autos), inds, inputs, registry, explicit)
             continue
         check_sums(acc, name)
         if strict:
@@ -263,13 +266,14 @@ def compute(tables: Tables, cog: str | None = "2023-2027", *,
                         "consolidation": consolidation, "strict": strict,
                         "niveaux": list(levels) if levels else None,
                         "groupes": dict(user_groups) if user_groups else None}}
-    table = rows.table()
+    table, row_forms = forms.apply(rows.table(), meta, autos, gaps, cog_obj, user_groups)
     table = table.replace_schema_metadata({"cogind": json.dumps(meta, ensure_ascii=False)})
     if secret is False or (secret == 0 and not isinstance(secret, bool)):
         table = record_no_secret(table)  # raw figures, asked for and recorded
     else:
         table = apply_secret(table, DEFAULT_THRESHOLD if secret is None else secret,
                              {"groupe": user_groups} if user_groups else None)
+    table = forms.keep(table, row_forms)  # a masked row still says its form
     if libelles:  # optional columns in the order of schemas/resultats.json: names, then CPG
         table = with_labels(table)
     if cpg is not None:  # after the secret: a masked figure is never judged (issue 12)

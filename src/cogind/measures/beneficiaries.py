@@ -211,6 +211,9 @@ class DistinctBeneficiaries(Measure):
     day_column: str = "EXE_SOI_DTD"
     caisse_column: str = "ORG_CLE_NUM"
     statistic: str = "nombre"
+    reported: str = ""
+    """Code of the reported indicator this computed form stands for: asked for, it takes this
+    form per caisse where the claims have the caisse (:mod:`cogind.analyses.forms`)."""
     multi_period = True  # a period's count is no sum of its months'
 
     @property
