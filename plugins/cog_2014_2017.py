@@ -12,6 +12,7 @@ from cogind_plugins.seeds import S000, S001, src
 YEARS = (2014, 2015, 2016, 2017)
 NOT_QUOTED = "cible non citée par l'IGAS"
 SILENT = "non précisée"
+ALERTE = NOT_QUOTED + " (indicateur CPG du dispositif d'alerte)"
 
 
 def _same(target):
@@ -54,6 +55,15 @@ INDICATORS = (
     _entry("FSE_DELAI_D9", _same(Target.undetermined(NOT_QUOTED)),
            "Délai de remboursement des feuilles de soins électroniques",
            sources=(src(S000, 885, 887),)),
+    # the base services of the comité d'alerte and of the composite (§63, footnote 25), CPG
+    # indicators whose targets the IGAS does not quote
+    *(_entry(code, _same(Target.undetermined(ALERTE)), libelle,
+             sources=(src(S000, 921, 925), src(S000, 982, 983)))
+      for code, libelle in (
+          ("FSP_ASSURES_DELAI_D9", "Délai de traitement FSP assurés"),
+          ("FSP_MEDECINS_DELAI_D9", "Délai de traitement FSP médecins"),
+          ("C2S_DELAI_D9", "Délai d'instruction CMUC / ACS (délai au 9e décile)"),
+          ("C2S_DELAI_MOYEN", "Délai d'instruction CMUC / ACS (délai moyen)"))),
     _entry("RECLAMATIONS_10J_TAUX", _same(Target.undetermined(
         NOT_QUOTED + " (réalisé : plus de 90 % des dossiers traités en moins de dix jours)")),
         "Délais de réponse aux réclamations", sources=(src(S000, 1577, 1578),)),
@@ -188,9 +198,10 @@ INDICATORS = (
 
 
 # Composite of the base service (seed 000 footnote 25, l. 982-983): first non-subrogated IJ,
-# CMUC/ACS instruction, answered calls, FSP assurés (here FSE_DELAI_D9); FSP médecins has no
-# indicator (not a COG indicator, no definition in the seeds).
-SERVICE_DE_BASE = ("IJ_MAL_DELAI_MOYEN_TS", "C2S_DELAI_D9", "APPELS_TAUX_ABOUTIS", "FSE_DELAI_D9")
+# CMUC/ACS instruction, answered calls (« taux de décroché PFS téléphonique »), FSP assurés and
+# FSP médecins: the paper claims, not the FSE.
+SERVICE_DE_BASE = ("IJ_MAL_DELAI_MOYEN_TS", "C2S_DELAI_D9", "APPELS_TAUX_ABOUTIS",
+                   "FSP_ASSURES_DELAI_D9", "FSP_MEDECINS_DELAI_D9")
 
 
 @hookimpl

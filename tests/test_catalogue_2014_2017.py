@@ -25,6 +25,11 @@ EXPECTED = {
     "APPELS_TAUX_ABOUTIS": (S000, 895, "%", "hausse", "90 90 90 90"),
     "COURRIELS_48H_TAUX": (S000, 897, "%", "hausse", "80 80 80 80"),
     "FSE_DELAI_D9": (S000, 886, "jours", "baisse", "? ? ? ?"),
+    # the comité d'alerte's base services (§63, footnote 25): CPG indicators, no target quoted
+    "FSP_ASSURES_DELAI_D9": (S000, 924, "jours", "baisse", "? ? ? ?"),
+    "FSP_MEDECINS_DELAI_D9": (S000, 983, "jours", "baisse", "? ? ? ?"),
+    "C2S_DELAI_D9": (S000, 923, "jours", "baisse", "? ? ? ?"),
+    "C2S_DELAI_MOYEN": (S000, 923, "jours", "baisse", "? ? ? ?"),
     "RECLAMATIONS_10J_TAUX": (S000, 1577, "%", "hausse", "? ? ? ?"),
     "DEPASSEMENT_TAUX": (S001, 753, "%", "baisse", "? ? ? 49.1"),
     "DEPASSEMENT_TAUX_ECART_PTS": (S001, 754, "points", "baisse", "-1.5/2013 -1.5/2014 -1.5/2015 ?"),

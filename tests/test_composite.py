@@ -104,7 +104,7 @@ def test_the_base_service_list_is_declared_per_cog():
     registry = build_registry()
     expected = {  # transcribed from the seeds (see docs/pilotage.md), not read back
         "2014-2017": {"IJ_MAL_DELAI_MOYEN_TS", "C2S_DELAI_D9", "APPELS_TAUX_ABOUTIS",
-                      "FSE_DELAI_D9"},
+                      "FSP_ASSURES_DELAI_D9", "FSP_MEDECINS_DELAI_D9"},  # footnote 25
         "2018-2022": {"IJ_MAL_DELAI_MOYEN_TS", "C2S_DELAI_D9", "APPELS_TAUX_ABOUTIS",
                       "FSE_DELAI_D9", "RECLAMATIONS_10J_TAUX"},
         "2023-2027": {"IJ_MAL_DELAI_MOYEN", "IJ_ATMP_DELAI_MOYEN", "C2S_DELAI_D9",
