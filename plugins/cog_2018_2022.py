@@ -143,9 +143,12 @@ ROWS = (
      lv(80, 80, 80, 80, BLANK), (989, 995)),
     ("SATISFACTION_ASSURES_TAUX", "6", 7, R, "Taux de satisfaction globale des assurés",
      lv(93, 93, 93, 93, 93), (989, 996)),
-    ("SATISFACTION_CANAL_TAUX", "7", 7, R, "Taux de satisfaction des assurés par canal de "
-     "contact (email, téléphone, internet, papier, physique)", lv(80, 80.5, 81, 81.5, 82),
-     (989, 997)),
+    # « par canal de contact » with one target: each channel against it, one status each
+    *((f"SATISFACTION_CANAL_{code}_TAUX", f"7 ({name})", 7, R, "Taux de satisfaction des "
+       "assurés par canal de contact (email, téléphone, internet, papier, physique) : " + name,
+       lv(80, 80.5, 81, 81.5, 82), (989, 997))
+      for code, name in (("MEL", "email"), ("TEL", "téléphone"), ("INT", "internet"),
+                         ("PAP", "papier"), ("PHY", "physique"))),
     ("SATISFACTION_REITERATION_TAUX", "8", 7, R, "Taux de satisfaction sur la réitération",
      lv(BLANK, *["A déterminer"] * 4), (989, 998)),
     ("SATISFACTION_PS_TAUX", "9", 7, R, "Taux de satisfaction globale des professionnels de "

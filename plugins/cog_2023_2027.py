@@ -41,7 +41,8 @@ def _entry(numero, code, libelle, targets, first, last=None):
 
 
 def _ordered(entries):
-    return tuple(sorted(entries, key=lambda e: int(e.numero)))
+    """In the annex's order: by number (« 7 (e-mail) » with 7, in the order written)."""
+    return tuple(sorted(entries, key=lambda e: int(e.numero.split()[0])))
 
 
 COUT_CIBLE = _typo("Diminution annuelle de 0,5% en moyenne sur la période")
@@ -59,8 +60,11 @@ INDICATORS = _ordered((
            _levels("82,50%", "84,00%", "85,00%", "87,00%", "90,00%"), 9430),
     _entry(6, "SATISFACTION_EMPLOYEURS_TAUX", "Taux de satisfaction globale des employeurs",
            _levels("82,50%", "84,00%", "84,00%", "84,50%", "85,00%"), 9432),
-    _entry(7, "SATISFACTION_CANAL_TAUX", "Taux de satisfaction par canal (E-mail, Téléphone et "
-           "Physique avec ou sans rdv)", _levels("70%", "75%", "80%", "80%", "80%"), 9434, 9435),
+    # « par canal » with one target: each channel against it, one entry and status per channel
+    *(_entry(f"7 ({name})", f"SATISFACTION_CANAL_{code}_TAUX", "Taux de satisfaction par canal "
+             f"(E-mail, Téléphone et Physique avec ou sans rdv) : {name}",
+             _levels("70%", "75%", "80%", "80%", "80%"), 9434, 9435)
+      for code, name in (("MEL", "e-mail"), ("TEL", "téléphone"), ("PHY", "physique"))),
     _entry(8, "REITERATION_TAUX", "Taux de réitération",
            {2023: Target.undetermined("ND"), **_levels(None, "25%", "23%", "21%", "20%")},
            9437),

@@ -21,6 +21,40 @@ def _global(code, libelle, public, nom, sources):
                "taux brut des réponses, non pondéré."))
 
 
+# « par canal » (COG 2023-2027 n° 7: e-mail, téléphone, physique; COG 2018-2022 n° 7: email,
+# téléphone, internet, papier, physique): one indicator per channel, each judged against the
+# row's one target, so the result keeps one row per indicator × caisse × period.
+CANAUX = (("MEL", "e-mail", "par e-mail (courriel)"),
+          ("TEL", "téléphone", "par téléphone"),
+          ("PHY", "accueil physique",
+           "à l'accueil physique, avec ou sans rendez-vous"),
+          ("INT", "internet", "par internet (compte ameli, formulaires en ligne)"),
+          ("PAP", "papier", "par courrier papier"))
+CANAL_SOURCES = (
+    src(S002, 9434, 9435, "Taux de satisfaction par canal (E-mail, Téléphone et Physique avec "
+                          "ou sans rdv) 70% 75% 80% 80% 80%"),
+    src(S004, 997, None, "Taux de satisfaction des assurés par canal de contact (email, "
+                         "téléphone, internet, papier, physique)"))
+COGS_OF_CANAL = {"MEL": "2018-2022 et 2023-2027", "TEL": "2018-2022 et 2023-2027",
+                 "PHY": "2018-2022 et 2023-2027", "INT": "2018-2022", "PAP": "2018-2022"}
+
+
+def _canal(code, name, detail):
+    sources = CANAL_SOURCES if code in ("MEL", "TEL", "PHY") else CANAL_SOURCES[1:]
+    return Indicator(
+        code=f"SATISFACTION_CANAL_{code}_TAUX",
+        libelle=f"Taux de satisfaction des assurés par canal : {name}",
+        definition=(f"Part des assurés satisfaits ou très satisfaits du contact qu'ils ont eu "
+                    f"{detail}, parmi les répondants de l'enquête de ce canal "
+                    f"(ENQ_CAN_COD = {code}) : répondants satisfaits / répondants." + CALCUL),
+        table="enquetes", measure=SATISFAIT, unit="%", direction="hausse", period_column=PERIOD,
+        where=where(ENQ_PUB_COD="ASS", ENQ_CAN_COD=code), source=sources,
+        notes=(f"« Taux de satisfaction par canal » avec une cible unique (COG "
+               f"{COGS_OF_CANAL[code]}, n° 7) : chaque canal est jugé seul contre cette cible, "
+               "un indicateur et un statut par canal ; l'ensemble des canaux, sans cible, est "
+               "SATISFACTION_CANAL_TAUX. Taux brut des réponses, non pondéré."))
+
+
 @hookimpl
 def cogind_register_indicators(registry):
     registry.add_indicator(_global(
@@ -40,22 +74,23 @@ def cogind_register_indicators(registry):
         (src(S002, 9432, None, "Taux de satisfaction globale des employeurs 82,50% 84,00% "
                                "84,00% 84,50% 85,00%"),
          src(S004, 1000, None, "Taux de satisfaction globale des employeurs"))))
+    for code, name, detail in CANAUX:
+        registry.add_indicator(_canal(code, name, detail))
     registry.add_indicator(Indicator(
         code="SATISFACTION_CANAL_TAUX",
-        libelle="Taux de satisfaction par canal (e-mail, téléphone et physique avec ou sans rdv)",
-        definition=("Part des assurés satisfaits ou très satisfaits du contact qu'ils ont eu par "
-                    "e-mail, par téléphone ou à l'accueil physique (avec ou sans rendez-vous), "
-                    "parmi les répondants des enquêtes par canal : répondants satisfaits / "
-                    "répondants, les trois canaux ensemble (ENQ_CAN_COD ∈ {MEL, TEL, PHY})."
-                    + CALCUL),
+        libelle="Taux de satisfaction des assurés, toutes enquêtes par canal ensemble",
+        definition=("Part des assurés satisfaits ou très satisfaits du contact qu'ils ont eu, "
+                    "parmi les répondants de toutes les enquêtes par canal ensemble (e-mail, "
+                    "téléphone, accueil physique, internet, papier : ENQ_CAN_COD ≠ GLOBAL) : "
+                    "répondants satisfaits / répondants." + CALCUL),
         table="enquetes", measure=SATISFAIT, unit="%", direction="hausse", period_column=PERIOD,
-        where=where(ENQ_PUB_COD="ASS", ENQ_CAN_COD=("MEL", "TEL", "PHY")),
-        source=(src(S002, 9434, 9435, "Taux de satisfaction par canal (E-mail, Téléphone et "
-                                      "Physique avec ou sans rdv) 70% 75% 80% 80% 80%"),
-                src(S004, 997, None, "Taux de satisfaction des assurés par canal de contact")),
-        notes=("La COG fixe une cible unique pour les trois canaux : cogind calcule le taux sur "
-               "l'ensemble des réponses des trois canaux (chaque réponse pèse autant). Le taux "
-               "d'un canal seul s'obtient en restreignant ENQ_CAN_COD.")))
+        where=where(ENQ_PUB_COD="ASS", ENQ_CAN_COD=tuple(c for c, _, _ in CANAUX)),
+        source=CANAL_SOURCES,
+        notes=("Vue d'ensemble, hors COG : « taux de satisfaction par canal » avec une cible "
+               "se lit canal par canal (chaque canal face à la cible, un statut par canal), "
+               "indicateurs SATISFACTION_CANAL_<canal>_TAUX. Ce taux regroupe les réponses "
+               "des cinq canaux (chaque réponse pèse autant) et n'est jugé contre aucune "
+               "cible.")))
     registry.add_indicator(Indicator(
         code="REITERATION_TAUX", libelle="Taux de réitération",
         definition=("Part des assurés répondant aux enquêtes qui déclarent avoir dû recontacter "

@@ -71,7 +71,11 @@ EXPECTED = {
     "APPELS_TAUX_ABOUTIS": ("4", 7, 994, "%", "hausse", "90 90 90 90 90"),
     "COURRIELS_48H_TAUX": ("5", 7, 995, "%", "hausse", "80 80 80 80 ?"),
     "SATISFACTION_ASSURES_TAUX": ("6", 7, 996, "%", "hausse", "93 93 93 93 93"),
-    "SATISFACTION_CANAL_TAUX": ("7", 7, 997, "%", "hausse", "80 80.5 81 81.5 82"),
+    # « par canal de contact (email, téléphone, internet, papier, physique) », one target:
+    # one row per channel (issue 21 § 2)
+    **{f"SATISFACTION_CANAL_{c}_TAUX": (f"7 ({name})", 7, 997, "%", "hausse", "80 80.5 81 81.5 82")
+       for c, name in (("MEL", "email"), ("TEL", "téléphone"), ("INT", "internet"),
+                       ("PAP", "papier"), ("PHY", "physique"))},
     "SATISFACTION_REITERATION_TAUX": ("8", 7, 998, "%", "hausse", "? ? ? ? ?"),
     "SATISFACTION_PS_TAUX": ("9", 7, 999, "%", "hausse", "86 86.5 87 87.5 88"),
     "SATISFACTION_EMPLOYEURS_TAUX": ("10", 7, 1000, "%", "hausse", "87.5 88 88.5 89 89.5"),
@@ -122,7 +126,7 @@ def test_the_cog_has_every_row_of_the_tables_and_nothing_else():
     cog = REGISTRY.cog(COG)
     assert cog.years == YEARS
     assert sorted(ci.code for ci in cog.indicators) == sorted(EXPECTED)
-    assert len(cog.indicators) == 67
+    assert len(cog.indicators) == 67 - 1 + 5  # n° 7 in five channels
 
 
 @pytest.mark.parametrize("code", sorted(EXPECTED))

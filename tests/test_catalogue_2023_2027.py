@@ -42,7 +42,9 @@ EXPECTED = {
     4: ("SATISFACTION_ASSURES_TAUX", PCT, UP, L(82.5, 84, 85, 89, 93)),
     5: ("SATISFACTION_PS_TAUX", PCT, UP, L(82.5, 84, 85, 87, 90)),
     6: ("SATISFACTION_EMPLOYEURS_TAUX", PCT, UP, L(82.5, 84, 84, 84.5, 85)),
-    7: ("SATISFACTION_CANAL_TAUX", PCT, UP, L(70, 75, 80, 80, 80)),
+    # « par canal » with one target: one row per channel (issue 21 § 2)
+    **{f"7 ({name})": (f"SATISFACTION_CANAL_{c}_TAUX", PCT, UP, L(70, 75, 80, 80, 80))
+       for c, name in (("MEL", "e-mail"), ("TEL", "téléphone"), ("PHY", "physique"))},
     8: ("REITERATION_TAUX", PCT, DOWN, {2023: ("a_determiner", None), **L(None, 25, 23, 21, 20)}),
     9: ("COURRIELS_48H_TAUX", PCT, UP, L(81, 82, 83, 84, 85)),
     10: ("APPELS_TAUX_ABOUTIS", PCT, UP, L(75, 75, 85, 90, 90)),
@@ -158,8 +160,9 @@ SUIVI = {"IJ_MAL_SUB_DELAI_MOYEN": (1173, 1183), "IJ_MAT_SUB_DELAI_MOYEN": (1159
 
 def test_the_cog_has_the_61_rows_in_order():
     annex = [e for e in COG.indicators if e.numero]
-    assert [e.numero for e in annex] == [str(n) for n in range(1, 62)]
-    assert [e.code for e in annex] == [EXPECTED[n][0] for n in range(1, 62)]
+    assert [e.numero for e in annex] == [str(n) for n in EXPECTED]  # written in order
+    assert [e.code for e in annex] == [EXPECTED[n][0] for n in EXPECTED]
+    assert len(annex) == 61 - 1 + 3  # n° 7 in three channels
     assert COG.indicators[:len(annex)] == tuple(annex)  # the annex first, in its order
     assert COG.years == YEARS
 
@@ -186,7 +189,7 @@ def _as_expected(t: Target):
     return (t.kind, t.value)
 
 
-@pytest.mark.parametrize("numero", sorted(EXPECTED))
+@pytest.mark.parametrize("numero", list(EXPECTED))
 def test_targets_unit_direction(numero):
     code, unit, direction, targets = EXPECTED[numero]
     entry, ind = COG.entry(code), REGISTRY.indicator(code)

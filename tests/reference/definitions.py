@@ -232,7 +232,9 @@ SATISFACTION = [
     _enquete("SATISFACTION_EMPLOYEURS_TAUX", SATISFAIT, ENQ_PUB_COD="EMP",
              ENQ_CAN_COD="GLOBAL"),
     _enquete("SATISFACTION_CANAL_TAUX", SATISFAIT, ENQ_PUB_COD="ASS",
-             ENQ_CAN_COD=("MEL", "TEL", "PHY")),
+             ENQ_CAN_COD=("MEL", "TEL", "PHY", "INT", "PAP")),
+    *(_enquete(f"SATISFACTION_CANAL_{c}_TAUX", SATISFAIT, ENQ_PUB_COD="ASS", ENQ_CAN_COD=c)
+      for c in ("MEL", "TEL", "PHY", "INT", "PAP")),
     _enquete("REITERATION_TAUX", proportion("ENQ_REI_TOP", 1), ENQ_PUB_COD="ASS"),
     _enquete("SATISFACTION_REITERATION_TAUX", SATISFAIT, ENQ_PUB_COD="ASS", ENQ_REI_TOP=1),
 ]
