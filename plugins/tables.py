@@ -4,7 +4,7 @@ from importlib import resources
 from cogind import hookimpl
 
 TABLES = ("prestations", "ij", "contacts", "dossiers", "enquetes", "demarches", "controles",
-          "mesures", "tendanciel", "cpg", "population")
+          "mesures", "tendanciel", "cpg", "population", "beneficiaires")
 
 
 @hookimpl
