@@ -10,7 +10,7 @@ Public API, all importable from ``cogind`` alone:
   :class:`Target`, :class:`Kernel`, :class:`Input`…), every measure family (:class:`Delay`,
   :class:`Proportion`, :class:`Count`, :class:`Sum`, :class:`Stock`, :class:`RatioOfSums`,
   :class:`Evolution`, :class:`KernelMeasure`, :class:`Standardised`, :class:`SavingsVsTrend`,
-  :class:`DistinctBeneficiaries`, :class:`ScreeningParticipation`,
+  :class:`DistinctBeneficiaries`, :class:`ScreeningParticipation`, :class:`AldMedecinTraitant`,
   their base :class:`Measure` and :class:`Finalised`), ``NULL`` for numba kernels, the
   plugin system (:func:`build_registry`, :func:`make_plugin_manager`) and the errors.
 
@@ -74,6 +74,7 @@ _LAZY = {
     "SavingsVsTrend": ("cogind.measures.trend", "SavingsVsTrend"),
     "DistinctBeneficiaries": ("cogind.measures.beneficiaries", "DistinctBeneficiaries"),
     "ScreeningParticipation": ("cogind.measures.screening", "ScreeningParticipation"),
+    "AldMedecinTraitant": ("cogind.measures.ald", "AldMedecinTraitant"),
     "NULL": ("cogind.kernels", "NULL"),
     # analyses of result tables
     "pivot_wide": ("cogind.analyses.pivot", "pivot_wide"),
