@@ -171,3 +171,30 @@ def test_cli_equals_set_reference_and_describe(tmp_path):
     r = CliRunner().invoke(cli, ["describe", CODE])
     assert r.exit_code == 0 and "dernier jour de la période" in r.output
     assert "l. 9471" in r.output
+
+
+def test_generated_table_equals_set_reference_and_its_patients_are_the_claims_people(tmp_path):
+    from cogind.synth import ald_patients
+
+    path = ald_patients.write(tmp_path, years=(2023, 2024), seed=4, rows_per_year=3000,
+                              claims_per_year=40_000)
+    rows = pq.read_table(path).to_pylist()
+    for r in rows:
+        r["ORG_CLE_NUM"] = str(r["ORG_CLE_NUM"])
+    res = cogind.compute(tmp_path, period="year", **KW)
+    want = expected(rows, {"2023": dt.date(2023, 12, 31), "2024": dt.date(2024, 12, 31)})
+    assert close(got(res), want)
+    national = {p: v for (c, p), (_, v) in want.items() if c is None}
+    assert 85 < national["2024"] < 99  # most ALD patients have a médecin traitant
+    caisses = [v for (c, p), (_, v) in want.items() if c and p == "2024"]
+    assert len(caisses) > 90 and max(caisses) - min(caisses) > 5  # caisses differ
+    assert all(r["IMB_ALD_DTF"] is None or r["IMB_ALD_DTF"] >= r["IMB_ALD_DTD"] for r in rows)
+    cogind.generate(tmp_path / "claims", years=(2023, 2024), rows={"prestations": 80_000},
+                    seed=4, tables=["prestations"])
+    claims = pq.read_table(tmp_path / "claims" / "prestations.parquet",
+                           columns=["BEN_NIR_PSA"])["BEN_NIR_PSA"].to_pylist()
+    patients = {r["BEN_NIR_PSA"] for r in rows}
+    assert len(patients & set(claims)) > 0.5 * len(patients)  # the claims' own people
+    again = ald_patients.write(tmp_path / "again", years=(2023, 2024), seed=4,
+                               rows_per_year=3000, claims_per_year=40_000)
+    assert again.read_bytes() == path.read_bytes()  # same seed, same bytes
