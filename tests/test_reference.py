@@ -110,6 +110,10 @@ REFERENCED_ELSEWHERE = {
 not feed; their independent plain-Python direct standardisation lives in the file named."""
 
 
+# a rate over the population table (n° 29, issue 21 § 1): set-based reference in its own file
+REFERENCED_ELSEWHERE["DENTISTE_RECOURS_TAUX_CALCULE"] = "tests/test_beneficiaires_dentaire.py"
+
+
 def test_every_registered_indicator_has_a_reference():
     missing = sorted(set(REGISTRY.indicators) - set(REFERENCES) - set(REFERENCED_ELSEWHERE))
     assert not missing, f"indicators without an independent reference: {missing}"

@@ -74,6 +74,7 @@ _LAZY = {
     "SavingsVsTrend": ("cogind.measures.trend", "SavingsVsTrend"),
     "DistinctBeneficiaries": ("cogind.measures.beneficiaries", "DistinctBeneficiaries"),
     "ScreeningParticipation": ("cogind.measures.screening", "ScreeningParticipation"),
+    "CareUseRate": ("cogind.measures.recours", "CareUseRate"),
     "AldMedecinTraitant": ("cogind.measures.ald", "AldMedecinTraitant"),
     "NULL": ("cogind.kernels", "NULL"),
     # analyses of result tables

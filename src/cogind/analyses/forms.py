@@ -11,8 +11,10 @@ internal code, judged on the reported one's targets) and each row of the reporte
   not cover, claims without the scope's codes: no row is never a figure, issue 9), else the
   computed row and its reason (the reported row when the claims have no row of the caisse);
 * a **region, group or the nation**: the row of the form all its caisses use; when its caisses
-  use both, the sum of their figures (numerators and denominators for a rate), judged on the
-  same target, without confidence interval (« mixte »).
+  use both, the sum of their figures, judged on the same target, without confidence interval
+  (« mixte »); for a rate, the caisses' rates weighted by their denominators, a reported
+  denominator (monthly ``MES_DEN`` summed over the period) divided by the period's months so
+  that both forms weigh one population.
 
 ``details`` of every row says ``{"forme": "calculée" | "déclarée" | "mixte"}``; the provenance
 counts the forms under ``formes``. The computed rows count individuals: the code leaves
@@ -202,12 +204,17 @@ def _in_unit(caisse: str, level: str, unit: str, groupings: dict) -> bool:
 
 def _mixed(template: dict, members: list, cog, code: str, label: dict) -> dict:
     """A unit whose caisses use both forms: their figures summed, judged on the target."""
-    rows = [r for _, r in members if r["valeur"] is not None and math.isfinite(r["valeur"])]
+    kept = [(f, x) for f, x in members if _has_value(x)]
+    rows = [x for _, x in kept]
     r = _with_form(template, MIXTE, label)
     ratio = any(x["denominateur"] is not None for x in rows)
-    num = sum(x["numerateur"] or 0.0 for x in rows) if ratio else None
-    den = sum(x["denominateur"] or 0.0 for x in rows) if ratio else None
     scale = 100.0 if r["unite"] == "%" else 1.0
+    num = den = None
+    if ratio:  # each caisse's rate weighted by its denominator, one period's worth of it
+        weights = [(x["denominateur"] or 0.0) / (_months(x) if f == DECLAREE else 1)
+                   for f, x in kept]
+        den = sum(weights)
+        num = sum(x["valeur"] * w for x, w in zip(rows, weights)) / scale
     value = (scale * num / den if den else math.nan) if ratio else float(
         sum(x["valeur"] for x in rows)) if rows else math.nan
     r.update(valeur=value if math.isfinite(value) else None, numerateur=num, denominateur=den,
@@ -224,6 +231,13 @@ def _mixed(template: dict, members: list, cog, code: str, label: dict) -> dict:
         r.update(atteint=met, ecart=float(target.gap_array(np.array([value]), r["sens"])[0]),
                  statut=JUDGED[0] if met else JUDGED[1], motif=None)
     return r
+
+
+def _months(row: dict) -> int:
+    """Months of a row's period: a reported denominator (a population each month) is summed
+    over them."""
+    d, f = row["debut"], row["fin"]
+    return (f.year - d.year) * 12 + f.month - d.month + 1
 
 
 def _target(cog, code: str, row: dict):
