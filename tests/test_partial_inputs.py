@@ -17,7 +17,7 @@ from cogind.cli import cli
 from cogind.errors import InputError, SchemaError
 
 LONG = "IJ_ARRETS_LONGS_EVOLUTION"
-IJ_CODES = ("IJ_MAL_DELAI_MOYEN", "IJ_ATMP_DELAI_MOYEN", LONG)
+IJ_CODES = ("IJ_MAL_DELAI_MOYEN", "IJ_ATMP_DELAI_MOYEN", LONG, "IJ_MAL_SUB_DELAI_MOYEN")
 FIGURES = ("valeur", "numerateur", "denominateur", "n", "atteint", "ecart", "ic_bas", "ic_haut",
            "n_exclus", "exclusions")
 
@@ -25,7 +25,10 @@ FIGURES = ("valeur", "numerateur", "denominateur", "n", "atteint", "ecart", "ic_
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory):
     out = tmp_path_factory.mktemp("clean")
-    cogind.generate(out, years=(2023, 2024), rows={"ij": 3000, "contacts": 1500},
+    # every caisse in both tables (6 000 rows each): an indicator left non calculable has
+    # the caisses of the tables read, and a caisse has rows in a table only if it has data
+    # there, not because a Parquet dictionary lists it (issue 20 § 2)
+    cogind.generate(out, years=(2023, 2024), rows={"ij": 6000, "contacts": 6000},
                     tables=("ij", "contacts"))
     (out / "manifest.json").unlink()
     return out

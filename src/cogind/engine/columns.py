@@ -303,3 +303,17 @@ def period_days(column, name: str, cache: dict) -> tuple[np.ndarray, np.ndarray,
     days = column_to_int64(arr, Input(name, "days"), cache)
     lo, hi, n = day_bounds(days)
     return days, np.empty(0, np.uint8), 0, (lo, hi) if n else None
+
+
+def used_entries(indices: pa.Array, codes: list, slots: dict) -> np.ndarray | None:
+    """Which dictionary entries a row of the batch names; None when every code already has a
+    slot. A Parquet dictionary may hold codes no row has (a pandas categorical, an extract of
+    a bigger file, rows left out by --as-of): they get no slot, so a caisse has result rows for
+    a table only if one of its rows names it, as when the same rows are read from CSV."""
+    if all(code is None or code in slots for code in codes):
+        return None
+    used = np.zeros(len(codes), np.bool_)
+    present = pc.unique(indices).drop_null().to_numpy(zero_copy_only=False)
+    present = present[(present >= 0) & (present < len(codes))]
+    used[present] = True
+    return used

@@ -25,7 +25,7 @@ from numba.core.errors import NumbaError
 
 from cogind.engine.bounds import is_caisse, schema_constraints, within_bounds
 from cogind.engine.columns import (buffer_values, column_to_int64, condition_masks, condition_rule,
-                            period_days, unsigned_codes, validity_bytes)
+                            period_days, unsigned_codes, used_entries, validity_bytes)
 from cogind.errors import DataError, PluginError, compile_reason
 from cogind.io.duplicates import Duplicates
 from cogind.engine.fused import FusedPlan
@@ -37,7 +37,7 @@ from cogind.kernels.scope import (assign_groups, rule_condition, rule_masks,
                                   rule_wide_condition)
 from cogind.model import Condition, Indicator, Input, Kernel
 from cogind.engine.spans import day_span
-from cogind.io.readers import DEFAULT_BATCH, TableInput
+from cogind.io.readers import DEFAULT_BATCH, TableInput, available_part
 
 _NARROW_INDICES = (pa.int8(), pa.uint8(), pa.int16(), pa.uint16())
 
@@ -183,8 +183,9 @@ class Accumulator:
         slot_of = np.zeros(1 << (8 * indices.type.byte_width) if narrow else len(codes) + 1,
                            np.int64)  # beyond the dictionary (and the null entry): slot 0
         pattern = dict(self.plan.caisse_patterns).get(name) if name else None
+        used = used_entries(indices, codes, self.slots)
         for j, code in enumerate(codes):
-            if code is None:
+            if code is None or (used is not None and not used[j]):
                 continue
             if pattern is not None and code not in self.slots and not is_caisse(pattern, code):
                 slot_of[j] = -1
@@ -491,12 +492,18 @@ def accumulate(table: TableInput, tplan: TablePlan, batch_size: int = DEFAULT_BA
     """
     months = month_span(table, tplan)
     fused = FusedPlan.of(tplan, table)
+    skipped = 0
+    if tplan.as_of is not None and tplan.duplicates is None:  # ordinals: every row read
+        table, skipped = available_part(table, *tplan.as_of)
     batches = _with_keep(table.batches(tplan.columns, batch_size), tplan.duplicates)
     if threads > 1:
-        return _accumulate_parallel(batches, tplan, threads, on_batch, months, fused)
-    acc = Accumulator(tplan, months=months, fused=fused)
-    for b, keep in batches:
-        acc.update(on_batch(b) or b if on_batch is not None else b, keep)
+        acc = _accumulate_parallel(batches, tplan, threads, on_batch, months, fused)
+    else:
+        acc = Accumulator(tplan, months=months, fused=fused)
+        for b, keep in batches:
+            acc.update(on_batch(b) or b if on_batch is not None else b, keep)
+    acc.rows_read += skipped  # row groups left unread: none of their rows is available yet
+    acc.rows_not_yet_available += skipped
     return acc
 
 

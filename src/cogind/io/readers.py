@@ -192,12 +192,22 @@ _RANGE = re.compile(r"Integer value .*? not in range[^,;]*|[\w ]*value .*? out o
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w])")
 
 
+def code_columns(spec: TableSchema | None) -> list[str]:
+    """The string columns of ``spec`` that hold codes: those with a nomenclature or an enum
+    (caisse, risk, channel…), few distinct values. Identifiers (ARR_NUM, BEN_NIR_PSA) are
+    not: nearly every value is distinct, so a dictionary is a hash table built per read."""
+    return [n for n, f in (spec.fields.items() if spec else ())
+            if f.get("type") == "string"
+            and (f.get("nomenclature") or (f.get("constraints") or {}).get("enum"))]
+
+
 def _parquet_format(spec: TableSchema | None) -> ds.ParquetFileFormat:
-    """Parquet whose string code columns (caisse, natures, channels…) are decoded as
-    dictionaries: their pages already are, so no string is materialised, and caisse slots
-    and scope conditions are then decided once per distinct value."""
-    strings = [n for n, f in (spec.fields.items() if spec else ()) if f.get("type") == "string"]
-    return ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=strings))
+    """Parquet whose code columns are decoded as dictionaries: their pages already are, so no
+    string is materialised, and caisse slots and scope conditions are then decided once per
+    distinct value. Reading ARR_NUM so (2 M values, nearly all distinct) cost 0.24 s CPU per
+    read of the 10 M suite's ij, twice per run for its duplicate check; as strings 0.02 s."""
+    return ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(
+        dictionary_columns=code_columns(spec)))
 
 
 def _open_path(name: str, path: Path, spec: TableSchema | None) -> TableInput:
@@ -378,6 +388,49 @@ def open_inputs(source: Any, tables: Mapping[str, TableSchema],
     return out
 
 
+def available_part(table: TableInput, column: str, last_day: int) -> tuple[TableInput, int]:
+    """``table`` without the Parquet row groups in which no row is available on ``last_day``,
+    and how many rows they hold. A group is left out only when its statistics prove it: the
+    least value of ``column`` (date32, days since 1970) is after ``last_day`` (its nulls are
+    not available either). Groups without statistics, other types, other inputs: kept whole."""
+    src = table._source
+    if (not isinstance(src, ds.FileSystemDataset) or table.mapped is not None
+            or not isinstance(src.format, ds.ParquetFileFormat)
+            or src.schema.get_field_index(column) < 0
+            or not pa.types.is_date32(src.schema.field(column).type)):
+        return table, 0
+    kept, skipped = [], 0
+    try:
+        for fragment in src.get_fragments():
+            if not pa.types.is_date32(fragment.physical_schema.field(column).type):
+                return table, 0
+            groups = [rg for rg in fragment.row_groups]
+            keep = [rg.id for rg in groups if not _after(rg, column, last_day)]
+            skipped += sum(rg.num_rows for rg in groups if rg.id not in keep)
+            kept.append(fragment if len(keep) == len(groups)
+                        else fragment.subset(row_group_ids=keep))
+    except (pa.ArrowInvalid, OSError, KeyError, ValueError):
+        return table, 0  # unreadable footers: the pass says why
+    if not skipped:
+        return table, 0
+    part = ds.FileSystemDataset(kept, src.schema, src.format, src.filesystem)
+    return TableInput(table.name, table.origin, table.schema, part, None, table.csv_columns,
+                      timezone=table.timezone, zoned=table.zoned), skipped
+
+
+def _after(row_group, column: str, last_day: int) -> bool:
+    """Whether every value of ``column`` in ``row_group`` is after ``last_day``."""
+    stats = (row_group.statistics or {}).get(column)
+    low = stats.get("min") if stats else None
+    if low is None:
+        return False
+    days = low.toordinal() - _EPOCH if hasattr(low, "toordinal") else int(low)
+    return days > last_day
+
+
+_EPOCH = 719163  # date(1970, 1, 1).toordinal()
+
+
 def file_parts(table: TableInput) -> list[TableInput] | None:
     """``table`` split into parts each read on its own from its path (the Dask engine ships
     them to workers, never their data): one per Parquet row group, one per Arrow IPC or CSV
@@ -401,4 +454,4 @@ def file_parts(table: TableInput) -> list[TableInput] | None:
     return parts
 
 
-__all__ = ["TableInput", "open_inputs", "file_parts", "pc"]
+__all__ = ["TableInput", "available_part", "code_columns", "open_inputs", "file_parts", "pc"]
