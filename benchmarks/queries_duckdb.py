@@ -74,9 +74,9 @@ QUERIES = {
           count(*) FILTER (mel AND (ms IS NULL OR ms >= 0)) AS COURRIELS_48H_TAUX__n,
           100.0 * count(*) FILTER (mel AND ms >= 0 AND ceil(ms / 3600000.0) <= 48)
                 / count(*) FILTER (mel AND (ms IS NULL OR ms >= 0)) AS COURRIELS_48H_TAUX__v,
-          count(*) FILTER (rec AND (jours IS NULL OR jours >= 0)) AS RECLAMATIONS_10J_TAUX__n,
-          100.0 * count(*) FILTER (rec AND jours BETWEEN 0 AND 10)
-                / count(*) FILTER (rec AND (jours IS NULL OR jours >= 0))
+          count(*) FILTER (rec AND (ms IS NULL OR ms >= 0)) AS RECLAMATIONS_10J_TAUX__n,
+          100.0 * count(*) FILTER (rec AND ms >= 0 AND jours <= 10)
+                / count(*) FILTER (rec AND (ms IS NULL OR ms >= 0))
             AS RECLAMATIONS_10J_TAUX__v
         FROM (SELECT ORG_CLE_NUM, CNT_ABO_TOP, date_trunc('month', CNT_ARR_DTH) AS mois,
                      CNT_CAN_COD = 'TEL' AS tel,
@@ -84,7 +84,8 @@ QUERIES = {
                      CNT_CAN_COD = 'REC' AS rec,
                      -- e-mails: hours = ceil(exact duration); end before start is ms < 0
                      date_diff('millisecond', CNT_ARR_DTH, CNT_TRT_DTH) AS ms,
-                     -- complaints: calendar days, end before start compared on days
+                     -- complaints: calendar days; end before start compared on the
+                     -- instants (ms < 0), as cogind since b78a658
                      CAST(CNT_TRT_DTH AS DATE) - CAST(CNT_ARR_DTH AS DATE) AS jours
               FROM {{contacts}}
               WHERE CNT_CAN_COD IN ('TEL', 'MEL', 'REC') AND ORG_CLE_NUM IS NOT NULL

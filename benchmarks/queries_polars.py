@@ -85,7 +85,7 @@ def _frames(src: dict[str, pl.LazyFrame]) -> list[tuple[pl.LazyFrame, list[pl.Ex
                 "APPELS_TAUX_ABOUTIS"),
         *_share(C("mel") & (ms.is_null() | (ms >= 0)), (hours <= 48).fill_null(False),
                 "COURRIELS_48H_TAUX"),
-        *_share(C("rec") & (days.is_null() | (days >= 0)), (days <= 10).fill_null(False),
+        *_share(C("rec") & (ms.is_null() | (ms >= 0)), (days <= 10).fill_null(False),
                 "RECLAMATIONS_10J_TAUX")]
 
     c2s = (src["dossiers"]
