@@ -67,7 +67,8 @@ def cogind_register_indicators(registry):
         definition=("Écart entre la dépense tendancielle d'IJ (modèle log-linéaire avec "
                     "saisonnalité mensuelle ajusté sur les deux années précédentes) et la dépense "
                     "d'IJ réalisée, soins de la période."),
-        table="prestations", measure=SavingsVsTrend(column="PRS_PAI_MNT", reference=2),
+        table="prestations", measure=SavingsVsTrend(column="PRS_PAI_MNT", reference=2,
+                                                    postes=("IJ",)),
         unit="euros", direction="hausse", period_column="EXE_SOI_DTD",
         where=where(PRS_NAT_REF=IJ_NATURES),
         source=(src(S001, 2032, 2039, "la mesure des économies est basée sur l'écart à une "
@@ -75,4 +76,6 @@ def cogind_register_indicators(registry):
                                       "base mensuelle"),
                 src(S001, 2051, 2054, "un indicateur subjectif et donc fragile")),
         notes=("Le tendanciel est explicite et recalculable : ses paramètres sont publiés dans la "
-               "colonne details de chaque résultat.")))
+               "colonne details de chaque résultat. Un tendanciel fourni (table tendanciel, "
+               "POSTE IJ) lui est préféré quand il couvre chaque mois de la période ; "
+               "details.tendanciel dit lequel a servi.")))

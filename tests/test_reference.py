@@ -103,11 +103,17 @@ def check(code: str, rows: list[dict], period: str) -> None:
 
 
 REFERENCED_ELSEWHERE = {
-    code: "tests/test_standard.py" for code in (
+    **{code: "tests/test_standard.py" for code in (
         "DEPENSE_PAR_BENEFICIAIRE_STD", "RECOURS_GENERALISTE_STD",
-        "DEPENSE_IJ_PAR_BENEFICIAIRE_STD")}
-"""Declared gaps: standardised rates read a second table (population), which this harness does
-not feed; their independent plain-Python direct standardisation lives in the file named."""
+        "DEPENSE_IJ_PAR_BENEFICIAIRE_STD")},
+    **{code: "tests/test_tendanciel.py" for code in (
+        "ECONOMIES_TENDANCIEL_PRODUITS_SANTE", "ECONOMIES_TENDANCIEL_TRANSPORTS",
+        "ECONOMIES_TENDANCIEL_MASSEURS_KINES", "ECONOMIES_TENDANCIEL_BIOLOGIE",
+        "ECONOMIES_TENDANCIEL_MAITRISE")}}
+"""Declared gaps: standardised rates read a second table (population), savings per spending
+line a second table (tendanciel, optional), which this harness does not feed; their
+independent plain-Python references (direct standardisation; supplied trend sums and a NumPy
+least-squares trend) live in the file named."""
 
 
 # a rate over the population table (n° 29, issue 21 § 1): set-based reference in its own file

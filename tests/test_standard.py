@@ -1,8 +1,9 @@
 """Standardised rates (issue 12) against a direct standardisation written here in plain Python.
 
 The reference below reads rows and population as dicts and shares no code with
-``cogind.measures.standard`` or its kernel: strata by age band × sex, beneficiary-years per year of the
-period, weights = shares of the reference population, Σ_s w_s · num_s / pop_s.
+``cogind.measures.standard`` or its kernel: strata by age band × sex (× ALD status, EXO_MTF in
+41-46, with ``ald=True``: issue 21 § 2), beneficiary-years per year of the period, weights =
+shares of the reference population, Σ_s w_s · num_s / pop_s.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from cogind.synth import generate, network
 CODES = ("DEPENSE_PAR_BENEFICIAIRE_STD", "RECOURS_GENERALISTE_STD",
          "DEPENSE_IJ_PAR_BENEFICIAIRE_STD")
 BANDS = (0, 15, 25, 35, 45, 55, 65, 75, 85)
+ALD_CODES = (41, 42, 43, 44, 45, 46)
 D = dt.date
 
 
@@ -33,19 +35,23 @@ def band_of(age, bands):
     return max(i for i, b in enumerate(bands) if b <= age)
 
 
-def stratum_of(row, bands):
+def stratum_of(row, bands, ald=False):
     age, sex = row["BEN_AMA_COD"], row["BEN_SEX_COD"]
     if age is None or not 0 <= age <= 130 or sex not in (1, 2):
         return None
+    if ald:
+        if row["EXO_MTF"] is None:
+            return None
+        return band_of(age, bands), sex, int(row["EXO_MTF"] in ALD_CODES)
     return band_of(age, bands), sex
 
 
-def populations(pop_rows, bands):
-    """{(caisse, year): {(band, sex): beneficiaries}}."""
+def populations(pop_rows, bands, ald=False):
+    """{(caisse, year): {(band, sex[, ALD_TOP]): beneficiaries}}."""
     out = {}
     for r in pop_rows:
         cell = out.setdefault((r["ORG_CLE_NUM"], r["ANNEE"]), {})
-        key = (band_of(r["AGE_MIN"], bands), r["BEN_SEX_COD"])
+        key = (band_of(r["AGE_MIN"], bands), r["BEN_SEX_COD"]) + ((r["ALD_TOP"],) if ald else ())
         cell[key] = cell.get(key, 0) + r["BEN_NBR"]
     return out
 
@@ -67,10 +73,11 @@ def in_period(day, label):
 
 
 def direct_standardisation(rows, pop_rows, caisses, label, *, amount=None, scale=1.0,
-                           weights=None, bands=BANDS, scope=lambda r: True):
+                           weights=None, bands=BANDS, scope=lambda r: True, ald=False):
     """(standardised, crude, Σ numerator, beneficiary-years) of ``caisses`` (None: all)."""
-    pops = populations(pop_rows, bands)
-    strata = [(b, s) for b in range(len(bands)) for s in (1, 2)]
+    pops = populations(pop_rows, bands, ald)
+    strata = [(b, s) + d for b in range(len(bands)) for s in (1, 2)
+              for d in (((0,), (1,)) if ald else ((),))]
     if weights is None:
         first = min(y for _, y in pops)
         ref = {k: sum(v.get(k, 0) for (c, y), v in pops.items() if y == first) for k in strata}
@@ -82,7 +89,7 @@ def direct_standardisation(rows, pop_rows, caisses, label, *, amount=None, scale
             continue
         if r["ORG_CLE_NUM"] is None or not scope(r) or not in_period(r["EXE_SOI_DTD"], label):
             continue
-        k = stratum_of(r, bands)
+        k = stratum_of(r, bands, ald)
         if k is None:
             continue
         value = 1.0 if amount is None else r[amount]
@@ -281,12 +288,14 @@ def test_generated_data_match_the_direct_standardisation(generated, period):
                    else {c for c, g in region.items() if g == r["caisse"]})
         mine = by_code[r["indicateur"]]
         subset = [x for c in (mine if members is None else members) for x in mine.get(c, ())]
+        # generated data carry EXO_MTF and the population its ALD split (issue 21 § 2)
         std, crude, num, den = direct_standardisation(subset, pop, members, r["periode"],
-                                                      scope=scope, **kw)
+                                                      scope=scope, ald=True, **kw)
         if std is None or r["valeur"] is None:
             assert r["valeur"] is None and (std is None or num == 0), r
             continue
         d = json.loads(r["details"])
+        assert d["ald"] == "oui (EXO_MTF ; population ALD_TOP)"
         assert r["valeur"] == pytest.approx(std, rel=1e-9), r
         assert d["brut"] == pytest.approx(crude, rel=1e-9)
         assert r["numerateur"] == pytest.approx(num, rel=1e-12)

@@ -545,6 +545,10 @@ DECLARED_GAPS: dict[str, str] = {
     "DENTISTE_RECOURS_TAUX_CALCULE": "the generator writes no dental act yet (issue 21 § 1; "
                                      "tested on hand-built tables in "
                                      "tests/test_beneficiaires_dentaire.py)",
+    "ECONOMIES_TENDANCIEL_TRANSPORTS": "the generator writes no transport claims (issue 21 § 2; "
+                                       "tested on hand-built tables in tests/test_tendanciel.py)",
+    "ECONOMIES_TENDANCIEL_MASSEURS_KINES": "the generator writes no physiotherapy claims (issue "
+                                           "21 § 2; tested in tests/test_tendanciel.py)",
 }
 # Indicators whose per-caisse value needs more rows than this fast test generates: checked
 # nationally only here. {code: reason}
@@ -553,6 +557,10 @@ SPARSE_PER_CAISSE = {
                                "two reference years: about 250,000 claim lines a year",
     "IJ_ARRETS_LONGS_EVOLUTION": "payments 18 months after the start of an arrêt are a few per "
                                  "thousand: about 100,000 IJ payments a year",
+    **dict.fromkeys(("ECONOMIES_TENDANCIEL_PRODUITS_SANTE", "ECONOMIES_TENDANCIEL_BIOLOGIE",
+                     "ECONOMIES_TENDANCIEL_MAITRISE"),
+                    "as ECONOMIES_TENDANCIEL_IJ: spending of the line in every month of the "
+                    "two reference years, per caisse"),
 }
 LARGEST = 20  # caisses that must have a value for every other per-caisse indicator
 

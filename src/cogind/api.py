@@ -1,6 +1,7 @@
 """``cogind.compute``: the one entry point the CLI and pipelines share."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -159,11 +160,12 @@ def compute(tables: Tables, cog: str | None = "2023-2027", *,
     autos = forms.pairs(registry, inds)  # computed forms of reported ones (issue 21 § 1)
     inds, cog_obj = inds + list(autos.values()), forms.with_targets(cog_obj, autos)
     ys = _years(years, cog_obj)
-    aux_names = sorted({t for ind in inds for t in ind.measure.auxiliary_tables})
+    aux_names = sorted({t for ind in inds for t in _aux_tables(ind.measure)})
     inputs = open_inputs(tables, registry.tables, wanted=list(dict.fromkeys(
         [i.table for i in inds] + aux_names)))
     for tin in inputs.values():
         tin.timezone = timezone
+    inds = _for_inputs(inds, inputs)
     gaps = computable(registry, inds, inputs)
     if strict:
         _refuse_gaps(forms.public(gaps, autos), inds, inputs, registry, explicit)
@@ -335,11 +337,31 @@ def _options(acc, availability: str | None, as_of: str | None, confidence: float
     return Options(confidence, as_of, ref, consolidation if availability else 0, levels)
 
 
+def _aux_tables(measure) -> tuple[str, ...]:
+    """Tables a measure reads whole: required (``auxiliary_tables``) and optional ones
+    (``optional_tables``: a supplied trend, used when present)."""
+    return tuple(measure.auxiliary_tables) + tuple(getattr(measure, "optional_tables", ()))
+
+
+def _for_inputs(inds, inputs: dict) -> list:
+    """Indicators whose measure adapts to the columns the inputs have (``for_inputs``: the
+    ALD stratum of a standardised rate when prestations has EXO_MTF, issue 21 § 2)."""
+    out = []
+    for ind in inds:
+        adapt = getattr(ind.measure, "for_inputs", None)
+        measure = (adapt(tuple(inputs[ind.table].schema.names))
+                   if adapt is not None and ind.table in inputs else ind.measure)
+        out.append(ind if measure is ind.measure else dataclasses.replace(ind, measure=measure))
+    return out
+
+
 def _auxiliary(inputs: dict, registry: Registry, inds) -> dict:
     """Auxiliary tables (a population…) of the computable measures, read whole."""
-    names = sorted({t for ind in inds for t in ind.measure.auxiliary_tables})
+    names = sorted({t for ind in inds for t in _aux_tables(ind.measure)})
     out = {}
     for name in names:
+        if name not in inputs:  # an optional table not given
+            continue
         tin = inputs[name]
         tin.check(registry.table(name), {f: [name] for f in registry.table(name).fields
                                           if tin.schema.get_field_index(f) >= 0})

@@ -8,7 +8,7 @@ import click
 from cogind.cli.common import folder_output, years_option
 from cogind.errors import ConfigError
 from cogind.formatting import count
-from cogind.synth.names import TABLES
+from cogind.synth.names import ALL_TABLES, OPTIONAL_TABLES, TABLES
 
 DATA_OPTIONS = ("years", "years_alias", "scale", "rows", "seed", "defects", "fmt", "partition",
                 "tables",
@@ -37,8 +37,8 @@ def parse_rows(items: tuple[str, ...]) -> dict[str, int]:
             n = float(value.replace("_", "")) if sep else -1.0
         except ValueError:
             n = -1.0
-        if table not in TABLES or n < 0 or n != int(n):
-            raise ConfigError(f"--rows must be TABLE=N with TABLE among {', '.join(TABLES)} "
+        if table not in ALL_TABLES or n < 0 or n != int(n):
+            raise ConfigError(f"--rows must be TABLE=N with TABLE among {', '.join(ALL_TABLES)} "
                               f"and N a non-negative integer, got {item!r}")
         rows[table] = int(n)
     return rows
@@ -47,9 +47,10 @@ def parse_rows(items: tuple[str, ...]) -> dict[str, int]:
 def parse_tables(text: str) -> tuple[str, ...]:
     """Comma-separated table names."""
     tables = tuple(t.strip() for t in text.split(",") if t.strip())
-    bad = [t for t in tables if t not in TABLES]
+    bad = [t for t in tables if t not in ALL_TABLES]
     if bad or not tables:
-        raise ConfigError(f"--tables must list tables among {', '.join(TABLES)}, got {text!r}")
+        raise ConfigError(f"--tables must list tables among {', '.join(ALL_TABLES)}, "
+                          f"got {text!r}")
     return tables
 
 
@@ -97,7 +98,9 @@ def _output(ctx: click.Context, output, out):
 @click.option("--partition/--no-partition", default=False, show_default=True,
               help="Un dossier par table, un sous-dossier year=AAAA (hive) par année.")
 @click.option("--tables", default=",".join(TABLES), show_default=True,
-              help="Tables à écrire, séparées par des virgules.")
+              help="Tables à écrire, séparées par des virgules ; en plus, sur demande : "
+                   + ", ".join(OPTIONAL_TABLES) + " (tendanciel mensuel par poste, tiré des "
+                   "prestations générées).")
 @click.option("--batch-rows", type=int, default=1_000_000, show_default=True,
               help="Lignes par groupe de lignes Parquet / lot Arrow (ne change pas les "
                    "données).")

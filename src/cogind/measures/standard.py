@@ -10,6 +10,14 @@ beneficiary-years of stratum s:
   reference population (by default the national population of the population table's first
   year), so that two caisses with different age structures are compared as if they had the same.
 
+ALD status (seed 001 l.1937-1939: « âge, sexe, patients en ALD »): a row is an ALD patient's
+when ``ald`` says so (a 0/1 column, or a code column read as a flag: ``EXO_MTF`` in 41-46, the
+SNDS motifs of a beneficiary in ALD, with or without a link to the care). With ``ald_optional``
+the stratum is used only when the inputs allow it: the rows' table has the column (decided
+when the inputs are opened, :meth:`Standardised.for_inputs`) and the population table gives
+``ALD_TOP`` on every row; otherwise the rates are standardised on age × sex as without it (the
+ALD strata of the states are summed: same figures), and ``details`` says which (``ald``).
+
 A period over several years counts each year's population for the months of the period in that
 year (beneficiary-years: a calendar year counts its own population, 2023-2024 the sum of both,
 a quarter a quarter of its year's): rates are per beneficiary and per year.
@@ -18,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -87,7 +95,10 @@ class Standardised(Measure):
     ``numerator``: amount column summed (``numerator_kind`` ``cents``: euros, ``int``: units);
     ``scale``: per how many beneficiaries (1, 1000…); ``age_bands``: lower bounds of the bands,
     each a lower bound of the population table's bands; ``ald``: a 0/1 column of the rows that
-    adds ALD status to the strata (the population table must then give ``ALD_TOP``);
+    adds ALD status to the strata (the population table must then give ``ALD_TOP``), or a code
+    column read as 1 when in ``ald_values`` (``EXO_MTF``: 41-46), else 0;
+    ``ald_optional``: the ALD stratum only when the column is present and the population
+    gives ``ALD_TOP``, otherwise age × sex (never non calculable for want of ALD data);
     ``reference``: a :class:`Reference`, a year, or ``None`` (national, first year).
     """
 
@@ -97,6 +108,9 @@ class Standardised(Measure):
     age_bands: tuple[int, ...] = DEFAULT_BANDS
     reference: Reference | int | None = None
     ald: str | None = None
+    ald_values: tuple[int, ...] = ()
+    ald_optional: bool = False
+    ald_present: bool = False  # set by for_inputs: the rows' table has the ALD column
     age_column: str = "BEN_AMA_COD"
     sex_column: str = "BEN_SEX_COD"
     statistic: str = "standardise"
@@ -105,8 +119,19 @@ class Standardised(Measure):
 
     # ------------------------------------------------------------------ declaration
     @property
+    def reads_ald(self) -> bool:
+        """The kernel reads the ALD column (declared, and present when optional)."""
+        return bool(self.ald) and (not self.ald_optional or self.ald_present)
+
+    @property
     def n_ald(self) -> int:
-        return 2 if self.ald else 1
+        return 2 if self.reads_ald else 1
+
+    def for_inputs(self, columns: tuple[str, ...]) -> Standardised:
+        """This measure for a table with ``columns``: an optional ALD column read if there."""
+        if not (self.ald and self.ald_optional) or self.ald_present == (self.ald in columns):
+            return self
+        return replace(self, ald_present=self.ald in columns)
 
     @property
     def n_strata(self) -> int:
@@ -114,14 +139,16 @@ class Standardised(Measure):
 
     def kernel(self) -> Kernel:
         inputs = [Input(self.age_column, "int"), Input(self.sex_column, "int")]
-        if self.ald:
-            inputs.append(Input(self.ald, "int"))
+        if self.reads_ald:
+            inputs.append(Input(self.ald, "flag", tuple(self.ald_values)) if self.ald_values
+                          else Input(self.ald, "int"))
         if self.numerator:
             inputs.append(Input(self.numerator, self.numerator_kind))
         bands = "-".join(str(b) for b in self.age_bands)
-        name = f"strates_{bands}{'_ald' if self.ald else ''}{'_montant' if self.numerator else ''}"
+        ald = ("_ald" + "".join(f"_{v}" for v in self.ald_values)) if self.reads_ald else ""
+        name = f"strates_{bands}{ald}{'_montant' if self.numerator else ''}"
         return Kernel(name, tuple(inputs), strata.width(self.n_strata),
-                      StrataUpdate(tuple(self.age_bands), bool(self.ald), bool(self.numerator)),
+                      StrataUpdate(tuple(self.age_bands), self.reads_ald, bool(self.numerator)),
                       strata.REASONS,
                       sums=tuple((2 * s, 2 * s + 1) for s in range(self.n_strata)))
 
@@ -157,15 +184,39 @@ class Standardised(Measure):
         raise NotImplementedError("a standardised rate is finalised with the population table")
 
     def finalise_grid(self, grid, periods):
-        pop = Populations.read(grid.context.aux.get(POPULATION), self)
-        weights, ref_name, ref_problem = self._weights(pop)
+        table = grid.context.aux.get(POPULATION)
+        m, ald_note, problem = self._strata_for(table)
+        pop = Populations.read(table, m)
+        if problem:
+            pop.problem = problem
+        weights, ref_name, ref_problem = m._weights(pop)
         units = _units(grid.context, grid.states.shape[0], pop)
         out = []
         for p in periods:
             rows = grid.rows(p.first_month, p.last_month)
-            out.append(self._finalise_period(rows, p, pop, units, weights, ref_name,
-                                             ref_problem))
+            if self.reads_ald and not m.reads_ald:  # ALD strata summed: age × sex
+                rows = collapse_ald(rows, m.n_strata)
+            out.append(m._finalise_period(rows, p, pop, units, weights, ref_name,
+                                          ref_problem, ald_note))
         return out
+
+    def _strata_for(self, table) -> tuple[Standardised, str | None, str | None]:
+        """(the measure the figures are finalised with, what ``details`` says of ALD, a
+        problem making every value non calculable)."""
+        if not self.ald:
+            return self, None, None
+        if not self.ald_optional:
+            return self, f"oui ({self.ald})", None
+        age_sex = replace(self, ald=None, ald_values=(), ald_optional=False, ald_present=False)
+        if not self.reads_ald:
+            return age_sex, f"non : colonne {self.ald} absente de la table des lignes", None
+        split = population_split(table)
+        if split == "partiel":
+            return self, None, ("ALD_TOP renseigné sur une partie seulement des lignes de la "
+                                "table population")
+        if split == "oui":
+            return self, f"oui ({self.ald} ; population ALD_TOP)", None
+        return age_sex, "non : la table population ne donne pas ALD_TOP", None
 
     def _weights(self, pop: Populations):
         """(w_s summing to 1, reference name, reason when it cannot be had)."""
@@ -182,7 +233,8 @@ class Standardised(Measure):
             return None, name, f"population de référence {year} absente de la table population"
         return total / total.sum(), name, None
 
-    def _finalise_period(self, rows, p, pop, units, weights, ref_name, ref_problem):
+    def _finalise_period(self, rows, p, pop, units, weights, ref_name, ref_problem,
+                         ald_note=None):
         k = self.n_strata
         n_s = rows[:, 0:2 * k:2]
         num_s = rows[:, 1:2 * k:2].astype(np.float64)
@@ -217,8 +269,8 @@ class Standardised(Measure):
                 "brut": float(crude[i]), "standardise": float(value[i]),
                 "population_reference": ref_name, "strates": self.strata_text(),
                 "beneficiaires_annees": round(float(den[i]), 4),
-                "annees_population": {str(y): f"{m}/12" for y, m in years}},
-                ensure_ascii=False)
+                "annees_population": {str(y): f"{m}/12" for y, m in years},
+                **({"ald": ald_note} if ald_note else {})}, ensure_ascii=False)
         return Finalised(value, num, den, n, reason, details)
 
     # ------------------------------------------------------------------ text
@@ -230,8 +282,23 @@ class Standardised(Measure):
         return text + (f", ALD {d}" if self.ald else "")
 
     def strata_text(self) -> str:
-        ald = f" × ALD ({self.ald} 0/1)" if self.ald else ""
-        return f"âge ({', '.join(band_labels(self.age_bands))}) × sexe (1, 2){ald}"
+        return f"âge ({', '.join(band_labels(self.age_bands))}) × sexe (1, 2){self._ald_text()}"
+
+    def _ald_text(self) -> str:
+        if not self.ald:
+            return ""
+        flag = (f"{self.ald} ∈ {{{', '.join(map(str, self.ald_values))}}}" if self.ald_values
+                else f"{self.ald} 0/1")
+        return f" × ALD ({flag})"
+
+    def _describe_ald(self) -> list[str]:
+        if not self.ald_optional:
+            return []
+        return [f"Strate ALD si les données le permettent : quand la table des lignes a "
+                f"{self.ald} et que la table population donne ALD_TOP (0/1) sur chaque ligne, "
+                f"standardisation sur âge × sexe × ALD{self._ald_text()[6:]} ; sinon sur âge × "
+                "sexe, comme sans ALD (mêmes chiffres). details.ald dit lequel et pourquoi ; "
+                "ALD_TOP renseigné sur une partie des lignes seulement : non calculable."]
 
     def describe(self, indicator):
         unit = "euros" if self.numerator_kind == "cents" else "unités"
@@ -241,6 +308,7 @@ class Standardised(Measure):
         return [
             f"Numérateur : {what}, par strate {self.strata_text()} lue dans {self.age_column}, "
             f"{self.sex_column}" + (f", {self.ald}" if self.ald else "") + ".",
+            *self._describe_ald(),
             "Dénominateur : bénéficiaires-années de la table population (effectif de chaque "
             "année compté pour les mois de la période dans cette année ; taux par an).",
             f"Standardisation directe sur âge × sexe{' × ALD' if self.ald else ''}, population "
@@ -253,9 +321,27 @@ class Standardised(Measure):
             "événements et une population nulle, tranches d'âge incompatibles avec la table "
             "population. Une strate sans événement et sans population compte pour un taux nul.",
             "Exclus : âge manquant ou hors 0-130 ans (age_inconnu), sexe autre que 1 ou 2 "
-            "(sexe_inconnu)" + (", ALD autre que 0 ou 1 (ald_inconnue)" if self.ald else "")
+            "(sexe_inconnu)" + ((f", {self.ald} manquant (ald_inconnue)" if self.ald_values
+                                 else ", ALD autre que 0 ou 1 (ald_inconnue)") if self.ald
+                                else "")
             + (", montant manquant, montant négatif." if self.numerator else "."),
         ]
+
+
+def collapse_ald(rows: np.ndarray, k: int) -> np.ndarray:
+    """States over strata × ALD (0, 1) as states over the ``k`` strata without ALD."""
+    n = rows.shape[0]
+    pairs = rows[:, :4 * k].reshape(n, k, 2, 2)  # stratum, ALD, (count, sum)
+    return np.hstack([pairs.sum(axis=2).reshape(n, 2 * k), rows[:, 4 * k:]])
+
+
+def population_split(table) -> str:
+    """Whether the population table gives ALD status: ``oui`` (ALD_TOP 0/1 on every row),
+    ``non`` (absent or empty everywhere) or ``partiel``."""
+    if table is None or "ALD_TOP" not in table.column_names or table.num_rows == 0:
+        return "non"
+    nulls = table.column("ALD_TOP").null_count
+    return "non" if nulls == table.num_rows else "oui" if nulls == 0 else "partiel"
 
 
 def p_years(p) -> list[tuple[int, int]]:

@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from cogind.errors import ConfigError, InputError
 from cogind.synth import defects as defects_mod
-from cogind.synth import population
+from cogind.synth import ald, tendanciel
 from cogind.synth.batches import to_batch
 from cogind.synth.calendar import split_rows, window_share, year_bounds
 from cogind.synth.levels import year_weights
@@ -22,7 +22,8 @@ from cogind.synth.manifest import build_manifest
 from cogind.synth.mesures import cells_per_year
 from cogind.synth.reseau import Network
 from cogind.synth.options import Options
-from cogind.synth.reference import SERVED, TABLES, arrow_schema
+from cogind.synth.names import ALL_TABLES
+from cogind.synth.reference import SERVED, arrow_schema
 from cogind.synth.served import Catalogue, catalogue
 from cogind.synth.tables import ROWS_PER_YEAR, SPECS, dictionaries
 from cogind.synth.writers import FileWriter, clear_partitions, table_path
@@ -45,7 +46,7 @@ def _check_years(years) -> tuple[int, int]:
 
 
 def _check_rows(rows, tables, scale: float, n_years: int, cat: Catalogue,
-                seed: int) -> dict[str, int]:
+                seed: int, n_postes: int = 0) -> dict[str, int]:
     rows = dict(rows or {})
     for name, n in rows.items():
         if name not in tables:
@@ -53,13 +54,20 @@ def _check_rows(rows, tables, scale: float, n_years: int, cat: Catalogue,
         if not isinstance(n, (int, np.integer)) or n < 0:
             raise ConfigError(f"rows of table '{name}' must be a non-negative integer")
     out = {t: int(rows[t]) if t in rows else round(ROWS_PER_YEAR[t] * n_years * scale)
-           for t in tables if t not in ("mesures", "population")}
+           for t in tables if t not in ("mesures", "population", tendanciel.NAME)}
     if "population" in tables:  # one row per caisse, year, age band and sex: never scaled
-        cells = n_years * population.cells_per_year(Network.build(seed))
+        cells = n_years * ald.cells_per_year(Network.build(seed))
         if int(rows.get("population", cells)) != cells:
             raise ConfigError(f"rows of table 'population' are fixed: {cells:,} (one per caisse, "
-                              f"year, age band and sex), got {int(rows['population']):,}")
+                              f"year, age band, sex and ALD status), got "
+                              f"{int(rows['population']):,}")
         out["population"] = cells
+    if tendanciel.NAME in tables:  # one row per caisse (and national), poste and month
+        cells = n_years * tendanciel.cells_per_year(len(Network.build(seed).codes), n_postes)
+        if int(rows.get(tendanciel.NAME, cells)) != cells:
+            raise ConfigError(f"rows of table 'tendanciel' are fixed: {cells:,} (one per caisse "
+                              f"and national, poste and month), got {int(rows['tendanciel']):,}")
+        out[tendanciel.NAME] = cells
     if "mesures" in tables:
         # one row per measure, caisse (or nation) and month; more rows split them in lines
         cells = n_years * cells_per_year(cat.measures, Network.build(seed))
@@ -80,9 +88,10 @@ def check_options(years, scale, rows, seed, defects, fmt, partition, tables,
     """
     first, last = _check_years(years)
     tables = tuple(dict.fromkeys((tables,) if isinstance(tables, str) else tables))
-    unknown = [t for t in tables if t not in TABLES]
+    unknown = [t for t in tables if t not in ALL_TABLES]
     if unknown or not tables:
-        raise ConfigError(f"tables must be among {', '.join(TABLES)}, got {list(tables)}")
+        raise ConfigError(f"tables must be among {', '.join(ALL_TABLES)}, got {list(tables)}")
+    tables = tendanciel.check(tables)
     if not (isinstance(scale, (int, float)) and 0 < scale <= 1e4):
         raise ConfigError(f"scale must be a number in (0, 10000], got {scale!r}")
     if not (isinstance(defects, (int, float)) and 0 <= defects <= MAX_DEFECTS):
@@ -93,7 +102,7 @@ def check_options(years, scale, rows, seed, defects, fmt, partition, tables,
         raise ConfigError(f"batch_rows must be a positive integer, got {batch_rows!r}")
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
-    if registry is None and any(t in SERVED for t in tables):
+    if registry is None and any(t in SERVED or t == tendanciel.NAME for t in tables):
         from cogind.synth.served import builtin_registry
 
         if builtin:
@@ -103,9 +112,11 @@ def check_options(years, scale, rows, seed, defects, fmt, partition, tables,
 
             registry = build_registry()
     cat = catalogue(registry, tables)
-    return Options((first, last), _check_rows(rows, tables, scale, last - first + 1, cat, seed),
+    postes = tendanciel.postes(registry) if tendanciel.NAME in tables else ()
+    return Options((first, last), _check_rows(rows, tables, scale, last - first + 1, cat, seed,
+                                              len(postes)),
                    int(seed), float(defects), fmt, bool(partition), tables, batch_rows,
-                   float(scale), cat)
+                   float(scale), cat, postes=postes)
 
 
 def _take(cols: dict, rows: np.ndarray) -> dict:
@@ -120,6 +131,9 @@ class BlockContext:
     catalogue: Catalogue
     year_rows: int | None = None
     offset: int = 0  # first row of the block within its year
+    seed: int = 0  # the run's seed and the block's year: streams of columns of their own
+    year: int = 0
+    n_caisses: int = 0
 
     def dictionaries(self, table: str) -> dict[str, tuple[str, ...]]:
         return dictionaries(table, self.catalogue)
@@ -191,7 +205,8 @@ def make_block(table: str, year: int, block: int, n: int, opts: Options, net: Ne
     spec = SPECS[table]
     seq = np.random.SeedSequence([opts.seed, spec.ident, year, block])
     data_rng, defect_rng = (np.random.default_rng(s) for s in seq.spawn(2))
-    ctx = BlockContext(opts.catalogue, year_rows, block * BLOCK_ROWS)
+    ctx = BlockContext(opts.catalogue, year_rows, block * BLOCK_ROWS, opts.seed, year,
+                       len(net.codes))
     cols, nulls = _make_rows(spec, data_rng, n, year, opts, net, block << 20, ctx)
     if spec.finish is not None:
         spec.finish(data_rng, cols, nulls, ctx)
@@ -286,6 +301,8 @@ def write_table(out: Path, table: str, opts: Options, net: Network,
         clear_partitions(out, table)
     if table == "population":
         return write_population(out, opts, net, progress)
+    if table == tendanciel.NAME:  # derived from the claims just written
+        return tendanciel.write(out, opts, net, progress)
     sink = _Sink(out, table, opts)
     counts = dict.fromkeys(defects_mod.applicable(SPECS[table]), 0) if opts.defects else {}
     per_year: dict[int, int] = {}
@@ -314,9 +331,9 @@ def write_population(out: Path, opts: Options, net: Network,
     per_year: dict[int, int] = {}
     try:
         for year in opts.year_range:
-            cols = population.table_columns(net, year)
+            cols = ald.table_columns(net, year)
             n = len(cols["BEN_NBR"])
-            sink.add(year, to_batch("population", cols, population.table_nulls(n), net.codes,
+            sink.add(year, to_batch("population", cols, ald.table_nulls(n), net.codes,
                                     False, {}))
             per_year[year] = n
             if progress is not None:

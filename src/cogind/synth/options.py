@@ -21,6 +21,7 @@ class Options:
     batch_rows: int
     scale: float
     catalogue: Catalogue = field(default_factory=Catalogue)
+    postes: tuple = ()  # (POSTE, natures) of the tendanciel table (synth.tendanciel.postes)
     threads: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
 
     @property

@@ -99,21 +99,3 @@ def draw_age_sex(rng: np.random.Generator, caisse: np.ndarray, year: int, seed: 
     age = np.array(AGE_MIN)[band] + np.floor(rng.random(n) * width).astype(np.int64)
     return age.astype(np.int16), sex.astype(np.int8)
 
-
-def table_columns(net: Network, year: int) -> dict:
-    """Rows of ``year`` (caisse, band, sex order) as column arrays."""
-    c = counts(net, year)
-    k, b, s = np.meshgrid(np.arange(len(net.codes)), np.arange(N_BANDS), np.arange(2),
-                          indexing="ij")
-    return {"ORG_CLE_NUM": k.ravel().astype(np.int8), "ANNEE": np.full(c.size, year),
-            "AGE_MIN": np.array(AGE_MIN)[b.ravel()], "BEN_SEX_COD": (s.ravel() + 1),
-            "ALD_TOP": np.zeros(c.size, np.int64), "BEN_NBR": c.ravel()}
-
-
-def table_nulls(n: int) -> dict:
-    """ALD status is not generated: ALD_TOP empty (every beneficiary of the stratum)."""
-    return {"ALD_TOP": np.ones(n, bool)}
-
-
-def cells_per_year(net: Network) -> int:
-    return len(net.codes) * N_BANDS * 2

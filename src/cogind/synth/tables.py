@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from cogind.synth import (contacts, controles, demarches, dossiers, enquetes, ij, mesures,
+from cogind.synth import (ald, contacts, controles, demarches, dossiers, enquetes, ij, mesures,
                           prestations)
 
 # Rows per year at scale 1 (10 M claim lines, 2 M IJ payments, 3 M contacts, 300 k applications
@@ -44,7 +44,8 @@ SPECS = {
         ("EXE_SOI_DTD", "FLX_TRT_DTD", "FLX_DIS_DTD", "FSE_REC_DTD", "PRS_PAI_DTD"),
         (("EXE_SOI_DTD", "FLX_TRT_DTD"), ("FSE_REC_DTD", "PRS_PAI_DTD")),
         ("PRS_PAI_MNT", "BSE_REM_BSE", "BSE_REM_MNT", "PRS_DEP_MNT"),
-        ("PRS_NAT_REF", 8888), "PRS_PAI_DTD", "PRS_PAI_DTD", CLAIMS_WARMUP_MONTHS),
+        ("PRS_NAT_REF", 8888), "PRS_PAI_DTD", "PRS_PAI_DTD", CLAIMS_WARMUP_MONTHS,
+        finish=ald.finish),
     "ij": TableSpec(
         "ij", 2, ij.make, {"IJ_RIS_COD": ("MAL", "ATMP"), "ASS_REG_COD": ("TS", "TI")},
         ("ARR_DEB_DTD", "ATT_REC_DTD", "IJ_PAI_DTD"),
