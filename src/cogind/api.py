@@ -13,6 +13,7 @@ import pyarrow as pa
 from cogind.engine.bounds import check_sums
 from cogind.engine.core import check_strict, plan
 from cogind.engine.dask import engine_pass
+from cogind.engine.duplicate_states import DuplicateStates
 from cogind.engine.states import StateStore
 from cogind.io.duplicates import MODES, check_table
 from cogind.errors import ConfigError, DataError, InputError
@@ -180,6 +181,7 @@ def compute(tables: Tables, cog: str | None = "2023-2027", *,
     accs = {}
     run_pass = engine_pass(engine, scheduler, registry)
     store = StateStore(states, registry, timezone) if states is not None else None
+    known = DuplicateStates(store) if store is not None else None  # counts from stored hashes
     etats: dict[str, dict] = {}
     prints = Fingerprints({n: inputs[n] for n in by_table if n in inputs})
     dups: dict[str, dict] = {}
@@ -200,7 +202,7 @@ def compute(tables: Tables, cog: str | None = "2023-2027", *,
         inputs[name].check(spec, needed)
         # with Dask the client may not see the files: no duplicate pass here
         tplan.duplicates, found = check_table(inputs[name], spec, doublons if engine == "local"
-                                              else "ignorer", batch_size)
+                                              else "ignorer", batch_size, known=known)
         if found:
             dups[name] = found
         with bar.reading(name, inputs[name]):

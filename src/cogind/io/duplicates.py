@@ -327,11 +327,13 @@ class _Parts:
             self.folder.cleanup()
 
 
-def check_table(table, spec, mode: str, batch_size: int = 1 << 20
+def check_table(table, spec, mode: str, batch_size: int = 1 << 20, known=None
                 ) -> tuple[Duplicates | None, dict | None]:
     """(duplicates to leave out or None, provenance entry or None) of one input table under
     ``mode`` (:data:`MODES`); ``ignorer``: nothing; a table that declares no key: not
-    checked, said in the provenance (:data:`NO_KEY`)."""
+    checked, said in the provenance (:data:`NO_KEY`). ``known(table, key, batch_size)``:
+    the same counts from stored hashes (``--states``, engine.duplicate_states), or None;
+    used for ``compter`` only (``exclure`` needs every duplicate's position)."""
     if mode not in MODES:
         raise ConfigError(f"doublons: expected {', '.join(MODES)}, got '{mode}'")
     key = spec.primary_key
@@ -344,7 +346,9 @@ def check_table(table, spec, mode: str, batch_size: int = 1 << 20
         return None, {"cle": list(key), "non_controle": f"colonne '{absent[0]}' absente"}
     if isinstance(table._source, (pa.RecordBatchReader, _Stream)):  # read once: by the pass
         return None, {"cle": list(key), "non_controle": "flux lu une seule fois"}
-    dups = find_duplicates(table, key, batch_size)
+    dups = known(table, key, batch_size) if known is not None and mode == "compter" else None
+    if dups is None:
+        dups = find_duplicates(table, key, batch_size)
     info = {"cle": list(key), "lignes": dups.rows, "cles": dups.keys,
             "traitement": "exclues" if mode == "exclure" else "comptees"}
     return (dups if mode == "exclure" and dups.rows else None), info

@@ -14,6 +14,10 @@ is hashed again. As git does for its index, a file changed less than ``SETTLED_N
 hashed is never kept: file systems stamp times with a coarse clock (a few ms), so two writes of
 the same size in one tick would otherwise look alike (a tampered result checked by ``verify``
 right after it was written, say).
+
+A store of partial states (``--states``) keeps these hashes across runs, as git's index does
+(:func:`known_hashes`, :func:`remember`): a file whose five stamps are those recorded is not
+read again. Only settled hashes are ever recorded, so the racy-clean rule holds across runs.
 """
 from __future__ import annotations
 
@@ -42,7 +46,7 @@ def file_sha256(path: str | Path) -> str:
     """SHA-256 of a file's bytes, hex (as ``sha256sum``); once per process for an unchanged
     file, even when two threads ask at the same time (the second waits for the first)."""
     st = os.stat(path)
-    key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    key = _stamps(st)
     with _GUARD:
         lock = _LOCKS.setdefault(key, threading.Lock())
     with lock:
@@ -58,6 +62,58 @@ def file_sha256(path: str | Path) -> str:
         with _GUARD:
             _LOCKS.pop(key, None)
     return digest
+
+
+def _stamps(st: os.stat_result) -> tuple:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def known_hashes(paths) -> dict[str, list]:
+    """``{path: [device, inode, size, mtime_ns, ctime_ns, sha256]}`` for the files of
+    ``paths`` whose current stamps have a settled hash in this process."""
+    out = {}
+    for path in paths:
+        try:
+            key = _stamps(os.stat(path))
+        except OSError:
+            continue
+        digest = _KNOWN.get(key)
+        if digest is not None:
+            out[str(path)] = [*key, digest]
+    return out
+
+
+def remember(entries: dict) -> int:
+    """Take recorded hashes (:func:`known_hashes`' form) as this process's where the file's
+    stamps are still the recorded ones; anything malformed is ignored. The number taken."""
+    taken = 0
+    for path, entry in entries.items():
+        try:
+            *stamps, digest = entry
+            if (len(stamps) != 5 or not isinstance(digest, str) or len(digest) != 64
+                    or not all(isinstance(v, int) for v in stamps)):
+                continue
+            key = _stamps(os.stat(path))
+        except (OSError, TypeError, ValueError):
+            continue
+        if key == tuple(stamps) and time.time_ns() - max(key[3], key[4]) >= SETTLED_NS:
+            with _GUARD:
+                if len(_KNOWN) >= KEEP:
+                    _KNOWN.clear()
+                _KNOWN.setdefault(key, digest)
+            taken += 1
+    return taken
+
+
+def forget(paths) -> None:
+    """Drop this process's hashes of ``paths`` (their current stamps): the next ask reads."""
+    for path in paths:
+        try:
+            key = _stamps(os.stat(path))
+        except OSError:
+            continue
+        with _GUARD:
+            _KNOWN.pop(key, None)
 
 
 def _bytes_sha256(path: str | Path) -> str:

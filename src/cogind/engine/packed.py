@@ -1,0 +1,203 @@
+"""Packed files of stored states: one file per table plan and run (a *generation*).
+
+Layout: ``MAGIC`` (8 bytes), the header's length (little-endian uint64), the header (JSON:
+one entry per stored item, its metadata, the offset, dtype and length of each of its arrays
+and the CRC-32 of its bytes), then the arrays, each at an 8-byte boundary. A run reads the
+header, then only the entries it needs (``os.pread`` of their bytes, checked against their
+CRC); an entry can be copied into a later generation as raw bytes, without decoding. Files
+are published whole (:class:`cogind.io.publish.StagedFile`: temporary file, then rename).
+"""
+from __future__ import annotations
+
+import json
+import os
+import struct
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from cogind.io.publish import StagedFile
+
+MAGIC = b"COGETAT1"
+SUFFIX = ".etats"
+_DTYPES = ("int64", "uint64", "uint8")
+MAX_GENERATIONS = 8
+"""Generations kept per folder before a run writes a whole one (every entry it uses) and
+removes the older ones: a run reads that many headers at most."""
+
+
+class Unreadable(Exception):
+    """A generation or an entry that cannot be trusted (recompute what it held)."""
+
+
+class Entry:
+    """One stored item of a generation: its key, metadata, and where its arrays lie."""
+
+    def __init__(self, generation: Generation, spec: dict) -> None:
+        self.generation = generation
+        self.key = spec["cle"]
+        self.meta = spec["meta"]
+        self.arrays = spec["tableaux"]  # [[dtype, offset relative to the blob, length]]
+        self.start, self.size, self.crc = spec["debut"], spec["taille"], spec["crc"]
+
+    def raw(self) -> bytes:
+        """The entry's bytes, checked (:class:`Unreadable` if short or altered)."""
+        fd = os.open(self.generation.path, os.O_RDONLY)
+        try:
+            blob = os.pread(fd, self.size, self.start)
+        finally:
+            os.close(fd)
+        if len(blob) != self.size or zlib.crc32(blob) != self.crc:
+            raise Unreadable(self.key)
+        return blob
+
+    def load(self) -> list[np.ndarray]:
+        blob = self.raw()
+        out = []
+        for dtype, offset, n in self.arrays:
+            if dtype not in _DTYPES or offset < 0 or offset + np.dtype(dtype).itemsize * n > len(
+                    blob):
+                raise Unreadable(self.key)
+            out.append(np.frombuffer(blob, dtype, n, offset).copy())
+        return out
+
+
+class Generation:
+    """The header of one generation file (entries by key); arrays are read on demand."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(16)
+                if len(head) != 16 or head[:8] != MAGIC:
+                    raise Unreadable(path.name)
+                (n,) = struct.unpack("<Q", head[8:])
+                text = fh.read(n)
+                size = os.fstat(fh.fileno()).st_size
+            if len(text) != n:
+                raise Unreadable(path.name)
+            specs = json.loads(text)
+            self.entries = {s["cle"]: Entry(self, s) for s in specs["entrees"]}
+        except (OSError, ValueError, KeyError, TypeError, struct.error) as exc:
+            raise Unreadable(path.name) from exc
+        if any(e.start + e.size > size for e in self.entries.values()):
+            raise Unreadable(path.name)  # truncated: no entry of it is used
+        self.size = size
+
+
+def write(path: Path, items: list[tuple[str, dict, list[np.ndarray] | bytes, list]]) -> bool:
+    """Publish a generation of ``items``: (key, metadata, arrays) or (key, metadata, raw
+    bytes of an :class:`Entry`, its array specs). False if the folder cannot be written (the
+    next run only reads more)."""
+    blobs, specs, at = [], [], 0
+    for key, meta, arrays, layout in items:
+        if isinstance(arrays, bytes):
+            parts = [arrays]
+        else:  # written as they are: no copy into one blob
+            layout, parts, off = [], [], 0
+            for a in arrays:
+                a = np.ascontiguousarray(a)
+                layout.append([a.dtype.name, off, int(a.size)])
+                parts.append(memoryview(a.reshape(-1).view(np.uint8)))
+                off += a.nbytes
+        crc, size = 0, 0
+        for part in parts:
+            crc, size = zlib.crc32(part, crc), size + len(part)
+        specs.append({"cle": key, "meta": meta, "tableaux": layout, "debut": at,
+                      "taille": size, "crc": crc})
+        blobs += parts
+        at += size
+    base = 16
+    while True:  # absolute offsets lengthen the header that precedes them: until it fits
+        fixed = [dict(sp, debut=sp["debut"] + base) for sp in specs]
+        header = json.dumps({"entrees": fixed}, separators=(",", ":")).encode()
+        need = 16 + len(header) + (-(16 + len(header)) % 8)
+        if need <= base:
+            break
+        base = need
+    header += b" " * (base - 16 - len(header))
+    return _publish(path, [MAGIC, struct.pack("<Q", len(header)), header, *blobs])
+
+
+def _publish(path: Path, parts: list[bytes]) -> bool:
+    try:
+        staged = StagedFile(path)
+    except OSError:
+        return False
+    try:
+        with open(staged.tmp, "wb") as fh:
+            fh.writelines(parts)
+        staged.commit()
+        return True
+    except Exception:  # noqa: BLE001 -- a store that cannot be written only costs a read
+        return False
+    finally:
+        staged.abort()
+
+
+class Folder:
+    """The generations of one plan folder, newest last: the newest entry of each key, and
+    the publication of a new generation (bounded: see :data:`MAX_GENERATIONS`)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.unreadable = 0
+        self.generations: list[Generation] = []
+        for p in sorted(path.glob("g*" + SUFFIX)):
+            try:
+                self.generations.append(Generation(p))
+            except Unreadable:
+                self.unreadable += 1
+        self.newest: dict[str, Entry] = {}
+        for g in self.generations:
+            self.newest.update(g.entries)
+
+    def entries(self, prefix: str) -> list[Entry]:
+        return [e for k, e in self.newest.items() if k.startswith(prefix)]
+
+    def publish(self, items: list, keep: list[str], used: set[Path]) -> None:
+        """A generation of ``items``; when generations pile up, with a raw copy of the
+        entries of ``keep`` it lacks, the older generations then removed. Otherwise the
+        generations ``used`` are touched (their modification time is their last use)."""
+        whole = len(self.generations) + 1 > MAX_GENERATIONS
+        if whole:
+            have = {item[0] for item in items}
+            for k in dict.fromkeys(keep):
+                entry = self.newest.get(k)
+                if k in have or entry is None:
+                    continue
+                try:
+                    items.append((entry.key, entry.meta, entry.raw(), entry.arrays))
+                except (Unreadable, OSError):
+                    continue  # recomputed when needed
+        name = f"g{time.time_ns():020d}-{os.getpid()}{SUFFIX}"
+        if items and write(self.path / name, items) and whole:
+            for g in self.generations:  # what they held for this run is copied
+                g.path.unlink(missing_ok=True)
+        else:
+            touch(used)
+
+
+def touch(paths) -> None:
+    """A generation's modification time is its last use: what ``prune --keep-days`` reads."""
+    for path in paths:
+        try:
+            os.utime(path)
+        except OSError:
+            pass
+
+
+__all__ = [
+    "MAGIC",
+    "MAX_GENERATIONS",
+    "SUFFIX",
+    "Entry",
+    "Folder",
+    "Generation",
+    "Unreadable",
+    "touch",
+    "write",
+]
