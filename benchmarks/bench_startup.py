@@ -11,6 +11,10 @@
 Wall and CPU (user + system of the child) per run: median and min–max, with the load average
 before and after (the machine may be shared; CPU is the steadier figure). Goals: warm ≤ 1.0 s,
 empty cache ≤ 4 s (wall).
+
+``--stages N``: instead, N fresh processes each time the stages of a warm ``compute --sample``
+(imports of numpy, pyarrow, numba and cogind, the registry, a first compute, which loads
+numba's cached code, then a second one in the same process): median (min–max) CPU per stage.
 """
 from __future__ import annotations
 
@@ -58,12 +62,65 @@ def line(label: str, runs: list[tuple[float, float]], goal: float | None = None)
                    if goal else "")
 
 
+STAGES = ("python + click", "numpy", "pyarrow (+ compute, dataset, parquet)", "numba",
+          "cogind modules", "registry (entry points, plugins, checks)",
+          "first compute (+ numba loading cached code)", "second compute (same process)")
+
+
+def _stages_child() -> None:
+    """One warm ``compute --sample`` split into :data:`STAGES`; prints wall and CPU of each."""
+    marks = [(time.perf_counter(), time.process_time())]
+    mark = lambda: marks.append((time.perf_counter(), time.process_time()))
+    import click  # noqa: F401
+    mark()
+    import numpy  # noqa: F401
+    mark()
+    import pyarrow.compute
+    import pyarrow.dataset
+    import pyarrow.parquet  # noqa: F401
+    mark()
+    import numba  # noqa: F401
+    mark()
+    import cogind.analyses.secret
+    import cogind.api
+    import cogind.cli.compute  # noqa: F401
+    from cogind.cli import sample_path
+    from cogind.plugins import build_registry
+    mark()
+    registry = build_registry()
+    mark()
+    for _ in range(2):
+        cogind.api.compute(sample_path(), period="year", registry=registry)
+        mark()
+    for (w0, c0), (w1, c1) in zip(marks, marks[1:]):
+        print(f"{w1 - w0:.4f} {c1 - c0:.4f}")
+
+
+def stages(n: int) -> None:
+    runs = []
+    for _ in range(n):
+        out = subprocess.run([sys.executable, __file__, "--stages-child"], check=True,
+                             capture_output=True, text=True).stdout.split()
+        runs.append([(float(w), float(c)) for w, c in zip(out[::2], out[1::2])])
+    print(f"stages of a warm compute --sample, {n} fresh processes, CPU s median (min–max):")
+    for k, name in enumerate(STAGES):
+        cpus = [r[k][1] for r in runs]
+        print(f"  {name:<44} {statistics.median(cpus):.3f} ({min(cpus):.3f}–{max(cpus):.3f})")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--stages-child"]:
+        return _stages_child()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="warm runs")
     parser.add_argument("--cold", type=int, default=2, help="empty-cache runs")
     parser.add_argument("--no-warmup", action="store_true", help="skip the warmup rows")
+    parser.add_argument("--stages", type=int, metavar="N",
+                        help="time the stages of a warm run in N fresh processes instead")
     args = parser.parse_args()
+    if args.stages:
+        return stages(args.stages)
     compute = [script(), "compute", "--sample"]
     print(f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
     timed(compute)  # untimed: fills the user cache and the OS cache
