@@ -1,5 +1,6 @@
 """Cancer screening participation computed from the claims (COG 2023-2027 n° 30-32, issue 21
-§ 1): the computed forms beside the reported ones (``DEPISTAGE_*_TAUX``, table ``mesures``).
+§ 1): the computed forms of the reported ones (``DEPISTAGE_*_TAUX``, table ``mesures``), which
+take them per caisse where the claims give them (:mod:`cogind.analyses.forms`).
 
 Programmes (arrêté du 29 septembre 2006 modifié; col: arrêté du 30 juillet 2020):
 - sein: women 50-74, a mammography every 2 years (24-month window);
@@ -53,7 +54,7 @@ PROGRAMMES = (
 
 def _indicator(code, cancer, acte, window, ages, sexes, actes, source):
     measure = ScreeningParticipation(window_months=window, age_min=ages[0], age_max=ages[1],
-                                     sexes=sexes)
+                                     sexes=sexes, reported=code.removesuffix("_CALCULE"))
     who = {(2,): "femmes", (1, 2): "hommes et femmes"}[sexes]
     return Indicator(
         code=code,
@@ -61,16 +62,19 @@ def _indicator(code, cancer, acte, window, ages, sexes, actes, source):
         definition=(f"Part des {who} de {ages[0]} à {ages[1]} ans (âge à l'acte) ayant eu "
                     f"{acte} remboursé dans les {window} mois finissant la période, chacun "
                     "compté une fois, rapportée à la population cible de la table population "
-                    "(année de la fin de la fenêtre) : la forme calculée, dont la forme "
-                    f"déclarée ({code.removesuffix('_CALCULE')}, table mesures) reste celle de "
-                    "la COG."),
+                    "(année de la fin de la fenêtre) : la forme calculée de "
+                    f"{code.removesuffix('_CALCULE')}, qu'elle remplace par caisse où les "
+                    "remboursements la donnent."),
         table="prestations", measure=measure, unit="%", direction="hausse",
         period_column="EXE_SOI_DTD",
         where=where(PRS_NAT_REF=actes, BEN_SEX_COD=sexes, BEN_AMA_COD=measure.ages),
         source=source,
         notes=("Calculé quand prestations porte BEN_NIR_PSA et la table population est "
-               "donnée ; la COG juge le n° 30-32 sur la forme déclarée. Une personne dépistée "
-               "deux fois dans la fenêtre compte une fois, dans la caisse de son dernier acte."))
+               "donnée. Forme automatique du n° 30-32 : le code déclaré prend, par caisse et "
+               "période, ce taux quand il a une valeur, sinon le chiffre déclaré dans mesures "
+               "(docs/beneficiaires.md). Demandé sous son propre code, sans cible. Une personne "
+               "dépistée deux fois dans la fenêtre compte une fois, dans la caisse de son "
+               "dernier acte."))
 
 
 @hookimpl

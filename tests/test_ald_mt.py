@@ -5,6 +5,7 @@ and closing on the day, several ALDs, a move, batch sizes and threads)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 
 import pyarrow as pa
@@ -198,3 +199,30 @@ def test_generated_table_equals_set_reference_and_its_patients_are_the_claims_pe
     again = ald_patients.write(tmp_path / "again", years=(2023, 2024), seed=4,
                                rows_per_year=3000, claims_per_year=40_000)
     assert again.read_bytes() == path.read_bytes()  # same seed, same bytes
+
+
+def test_reported_code_takes_the_computed_rate_per_caisse():
+    """ALD_MEDECIN_TRAITANT_TAUX (the COG's n° 22) takes the computed share where the table
+    beneficiaires has the caisse, the caisse's reported figure elsewhere."""
+    rows = [r for r in situations(seed=21) if r["ORG_CLE_NUM"] != "59C591"]
+    rnd = random.Random(2)
+    mrows = [(c, dt.date(y, m, 1), rnd.randrange(80, 95), 100) for c in CAISSES
+             for y in (2023, 2024) for m in range(1, 13)]
+    mes = pa.table({"ORG_CLE_NUM": [r[0] for r in mrows],
+                    "MES_MOI_DTD": pa.array([r[1] for r in mrows], pa.date32()),
+                    "MES_COD": ["ALD_MT"] * len(mrows),
+                    "MES_NUM": [float(r[2]) for r in mrows],
+                    "MES_DEN": [float(r[3]) for r in mrows],
+                    "MES_VAL": pa.nulls(len(mrows), pa.float64())})
+    res = cogind.compute({"beneficiaires": table(rows), "mesures": mes}, cog="2023-2027",
+                         indicators=["ALD_MEDECIN_TRAITANT_TAUX"], period="year", secret=False)
+    out = {(r["caisse"], r["periode"]): r for r in res.to_pylist() if r["niveau"] == "caisse"}
+    want = expected(rows, YEARS)
+    for caisse in CAISSES[:2]:
+        r = out[(caisse, "2024")]
+        assert json.loads(r["details"])["forme"] == "calculée"
+        assert r["valeur"] == pytest.approx(want[(caisse, "2024")][1])
+    r = out[("59C591", "2024")]
+    num = sum(m[2] for m in mrows if m[0] == "59C591" and m[1].year == 2024)
+    assert json.loads(r["details"])["forme"] == "déclarée"
+    assert r["valeur"] == pytest.approx(num / 12)

@@ -5,6 +5,7 @@ any batch size and thread count; the reported forms stay as they were."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 
 import pyarrow as pa
@@ -287,3 +288,40 @@ def test_cli_equals_set_reference_and_describe(tmp_path):
             have[k][0] == want[k][0] and abs(have[k][1] - want[k][1]) < 0.01 for k in want)
     r = CliRunner().invoke(cli, ["describe", COL])
     assert r.exit_code == 0 and "36 mois finissant" in r.output and "l. 9505-9506" in r.output
+
+
+def _mesures(code, caisses, years=(2023, 2024), seed=3):
+    rnd = random.Random(seed)
+    rows = [(c, dt.date(y, m, 1), rnd.randrange(20, 60), rnd.randrange(80, 120))
+            for c in caisses for y in years for m in range(1, 13)]
+    return pa.table({"ORG_CLE_NUM": [r[0] for r in rows],
+                     "MES_MOI_DTD": pa.array([r[1] for r in rows], pa.date32()),
+                     "MES_COD": [code] * len(rows),
+                     "MES_NUM": [float(r[2]) for r in rows], "MES_DEN": [float(r[3]) for r in rows],
+                     "MES_VAL": pa.nulls(len(rows), pa.float64())}), rows
+
+
+def test_reported_code_takes_the_computed_rate_per_caisse():
+    """DEPISTAGE_SEIN_TAUX (the COG's n° 30) takes the computed rate where the claims give it,
+    the caisse's reported figure elsewhere (a caisse only in mesures, a window before the
+    data), judged on the COG's targets."""
+    rows = [r for r in claims(seed=21) if r["ORG_CLE_NUM"] != "59C591"]
+    pop = population()
+    mes, mrows = _mesures("DEPISTAGE_SEIN", CAISSES)
+    res = cogind.compute({"prestations": table(rows), "population": pop, "mesures": mes},
+                         cog="2023-2027", indicators=["DEPISTAGE_SEIN_TAUX"], period="year",
+                         secret=False)
+    out = {(r["caisse"], r["periode"]): r for r in res.to_pylist() if r["niveau"] == "caisse"}
+    want = expected(rows, pop, SEIN, year_periods((2023, 2024)), MONTH0)
+    for caisse in CAISSES[:2]:
+        for year in ("2023", "2024"):
+            r = out[(caisse, year)]
+            assert json.loads(r["details"])["forme"] == "calculée"
+            assert r["valeur"] == pytest.approx(want[(caisse, year)][1])
+            assert r["statut"] in ("atteint", "non atteint")
+    for year in (2023, 2024):
+        r = out[("59C591", str(year))]
+        num = sum(m[2] for m in mrows if m[0] == "59C591" and m[1].year == year)
+        den = sum(m[3] for m in mrows if m[0] == "59C591" and m[1].year == year)
+        assert json.loads(r["details"])["forme"] == "déclarée"
+        assert r["valeur"] == pytest.approx(100 * num / den)

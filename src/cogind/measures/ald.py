@@ -114,6 +114,9 @@ class AldMedecinTraitant(Measure):
     mt_end: str = "MTT_FIN_DTD"
     caisse_column: str = "ORG_CLE_NUM"
     statistic: str = "part_patients"
+    reported: str = ""
+    """Code of the reported indicator this computed form stands for (as
+    :attr:`DistinctBeneficiaries.reported`, :mod:`cogind.analyses.forms`)."""
     multi_period = True  # a situation on a day, no sum of months
 
     @property
