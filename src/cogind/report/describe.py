@@ -10,6 +10,7 @@ from cogind import formatting
 from cogind.model import Indicator
 from cogind.plugins import describe_plugin
 from cogind.registry import Registry
+from cogind.report.listings import computed_forms, form_of
 
 SENS = {"hausse": "plus haut = mieux", "baisse": "plus bas = mieux"}
 
@@ -58,6 +59,8 @@ def indicator_text(registry: Registry, code: str) -> str:
                 + ["date_periode_manquante"])])]
     if ind.notes:
         out += ["", "Conventions :", _wrap(ind.notes)]
+    text = automatic_form_text(registry, ind)
+    out += ["", "Forme automatique :", _wrap(text)] if text else []
     out += ["", "Sources :"]
     for s in ind.source:
         out.append(f"  {s}" + (f" : « {s.quote} »" if s.quote else ""))
@@ -80,6 +83,24 @@ def indicator_text(registry: Registry, code: str) -> str:
     return "\n".join(out)
 
 
+def automatic_form_text(registry: Registry, ind: Indicator) -> str:
+    """The automatic computed/reported form (issue 21 § 1), for either of the two codes."""
+    computed = computed_forms(registry).get(ind.code)
+    reported = getattr(ind.measure, "reported", "")
+    if computed:
+        text = (f"calculé des remboursements ({computed}) par caisse et période où ce calcul a "
+                "une valeur, sinon le chiffre déclaré de la caisse ; régions et national : la "
+                "forme de toutes leurs caisses, ou « mixte » (somme des caisses, taux pondérés "
+                "par leur population) ; details dit la forme de chaque ligne "
+                "(docs/beneficiaires.md).")
+    elif reported:
+        text = (f"forme calculée de {reported} : demander {reported} donne ce calcul par caisse "
+                "où il a une valeur, le chiffre déclaré ailleurs (docs/beneficiaires.md).")
+    else:
+        return ""
+    return text
+
+
 def _longer_periods(measure) -> str:
     """How a quarter or a year is made from the months of ``measure``."""
     if getattr(measure, "multi_period", False):  # distinct counts: no sum of months
@@ -92,7 +113,13 @@ def _target(target, unit: str) -> str:
     return formatting.target(target.label, target.value, unit)
 
 
+def _form_text(registry: Registry, code: str, forms: dict[str, str]) -> str:
+    f = form_of(registry, code, forms)
+    return f["forme_libelle"] + (f" ({f['forme_calculee']})" if f["forme_calculee"] else "")
+
+
 def list_text(registry: Registry, cog_code: str | None) -> str:
+    forms = computed_forms(registry)
     if cog_code:
         cog = registry.cog(cog_code)
         out = [f"COG {cog.code} — {cog.libelle} ({len(cog.indicators)} indicateurs)", ""]
@@ -104,12 +131,14 @@ def list_text(registry: Registry, cog_code: str | None) -> str:
             out.append(_wrap("cibles : " + ", ".join(
                 f"{y} {_target(e.targets[y], ind.unit)}" for y in sorted(e.targets)),
                 "         "))
+            out.append(_wrap("forme : " + _form_text(registry, e.code, forms), "         "))
         return "\n".join(out)
     out = []
     for code, ind in sorted(registry.indicators.items()):
         cogs = ", ".join(c.code for c in registry.cogs_using(code)) or "aucune COG"
         out.append(f"{code:28} {ind.unit:7} {SENS[ind.direction]:18} {ind.table:12} {cogs}")
         out.append(_wrap(ind.libelle, "    "))
+        out.append(_wrap("forme : " + _form_text(registry, code, forms), "    "))
     return "\n".join(out)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from cogind.errors import InputError
 from cogind.model import Cog, CogIndicator, Indicator, Target
 from cogind.registry import Registry
+from cogind.report.describe import automatic_form_text
 
 SENS = {"hausse": "plus haut = mieux", "baisse": "plus bas = mieux"}
 KINDS = {"niveau": "niveau à atteindre", "minimum": "au moins", "maximum": "au plus",
@@ -82,6 +83,9 @@ def _indicator_section(registry: Registry, cog: Cog, e: CogIndicator) -> list[st
     out += ["", "**Données.**", ""] + _inputs(ind)
     if ind.notes:
         out += ["", "**Conventions.** " + ind.notes]
+    automatic = automatic_form_text(registry, ind)
+    if automatic:
+        out += ["", "**Forme automatique.** " + automatic[0].upper() + automatic[1:]]
     out += ["", "**Cibles.**", ""]
     out += [f"- {y} : {_target_text(e.targets[y])}" for y in sorted(e.targets)]
     missing = [str(y) for y in cog.years if y not in e.targets]

@@ -49,16 +49,46 @@ def indicator_data(registry: Registry, code: str) -> dict:
     }
 
 
+FORMS = {"evenements": "calculé des événements de la table",
+         "remboursements_repli_declare": "calculé des remboursements, repli déclaré par caisse",
+         "declare": "déclaré (table mesures)"}
+"""How an indicator's figure is obtained (``cogind list``, issue 21 § 1)."""
+REPORTED_TABLE = "mesures"
+
+
+def computed_forms(registry: Registry) -> dict[str, str]:
+    """{reported indicator: the computed indicator standing for it (``measure.reported``)}."""
+    out: dict[str, str] = {}
+    for code, ind in sorted(registry.indicators.items()):
+        reported = getattr(ind.measure, "reported", "")
+        if reported and reported in registry.indicators:
+            out.setdefault(reported, code)
+    return out
+
+
+def form_of(registry: Registry, code: str, forms: dict[str, str] | None = None) -> dict:
+    """``forme`` (a key of :data:`FORMS`), its wording, and the computed form's code if any."""
+    forms = computed_forms(registry) if forms is None else forms
+    if code in forms:
+        key = "remboursements_repli_declare"
+    else:
+        key = "declare" if registry.indicator(code).table == REPORTED_TABLE else "evenements"
+    return {"forme": key, "forme_libelle": FORMS[key], "forme_calculee": forms.get(code)}
+
+
 def list_data(registry: Registry, cog_code: str | None) -> list[dict]:
+    forms = computed_forms(registry)
     if cog_code:
         cog = registry.cog(cog_code)
         return [{"numero": e.numero or None, "code": e.code,
                  "libelle": e.libelle or registry.indicator(e.code).libelle,
                  "unite": registry.indicator(e.code).unit,
-                 "sens": registry.indicator(e.code).direction, "cibles": _targets(e)}
+                 "sens": registry.indicator(e.code).direction, "cibles": _targets(e),
+                 **form_of(registry, e.code, forms)}
                 for e in cog.indicators]
     return [{"code": code, "libelle": ind.libelle, "unite": ind.unit, "sens": ind.direction,
-             "table": ind.table, "cogs": [c.code for c in registry.cogs_using(code)]}
+             "table": ind.table, "cogs": [c.code for c in registry.cogs_using(code)],
+             **form_of(registry, code, forms)}
             for code, ind in sorted(registry.indicators.items())]
 
 
