@@ -82,10 +82,12 @@ INDICATORS = (
                "pas d'écart en points cité pour 2017 (niveau : 49,1 %)")},
            "Taux global de dépassement des médecins en secteur 2 : valeur cible intermédiaire "
            "annuelle (−1,5 point par an)", "fiche 4 (suivi)", (src(S001, 751, 754),)),
-    _entry("ECONOMIES_TENDANCIEL_IJ", _same(Target.undetermined(
+    # « maîtrise médicalisée »: every spending line of Tableau 6 (produits de santé, IJ,
+    # transports, masseurs-kinés, biologie), not the IJ alone (issue 21 § 2)
+    _entry("ECONOMIES_TENDANCIEL_MAITRISE", _same(Target.undetermined(
         "pas un indicateur COG (suivi GDR)")),
         "Économies de maîtrise médicalisée mesurées par écart au tendanciel",
-        sources=(src(S001, 770, 772), src(S001, 2032, 2054))),
+        sources=(src(S001, 770, 772), src(S001, 1011, 1025), src(S001, 2032, 2054))),
     _entry("CARTE_VITALE_DELAI_MOYEN",
            {2014: Target.level(20, "20 jours (réalisé : au-dessus de la cible)"),
             2015: Target.level(20, "20 jours (réalisé : au-dessus de la cible)"),

@@ -67,7 +67,9 @@ def _total() -> Indicator:
                "comme la Cnam somme ses économies par poste ; sans lui, un modèle ajusté sur "
                "la dépense totale des postes (qui n'est pas la somme des modèles par poste). "
                "« Actes tous prescripteurs » (Tableau 6) n'est pas un poste : ses actes n'ont "
-               "pas de nature propre dans prestations."))
+               "pas de nature propre dans prestations. C'est l'indicateur « économies de "
+               "maîtrise médicalisée » de la COG 2014-2017 (IGAS), lu jusqu'ici sur les seules "
+               "IJ (ECONOMIES_TENDANCIEL_IJ, le poste IJ, reste calculé)."))
 
 
 @hookimpl

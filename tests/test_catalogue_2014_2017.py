@@ -33,7 +33,7 @@ EXPECTED = {
     "RECLAMATIONS_10J_TAUX": (S000, 1577, "%", "hausse", "? ? ? ?"),
     "DEPASSEMENT_TAUX": (S001, 753, "%", "baisse", "? ? ? 49.1"),
     "DEPASSEMENT_TAUX_ECART_PTS": (S001, 754, "points", "baisse", "-1.5/2013 -1.5/2014 -1.5/2015 ?"),
-    "ECONOMIES_TENDANCIEL_IJ": (S001, 771, "euros", "hausse", "? ? ? ?"),
+    "ECONOMIES_TENDANCIEL_MAITRISE": (S001, 1011, "euros", "hausse", "? ? ? ?"),
     "CARTE_VITALE_DELAI_MOYEN": (S000, 890, "jours", "baisse", "20 20 20 20"),
     "FIABILITE_REPONSES_TEL_TAUX": (S000, 900, "%", "hausse", "80 80 80 80"),
     "FIABILITE_REPONSES_MEL_TAUX": (S000, 899, "%", "hausse", "? ? ? ?"),
