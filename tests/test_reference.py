@@ -118,6 +118,12 @@ least-squares trend) live in the file named."""
 
 # a rate over the population table (n° 29, issue 21 § 1): set-based reference in its own file
 REFERENCED_ELSEWHERE["DENTISTE_RECOURS_TAUX_CALCULE"] = "tests/test_beneficiaires_dentaire.py"
+# n° 30-32 (rates over the population table) and n° 22 (table beneficiaires): set-based
+# references in their own files (issue 21 § 1)
+REFERENCED_ELSEWHERE.update(dict.fromkeys(
+    ("DEPISTAGE_SEIN_TAUX_CALCULE", "DEPISTAGE_COL_TAUX_CALCULE",
+     "DEPISTAGE_COLORECTAL_TAUX_CALCULE"), "tests/test_depistages.py"))
+REFERENCED_ELSEWHERE["ALD_MEDECIN_TRAITANT_TAUX_CALCULE"] = "tests/test_ald_mt.py"
 
 
 def test_every_registered_indicator_has_a_reference():

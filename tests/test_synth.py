@@ -545,6 +545,14 @@ DECLARED_GAPS: dict[str, str] = {
     "DENTISTE_RECOURS_TAUX_CALCULE": "the generator writes no dental act yet (issue 21 § 1; "
                                      "tested on hand-built tables in "
                                      "tests/test_beneficiaires_dentaire.py)",
+    **dict.fromkeys(("DEPISTAGE_SEIN_TAUX_CALCULE", "DEPISTAGE_COL_TAUX_CALCULE",
+                     "DEPISTAGE_COLORECTAL_TAUX_CALCULE"),
+                    "the generator writes no screening act, and its claims' people are a "
+                    "fraction of the population table's (issue 21 § 1; tested on hand-built "
+                    "tables in tests/test_depistages.py)"),
+    "ALD_MEDECIN_TRAITANT_TAUX_CALCULE": "table beneficiaires is written apart "
+                                         "(synth.ald_patients, issue 21 § 1; tested on it in "
+                                         "tests/test_ald_mt.py)",
     "ECONOMIES_TENDANCIEL_TRANSPORTS": "the generator writes no transport claims (issue 21 § 2; "
                                        "tested on hand-built tables in tests/test_tendanciel.py)",
     "ECONOMIES_TENDANCIEL_MASSEURS_KINES": "the generator writes no physiotherapy claims (issue "
