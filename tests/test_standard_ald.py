@@ -7,6 +7,7 @@ strata are (age band, sex, ALD), weights the shares of the national population o
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -222,3 +223,31 @@ def test_sample_columns_unchanged_by_the_ald_stream(tmp_path):
     new_pop = pq.read_table(tmp_path / "population.parquet")
     assert new_pop.num_rows == 2 * old_pop.num_rows and new_pop["ALD_TOP"].null_count == 0
     assert strata(new_pop) == strata(old_pop)
+
+
+def test_dask_ships_the_plan_of_an_adapted_measure(tmp_path):
+    """A worker's registry declares the age × sex kernel; the client read EXO_MTF: the plan is
+    shipped (without it the worker's rebuilt plan differs and the run fails)."""
+    import distributed
+
+    from cogind.engine.core import plan
+    from cogind.engine.dask import plan_spec, worker_plan
+
+    registry = cogind.build_registry()
+    declared = registry.indicator(CODE)
+    adapted = declared.measure.for_inputs(("EXO_MTF",))
+    assert adapted.reads_ald and not declared.measure.reads_ald
+    tplan = plan([dataclasses.replace(declared, measure=adapted)])["prestations"]
+    spec = plan_spec(tplan, registry)
+    assert spec.pickled is not None and worker_plan(spec).states[0].kernel.width == 77
+    assert plan_spec(plan([declared])["prestations"], registry).pickled is None
+    pq.write_table(prestations(ROWS), tmp_path / "prestations.parquet")
+    pq.write_table(population(POP), tmp_path / "population.parquet")
+    local = run()
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        res = cogind.compute(tmp_path, cog=None, indicators=[CODE], period="year",
+                             years=[2024], secret=False, engine="dask",
+                             scheduler=cluster.scheduler_address)
+    got = {r["caisse"]: r["valeur"] for r in res.to_pylist()}
+    assert got == {k: r["valeur"] for k, r in local.items()}

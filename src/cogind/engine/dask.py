@@ -282,8 +282,12 @@ def plan_spec(tplan: TablePlan, registry: Registry | None) -> PlanSpec:
                     for p in (registry.plugins if registry else ()) if not p.error)
     owners = [registry.owner.get(("indicateur", c)) if registry else None for c in codes]
     in_memory = any(o is None or o.distribution == IN_MEMORY for o in owners)
+    # a measure adapted to the inputs (an optional ALD column read, issue 21 § 2) is not the
+    # one a worker's registry declares: ship the plan
+    adapted = registry is not None and any(
+        registry.indicators.get(ind.code) != ind for sp in tplan.states for ind in sp.indicators)
     return PlanSpec(tplan.table, codes, plugins, fields, fingerprint(tplan), __version__,
-                    tplan if in_memory else None)
+                    tplan if in_memory or adapted else None)
 
 
 _worker_plans: dict[tuple, TablePlan] = {}
