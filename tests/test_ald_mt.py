@@ -226,3 +226,30 @@ def test_reported_code_takes_the_computed_rate_per_caisse():
     num = sum(m[2] for m in mrows if m[0] == "59C591" and m[1].year == 2024)
     assert json.loads(r["details"])["forme"] == "déclarée"
     assert r["valeur"] == pytest.approx(num / 12)
+
+
+def test_cogind_generate_writes_the_table_on_demand_and_the_cog_code_uses_it(tmp_path):
+    """``cogind generate --tables prestations,beneficiaires``: the other tables keep their
+    bytes; n° 22 of the COG then takes the computed share in every caisse."""
+    kw = ["--years", "2023-2024", "--seed", "2", "--rows", "prestations=60000"]
+    r = CliRunner().invoke(cli, ["generate", "-o", str(tmp_path / "a"), *kw, "--tables",
+                                 "prestations"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, ["generate", "-o", str(tmp_path / "b"), *kw, "--tables",
+                                 "prestations,beneficiaires", "--rows", "beneficiaires=4000"])
+    assert r.exit_code == 0, r.output
+    assert ((tmp_path / "a" / "prestations.parquet").read_bytes()
+            == (tmp_path / "b" / "prestations.parquet").read_bytes())
+    rows = pq.read_table(tmp_path / "b" / "beneficiaires.parquet").to_pylist()
+    assert len(rows) == 4000
+    for row in rows:
+        row["ORG_CLE_NUM"] = str(row["ORG_CLE_NUM"])
+    res = cogind.compute(tmp_path / "b", cog="2023-2027",
+                         indicators=["ALD_MEDECIN_TRAITANT_TAUX"], period="year", secret=False)
+    out = [r for r in res.to_pylist() if r["periode"] == "2024"]
+    assert {json.loads(r["details"])["forme"] for r in out} == {"calculée"}
+    want = expected(rows, {"2024": dt.date(2024, 12, 31)})
+    assert {(r["caisse"], r["periode"]): (r["n"], r["valeur"]) for r in out}.keys() == want.keys()
+    assert all(r["valeur"] == pytest.approx(want[(r["caisse"], "2024")][1]) for r in out)
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text("utf-8"))
+    assert manifest["tables"]["beneficiaires"]["rows"] == 4000

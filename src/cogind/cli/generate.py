@@ -100,7 +100,7 @@ def _output(ctx: click.Context, output, out):
 @click.option("--tables", default=",".join(TABLES), show_default=True,
               help="Tables à écrire, séparées par des virgules ; en plus, sur demande : "
                    + ", ".join(OPTIONAL_TABLES) + " (tendanciel mensuel par poste, tiré des "
-                   "prestations générées).")
+                   "prestations générées ; bénéficiaires en ALD et médecin traitant).")
 @click.option("--batch-rows", type=int, default=1_000_000, show_default=True,
               help="Lignes par groupe de lignes Parquet / lot Arrow (ne change pas les "
                    "données).")

@@ -102,3 +102,36 @@ def write(out: Path, years: tuple[int, int] = (2023, 2024), seed: int = 0,
         raise
     writer.close()
     return path
+
+
+def rows_for(rows: dict, n_years: int, scale: float) -> int:
+    """The table's row count in a ``generate`` run (``rows`` given, else scaled), a multiple of
+    its years (the same count each year)."""
+    n = int(rows.get(NAME, round(ROWS_PER_YEAR * n_years * scale)))
+    return n - n % n_years
+
+
+def write_entry(out: Path, opts, net: Network, progress=None) -> dict:
+    """The table in a ``generate`` run (one file, or one per year when partitioned): its
+    manifest entry. The claims' pools are those of this run's prestations when it has them."""
+    years = opts.year_range
+    per_year = opts.rows[NAME] // len(years)
+    claims = opts.rows.get("prestations")
+    data = table(net, years, per_year, opts.seed, claims // len(years) if claims else None)
+    files = []
+    for year in (years if opts.partition else [years[0]]):
+        part = (data.slice((year - years[0]) * per_year, per_year) if opts.partition else data)
+        path = table_path(out, NAME, opts.fmt, opts.partition, year)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = FileWriter(path, data.schema, opts.fmt)
+        try:
+            writer.write(part)
+        except BaseException:
+            writer.abort()
+            raise
+        writer.close()
+        files.append(path.relative_to(out).as_posix())
+    if progress is not None:
+        progress(NAME, data.num_rows, data.num_rows)
+    return {"rows": data.num_rows, "rows_per_year": {str(y): per_year for y in years},
+            "files": files, "defects": {}}

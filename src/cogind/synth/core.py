@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from cogind.errors import ConfigError, InputError
 from cogind.synth import defects as defects_mod
-from cogind.synth import ald, tendanciel
+from cogind.synth import ald, ald_patients, tendanciel
 from cogind.synth.batches import to_batch
 from cogind.synth.calendar import split_rows, window_share, year_bounds
 from cogind.synth.levels import year_weights
@@ -54,7 +54,10 @@ def _check_rows(rows, tables, scale: float, n_years: int, cat: Catalogue,
         if not isinstance(n, (int, np.integer)) or n < 0:
             raise ConfigError(f"rows of table '{name}' must be a non-negative integer")
     out = {t: int(rows[t]) if t in rows else round(ROWS_PER_YEAR[t] * n_years * scale)
-           for t in tables if t not in ("mesures", "population", tendanciel.NAME)}
+           for t in tables if t not in ("mesures", "population", tendanciel.NAME,
+                                        ald_patients.NAME)}
+    if ald_patients.NAME in tables:  # ALD exonerations, the same count each year
+        out[ald_patients.NAME] = ald_patients.rows_for(rows, n_years, scale)
     if "population" in tables:  # one row per caisse, year, age band and sex: never scaled
         cells = n_years * ald.cells_per_year(Network.build(seed))
         if int(rows.get("population", cells)) != cells:
@@ -303,6 +306,8 @@ def write_table(out: Path, table: str, opts: Options, net: Network,
         return write_population(out, opts, net, progress)
     if table == tendanciel.NAME:  # derived from the claims just written
         return tendanciel.write(out, opts, net, progress)
+    if table == ald_patients.NAME:  # ALD patients, the claims' people (issue 21 § 1)
+        return ald_patients.write_entry(out, opts, net, progress)
     sink = _Sink(out, table, opts)
     counts = dict.fromkeys(defects_mod.applicable(SPECS[table]), 0) if opts.defects else {}
     per_year: dict[int, int] = {}
