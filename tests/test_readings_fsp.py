@@ -131,7 +131,7 @@ def test_paper_claims_of_other_professionals_or_paid_to_the_insured_are_apart():
     res = cogind.compute({"prestations": PRESTATIONS}, COG, indicators=CODES[:3],
                          period="year", years=2016, secret=False).to_pylist()
     n = {c: _rows(res, c)[("national", None)]["n"] for c in CODES[:3]}
-    fse, drg, spe = _np(PRESTATIONS, "FSE_TOP", "DRG_ASS_TOP", "PSE_SPE_COD")
+    fse, drg = _np(PRESTATIONS, "FSE_TOP", "DRG_ASS_TOP")
     paper_pro = (fse == 0) & (drg == 0)
     assert 0 < n["FSP_MEDECINS_DELAI_D9"] < paper_pro.sum()  # nurses, kinés... left out
     assert n["FSP_ASSURES_DELAI_D9"] + n["FSE_DELAI_D9"] < len(fse)
