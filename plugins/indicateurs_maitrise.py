@@ -1,53 +1,14 @@
 """Spending control: Ondam, annual risk-management plan, long sick leaves, heavy prescribers
 (``ij`` table and reported measurements, ``mesures`` table)."""
-import numpy as np
-from numba import njit
-
-from cogind import Indicator, hookimpl, where
-from cogind import Evolution, KernelMeasure
-from cogind.kernels import NULL
-from cogind import Input, Kernel
+from cogind import Evolution, Indicator, LongEpisodes, hookimpl, where
 from cogind_plugins.mesures import TAUX, reported
 from cogind_plugins.seeds import S002, src
 
 DIX_HUIT_MOIS = 548  # days: 18 × 365,25 / 12 = 547,9
 
 
-@njit(cache=True, nogil=True)
-def _update_ij_longs(state, group, debut, paiement, nombre):
-    """State [paiements comptés, IJ des arrêts > 18 mois, début ou paiement manquant,
-    nombre d'IJ manquant, nombre d'IJ négatif]."""
-    for i in range(group.shape[0]):
-        g = group[i]
-        if g < 0:
-            continue
-        if debut[i] == NULL or paiement[i] == NULL:
-            state[g, 2] += 1
-        elif nombre[i] == NULL:
-            state[g, 3] += 1
-        elif nombre[i] < 0:
-            state[g, 4] += 1
-        else:
-            state[g, 0] += 1
-            if paiement[i] - debut[i] >= DIX_HUIT_MOIS:
-                state[g, 1] += nombre[i]
-
-
-def _finalise_ij_longs(rows):
-    n = rows[:, 0]
-    value = np.where(n > 0, rows[:, 1].astype(float), np.nan)
-    return value, rows[:, 1], np.full(len(rows), np.nan), n
-
-
-IJ_LONGS = KernelMeasure(
-    Kernel("ij_arrets_longs",
-           (Input("ARR_DEB_DTD", "days"), Input("IJ_PAI_DTD", "days"), Input("IJ_NBR", "int")),
-           5, _update_ij_longs, ("debut_manquant", "valeur_manquante", "valeur_negative")),
-    _finalise_ij_longs,
-    text=(f"Valeur : Σ IJ_NBR des paiements d'IJ dont la date de paiement IJ_PAI_DTD est au "
-          f"moins {DIX_HUIT_MOIS} jours (18 mois) après le début de l'arrêt ARR_DEB_DTD. Exclus : "
-          "début ou paiement manquant (debut_manquant), IJ_NBR manquant (valeur_manquante), "
-          "IJ_NBR négatif (valeur_negative)."))
+# « IJ … pour les arrêts supérieurs à 18 mois »: the IJ of the arrêts lasting beyond 18 months
+IJ_LONGS = LongEpisodes(min_days=DIX_HUIT_MOIS)
 
 
 @hookimpl
@@ -95,9 +56,9 @@ def cogind_register_indicators(registry):
         libelle="Évolution du nombre d'IJ moyens pour les arrêts supérieurs à 18 mois",
         definition=("Évolution relative (en %), par rapport à la même période de l'année "
                     "précédente, du nombre d'indemnités journalières maladie payées au titre "
-                    "des arrêts de travail de plus de 18 mois (table ij, IJ_RIS_COD = MAL : "
-                    "Σ IJ_NBR des paiements intervenus au moins 18 mois après le début de "
-                    "l'arrêt, mois de IJ_PAI_DTD)."),
+                    "des arrêts de travail de plus de 18 mois (table ij, IJ_RIS_COD = MAL) : "
+                    "Σ IJ_NBR des paiements de la période des arrêts (ARR_NUM) qui ont atteint "
+                    "18 mois à la fin de la période, mois de IJ_PAI_DTD."),
         table="ij", measure=Evolution(of=IJ_LONGS, base="annee_precedente"), unit="%",
         direction="baisse", period_column="IJ_PAI_DTD", where=where(IJ_RIS_COD="MAL"),
         source=(src(S002, 9518, 9519, "Évolution du nombre d'IJ moyens pour les arrêts "
@@ -106,8 +67,16 @@ def cogind_register_indicators(registry):
                                       "du risque sera intensifiée")),
         notes=("Cible identique chaque année : évolution annuelle (base : année précédente). "
                "« Nombre d'IJ moyens » est lu comme le volume d'IJ payées (le nombre moyen "
-               "mensuel évolue comme le total sur les mêmes mois). Un paiement qui chevauche le "
-               "18e mois compte entier ; l'ancienneté est mesurée à la date de paiement.")))
+               "mensuel évolue comme le total sur les mêmes mois). « Arrêts supérieurs à 18 "
+               "mois » : l'arrêt dure plus de 18 mois (548 jours), et toutes ses IJ de la "
+               "période comptent, celles de ses 18 premiers mois comprises. Un arrêt est long "
+               "dès qu'un de ses paiements datés jusqu'à la fin de la période tombe 548 jours "
+               "ou plus après son début : jugé avec ce que l'on sait à la fin de la période, "
+               "jamais avec des paiements ultérieurs (les deux années comparées le sont avec "
+               "le même recul ; un arrêt encore en cours compte s'il a déjà passé 18 mois). "
+               "Autre lecture, écartée : les seules IJ payées au-delà du 18e mois de l'arrêt "
+               "(la lecture de cogind jusqu'ici), qui laisse hors du chiffre les premiers mois "
+               "des arrêts longs que la gestion du risque vise.")))
     registry.add_indicator(reported(
         "GROS_PRESCRIPTEURS_IJ_TAUX",
         "Part des médecins gros prescripteurs d'IJ ayant fait l'objet d'une action de "

@@ -302,7 +302,8 @@ def hand_made_tables() -> dict:
     ij = _rows_by_caisse(lambda c, m, i: [
         {"ORG_CLE_NUM": c, "IJ_RIS_COD": risk, "ASS_REG_COD": "TS", "IJ_SUB_TOP": sub,
          "SIN_1IJ_IND": 1, "ATT_REC_DTD": m, "IJ_PAI_DTD": m + d(10 + i + 5 * sub),
-         "ARR_DEB_DTD": m - d(600 if i % 2 else 30), "IJ_NBR": 10 + i}
+         "ARR_DEB_DTD": m - d(600 if i % 2 else 30), "IJ_NBR": 10 + i,
+         "ARR_NUM": f"{c}{risk}{sub}{m.year}{i}"}
         for risk, sub in (("MAL", 0), ("ATMP", 0), ("MAL", 1))])
     contacts = _rows_by_caisse(lambda c, m, i: [
         {"ORG_CLE_NUM": c, "CNT_CAN_COD": can, "CNT_NIV_COD": 1, "CNT_ABO_TOP": int(i % 4 > 0),

@@ -135,7 +135,7 @@ def test_every_registered_indicator_has_a_reference():
         assert code in (root / path).read_text(encoding="utf-8"), f"{code} not tested in {path}"
 
 
-KERNELS = {"ordonnances_sur_consultations": "ordonnances", "ij_arrets_longs": "ij_longs"}
+KERNELS = {"ordonnances_sur_consultations": "ordonnances"}
 """Plugin kernels (KernelMeasure) whose reference is written from their definition text."""
 
 
@@ -170,6 +170,9 @@ def declared(m) -> M:
         return M(KERNELS[k.name], dict(
             kernel=k.name, text=m.text, reasons=tuple(k.reasons),
             inputs=tuple((i.column, i.kind, tuple(i.values)) for i in k.inputs)))
+    if name == "LongEpisodes":
+        return M("ij_longs", dict(id=m.id_column, start=m.start_column, end=m.day_column,
+                                  column=m.value_column, days=m.min_days))
     if name == "DistinctBeneficiaries":
         return M("distinct", dict(id=m.id_column, day=m.day_column, caisse=m.caisse_column))
     raise AssertionError(f"measure family {name}: no reference (add it to definitions.py)")
@@ -291,6 +294,8 @@ def measured_row(draw, code: str, caisse, day: dt.date, zero: bool) -> dict:
         row["IJ_NBR"] = draw(st.integers(0, 30) if zero else st.integers(1, 30))
         if zero and (day - row["ARR_DEB_DTD"]).days >= 548:
             row["IJ_NBR"] = 0
+        # a zero's arrêt of its own (else a long arrêt of another row would make it count)
+        row["ARR_NUM"] = "Z0" if zero else draw(st.sampled_from(["L1", "L2"]))
     else:
         assert inner.kind == "count", inner.kind  # a count is never 0 with a row
     return row
@@ -366,7 +371,7 @@ D, T = dt.date, dt.datetime
 BASE_ROWS = {
     "ij": {"ORG_CLE_NUM": "01C751", "IJ_RIS_COD": "MAL", "ASS_REG_COD": "TS", "IJ_SUB_TOP": 0,
            "SIN_1IJ_IND": 1, "ATT_REC_DTD": D(2022, 3, 1), "IJ_PAI_DTD": D(2022, 3, 20),
-           "ARR_DEB_DTD": D(2020, 6, 1), "IJ_NBR": 7},
+           "ARR_DEB_DTD": D(2020, 6, 1), "IJ_NBR": 7, "ARR_NUM": "A0123456789ABCDEF"},
     "prestations": {"ORG_CLE_NUM": "01C751", "EXE_SOI_DTD": D(2022, 3, 2), "PRS_NAT_REF": 6111,
                     "PSE_SPE_COD": 1, "PSE_CNV_COD": 2, "PRS_PAI_MNT": 41.5,
                     "BSE_REM_BSE": 30.0, "PRS_DEP_MNT": 12.34, "FSE_TOP": 1, "DRG_ASS_TOP": 1,
@@ -427,7 +432,8 @@ def excluded_variants(code: str) -> list[dict]:
     elif inner.kind == "ordonnances":
         out.append(dict(base, DEM_TYP_COD="ORD", DEM_CAN_COD=None))
     elif inner.kind == "ij_longs":
-        out += [dict(base, ARR_DEB_DTD=None), dict(base, IJ_NBR=None)]
+        out += [dict(base, ARR_DEB_DTD=None), dict(base, IJ_NBR=None),
+                dict(base, ARR_NUM=None), dict(base, ARR_NUM="é" * 17)]
     elif inner.kind == "distinct":
         out += [dict(base, **{p["id"]: None}), dict(base, **{p["id"]: "é" * 17})]
     else:

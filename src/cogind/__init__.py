@@ -11,6 +11,7 @@ Public API, all importable from ``cogind`` alone:
   :class:`Proportion`, :class:`Count`, :class:`Sum`, :class:`Stock`, :class:`RatioOfSums`,
   :class:`Evolution`, :class:`KernelMeasure`, :class:`Standardised`, :class:`SavingsVsTrend`,
   :class:`DistinctBeneficiaries`, :class:`ScreeningParticipation`, :class:`AldMedecinTraitant`,
+  :class:`LongEpisodes`,
   their base :class:`Measure` and :class:`Finalised`), ``NULL`` for numba kernels, the
   plugin system (:func:`build_registry`, :func:`make_plugin_manager`) and the errors.
 
@@ -76,6 +77,7 @@ _LAZY = {
     "ScreeningParticipation": ("cogind.measures.screening", "ScreeningParticipation"),
     "CareUseRate": ("cogind.measures.recours", "CareUseRate"),
     "AldMedecinTraitant": ("cogind.measures.ald", "AldMedecinTraitant"),
+    "LongEpisodes": ("cogind.measures.episodes", "LongEpisodes"),
     "NULL": ("cogind.kernels", "NULL"),
     # analyses of result tables
     "pivot_wide": ("cogind.analyses.pivot", "pivot_wide"),

@@ -116,11 +116,6 @@ ORDONNANCES_TEXT = (
     "numérateur / dénominateur × 100 ; n = dénominateur. Exclus : nature, canal ou "
     "spécialité du prescripteur d'une ordonnance manquant (valeur_manquante).")
 DIX_HUIT_MOIS = 548  # jours (18 × 365,25 / 12 = 547,9)
-IJ_LONGS_TEXT = (
-    f"Valeur : Σ IJ_NBR des paiements d'IJ dont la date de paiement IJ_PAI_DTD est au "
-    f"moins {DIX_HUIT_MOIS} jours (18 mois) après le début de l'arrêt ARR_DEB_DTD. Exclus : "
-    "début ou paiement manquant (debut_manquant), IJ_NBR manquant (valeur_manquante), "
-    "IJ_NBR négatif (valeur_negative).")
 ORDONNANCES = M("ordonnances", dict(
     kernel="ordonnances_sur_consultations", text=ORDONNANCES_TEXT,
     inputs=(("DEM_TYP_COD", "flag", ("ORD",)), ("DEM_CAN_COD", "flag", ("DEMAT",)),
@@ -128,11 +123,9 @@ ORDONNANCES = M("ordonnances", dict(
     reasons=("valeur_manquante",),
     nature="DEM_TYP_COD", ordonnance="ORD", consultation="CONS", canal="DEM_CAN_COD",
     demat="DEMAT", prescripteur="PSP_SPE_COD", generalistes=frozenset({1, 22, 23})))
-IJ_LONGS = M("ij_longs", dict(
-    kernel="ij_arrets_longs", text=IJ_LONGS_TEXT,
-    inputs=(("ARR_DEB_DTD", "days", ()), ("IJ_PAI_DTD", "days", ()), ("IJ_NBR", "int", ())),
-    reasons=("debut_manquant", "valeur_manquante", "valeur_negative"),
-    start="ARR_DEB_DTD", end="IJ_PAI_DTD", column="IJ_NBR", days=DIX_HUIT_MOIS))
+# n° 36: the IJ paid in the period of the arrêts (ARR_NUM) 18 months old by the period's end
+IJ_LONGS = M("ij_longs", dict(id="ARR_NUM", start="ARR_DEB_DTD", end="IJ_PAI_DTD",
+                              column="IJ_NBR", days=DIX_HUIT_MOIS))
 
 
 # --------------------------------------------------------------------------- declarations
@@ -188,6 +181,9 @@ FIRST = [
     _ij("IJ_MAL_DELAI_MOYEN_TS", "MAL", "TS"),
     _ij("IJ_MAL_DELAI_MOYEN_TI", "MAL", "TI"),
     _ij("IJ_ATMP_DELAI_MOYEN", "ATMP"),
+    Spec("IJ_MAL_SUB_DELAI_MOYEN", "ij", "IJ_PAI_DTD",
+         scope(SIN_1IJ_IND=1, IJ_SUB_TOP=1, IJ_RIS_COD="MAL"),
+         delay("ATT_REC_DTD", "IJ_PAI_DTD")),
     Spec("FSE_DELAI_D9", "prestations", "PRS_PAI_DTD", scope(FSE_TOP=1, DRG_ASS_TOP=1),
          delay("FSE_REC_DTD", "PRS_PAI_DTD", "quantile", quantile="0.9", max_delay=366)),
     Spec("C2S_DELAI_D9", "dossiers", "DOS_DEC_DTD",
@@ -343,6 +339,10 @@ MESURES = [
     _mes("GDR_PLAN_DEPLOIEMENT_TAUX", "GDR_ACTIONS", TAUX),
     _mes("GDR_ECONOMIES_ATTEINTE_TAUX", "GDR_ECONOMIES", TAUX),
     _mes("GROS_PRESCRIPTEURS_IJ_TAUX", "GROS_PRESCRIPTEURS_IJ", TAUX),
+    # indicateurs de suivi 2023-2027 (indicateurs_ij, indicateurs_relation)
+    _mes("IJ_MAT_SUB_DELAI_MOYEN", "IJ_MAT_SUB_DELAI", RATIO),
+    _mes("DSN_EVENEMENTIELLE_TAUX", "DSN_EVENEMENTIELLE", TAUX),
+    _mes("RESOLUTION_PREMIER_CONTACT_TAUX", "RESOLUTION_PREMIER_CONTACT", TAUX),
     # indicateurs_pilotage
     _mes("DISPO_PORTAIL_PS_TAUX", "DISPO_PORTAIL_PS", TAUX, NATIONAL),
     _mes("DISPO_PORTAIL_ASSURES_TAUX", "DISPO_PORTAIL_ASSURES", TAUX, NATIONAL),
@@ -553,8 +553,11 @@ def ordonnances_contribution(row: dict, p: dict):
     return "exclude", "valeur_manquante"  # no nature (cannot happen: the scope needs one)
 
 
+ARRET_ID = re.compile(r"[0-9A-Za-z_]{1,20}")
+
+
 def ij_longs_contribution(row: dict, p: dict):
-    """IJ_NBR of a payment made at least 548 days after the start of the leave, else 0."""
+    """A payment: (its arrêt, whether it is paid ``days`` or more after its start, IJ_NBR)."""
     start, end = row.get(p["start"]), row.get(p["end"])
     if start is None or end is None:
         return "exclude", "debut_manquant"
@@ -563,7 +566,35 @@ def ij_longs_contribution(row: dict, p: dict):
         return "exclude", "valeur_manquante"
     if n < 0:
         return "exclude", "valeur_negative"
-    return "keep", n if (day_of(end) - day_of(start)).days >= p["days"] else 0
+    arret = row.get(p["id"])
+    if arret is None:
+        return "exclude", "identifiant_manquant"
+    if not ARRET_ID.fullmatch(arret):
+        return "exclude", "identifiant_hors_format"
+    return "keep", (arret, (day_of(end) - day_of(start)).days >= p["days"], n)
+
+
+def ij_longs_value(m, caisse, months: list):
+    """(Σ IJ_NBR of the payments of ``caisse`` in ``months`` whose arrêt had, anywhere, a
+    payment ``days`` or more after its start by the last of the months, n = payments)."""
+    last = max(months)
+    long_since = {}
+    for (key, month), kept in m.kept.items():
+        if key is None:  # every kept payment, whatever its caisse
+            for arret, past, _ in kept:
+                if past and month < long_since.get(arret, (9999, 99)):
+                    long_since[arret] = month
+    kept = [x for month in months for x in m.kept.get((caisse, month), ())]
+    if not kept:
+        return None, 0
+    value = sum(n for arret, _, n in kept if long_since.get(arret, (9999, 99)) <= last)
+    return float(value), len(kept)
+
+
+def ij_longs_cells(spec, tables, kind: str) -> dict:
+    m = monthly(spec, tables)
+    return {(caisse, label): (*ij_longs_value(m, caisse, period_months(label)), excl)
+            for (caisse, label), (_, excl) in cells(m, kind).items()}
 
 
 CONTRIBUTION = {"delay": delay_contribution, "proportion": proportion_contribution,
@@ -689,8 +720,6 @@ def value_and_n(measure: M, kept: list):
         n = sum(1 for what, _ in kept if what == "cons")
         numerique = sum(x for what, x in kept if what == "ord")
         value = 100.0 * numerique / n if n else None
-    elif kind == "ij_longs":
-        value = float(sum(kept)) if n else None
     else:
         raise ValueError(kind)
     return (value if n else None), n
@@ -739,8 +768,13 @@ def comparison(spec: Spec, tables, kind: str) -> dict:
             base_year = int(p["base"])
         base_kept = [x for (y, mo) in months
                      for x in m.kept.get((caisse, (y - year + base_year, mo)), ())]
-        cur, n = value_and_n(inner, kept)
-        base, _ = value_and_n(inner, base_kept)
+        if inner.kind == "ij_longs":  # an arrêt's length is no sum over months
+            base_months = [(y - year + base_year, mo) for (y, mo) in months]
+            cur, n = ij_longs_value(m, caisse, months)
+            base, _ = ij_longs_value(m, caisse, base_months)
+        else:
+            cur, n = value_and_n(inner, kept)
+            base, _ = value_and_n(inner, base_kept)
         value = None
         if cur is not None and base is not None:
             if spec.kind == "points":
@@ -781,7 +815,8 @@ def savings_cells(spec: Spec, tables, kind: str) -> dict:
 
 
 COMPUTE = {"delay": simple, "proportion": simple, "ratio": simple, "sum": simple,
-           "count": simple, "ordonnances": simple, "ij_longs": simple, "stock": stock_cells,
+           "count": simple, "ordonnances": simple, "ij_longs": ij_longs_cells,
+           "stock": stock_cells,
            "evolution": comparison, "points": comparison, "savings": savings_cells}
 
 

@@ -28,7 +28,7 @@ SCHEMAS = {
                      ("ASS_REG_COD", pa.string()), ("IJ_SUB_TOP", pa.int8()),
                      ("SIN_1IJ_IND", pa.int8()), ("ATT_REC_DTD", pa.date32()),
                      ("IJ_PAI_DTD", pa.date32()), ("ARR_DEB_DTD", pa.date32()),
-                     ("IJ_NBR", pa.int32())]),
+                     ("IJ_NBR", pa.int32()), ("ARR_NUM", pa.string())]),
     "prestations": pa.schema([("ORG_CLE_NUM", pa.string()), ("EXE_SOI_DTD", pa.date32()),
                               ("PRS_NAT_REF", pa.int32()), ("PSE_SPE_COD", pa.int16()),
                               ("PSE_CNV_COD", pa.int16()), ("PRS_PAI_MNT", pa.float64()),
@@ -150,6 +150,7 @@ def monthly_day(draw, years, months, level, first_day=False):
                                       draw(st.sampled_from(months)), day)), level))
 
 
+ARRETS = ("A01", "A02", "A03", "B_7", "A0123456789ABCDEFGHI")
 MONTHS = st.lists(st.integers(1, 12), min_size=1, max_size=4, unique=True)  # gaps between them
 LONG_DELAYS = st.one_of(st.integers(0, 40), st.sampled_from([547, 548, 549]),
                         st.sampled_from([547, 548, 549]), st.integers(540, 560),
@@ -168,6 +169,7 @@ def ij_rows(draw, focus=None, years=()):
     risks = draw(st.sampled_from([["MAL"], ["ATMP"], ["MAL", "ATMP"]]))
     regimes = draw(st.sampled_from([["TS"], ["TI"], ["TS", "TI"]]))
     nombres = pool(draw, st.sampled_from([0, 1, 3, 30, 31]))
+    arrets = pool(draw, st.sampled_from(ARRETS))  # a few arrêts, several payments each
     rows = []
     for _ in range(draw(st.integers(4, 40) if by_month else SIZES)):
         if by_month:
@@ -184,7 +186,8 @@ def ij_rows(draw, focus=None, years=()):
                      "SIN_1IJ_IND": draw(pick([1], [0, 9], level)),
                      "ATT_REC_DTD": start, "IJ_PAI_DTD": end,
                      "ARR_DEB_DTD": draw(pick([leave], [], level)),
-                     "IJ_NBR": draw(pick([draw(nombres)], [-2], level))})
+                     "IJ_NBR": draw(pick([draw(nombres)], [-2], level)),
+                     "ARR_NUM": draw(pick([draw(arrets)], [None, "A-1", ""], level))})
     return rows
 
 

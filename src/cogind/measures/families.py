@@ -63,6 +63,9 @@ class Measure:
 
     statistic = "?"
     multi_period = False
+    evolvable = False
+    """A ``multi_period`` family whose ``finalise_grid`` holds on any window of months, so that
+    an :class:`Evolution` can finalise it on its base period too."""
     auxiliary_tables: tuple[str, ...] = ()
     """Input tables read whole (small: populations…) and handed to ``finalise_grid`` through
     ``grid.context.aux``."""
@@ -445,6 +448,11 @@ class Evolution(Measure):
     statistic: str = "evolution"
     multi_period = True
 
+    @property
+    def side_columns(self) -> tuple[str, ...]:
+        """The columns the inner measure's side state reads (long episodes…)."""
+        return tuple(getattr(self.of, "side_columns", ()))
+
     def kernel(self) -> Kernel:
         return self.of.kernel()
 
@@ -456,8 +464,7 @@ class Evolution(Measure):
         for p in periods:
             base_year = p.year - 1 if self.base == "annee_precedente" else int(self.base)
             shift = 12 * (p.year - base_year)
-            cur = self.of.finalise(grid.rows(p.first_month, p.last_month))
-            ref = self.of.finalise(grid.rows(p.first_month - shift, p.last_month - shift))
+            cur, ref = self._of_period(grid, p), self._of_period(grid, p.shifted(shift))
             value = np.full(cur.value.shape, np.nan)
             ok = np.isfinite(cur.value) & np.isfinite(ref.value) & (ref.value != 0)
             value[ok] = 100.0 * (cur.value[ok] / ref.value[ok] - 1.0)
@@ -470,6 +477,13 @@ class Evolution(Measure):
                                   ensure_ascii=False)] * len(value)
             out.append(Finalised(value, cur.value, ref.value, cur.n, reason, details))
         return out
+
+    def _of_period(self, grid, p) -> Finalised:
+        """The inner measure over ``p``'s months: from the summed states, or by the inner
+        measure's own finalisation when it is finalised over periods (``evolvable``)."""
+        if self.of.multi_period:
+            return self.of.finalise_grid(grid, [p])[0]
+        return self.of.finalise(grid.rows(p.first_month, p.last_month))
 
     def finalise(self, rows):
         raise NotImplementedError("an evolution is finalised from the monthly grid")

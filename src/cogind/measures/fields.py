@@ -99,7 +99,7 @@ def ratio_of_sums(m, indicator: Indicator, registry: Registry) -> None:
 def evolution(m, indicator: Indicator, registry: Registry) -> None:
     if not callable(getattr(m.of, "kernel", None)) or not hasattr(m.of, "finalise"):
         raise FieldError("of", f"must be a measure family, not {shown(m.of)}")
-    if getattr(m.of, "multi_period", False):
+    if getattr(m.of, "multi_period", False) and not getattr(m.of, "evolvable", False):
         raise FieldError("of", f"an evolution of {type(m.of).__name__} is not computable "
                                "(it is finalised over periods itself)")
     if m.base != "annee_precedente":

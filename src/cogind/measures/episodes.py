@@ -1,0 +1,233 @@
+"""Measure family « épisodes longs »: Σ of a value over the payments of the episodes (arrêts de
+travail, ``ARR_NUM``) that have lasted at least ``min_days`` by the end of the period
+(issue 21 § 2, n° 36 « IJ … pour les arrêts supérieurs à 18 mois »).
+
+An episode has lasted ``min_days`` by the end of a period when one of its payments dated up to
+that end is at least ``min_days`` after the episode's start (``day − start ≥ min_days``). Every
+payment of the period of such an episode counts, its earlier months' included: the episode is
+long, not only its payments past the threshold. Whether it is long is judged with what is known
+at the end of the period, never with later payments, so a period's figure does not change when
+later months arrive and two years compare with the same hindsight.
+
+The side state (:class:`EpisodeState`) keeps, exactly (ids encoded losslessly), Σ value per
+(month, episode, caisse) and each episode's first month with a payment past the threshold.
+Merge is associative and commutative (concatenation, then sums and minima by key): batches,
+threads and Dask partitions combine in any order to the same figures. Memory: two small
+records per (episode, month, caisse) and per long episode.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cogind.kernels import distinct, episodes
+from cogind.measures.beneficiaries import _caisses, _days, _encoded, _plain, caisse_code
+from cogind.measures.families import Finalised, Measure
+from cogind.model import Input, Kernel
+
+_KEY = np.dtype([("hi", "<i8"), ("lo", "<i8")])
+_ENTRY = np.dtype([("month", "<i4"), ("hi", "<i8"), ("lo", "<i8"), ("caisse", "<i8")])
+_NO_MONTH = np.iinfo(np.int32).max
+ID_SLOTS = {distinct.ID_NULL: 4, distinct.ID_BAD: 5}  # kernel state slots of id exclusions
+
+
+def _ints(column) -> tuple[np.ndarray, np.ndarray]:
+    arr = _plain(column)
+    valid = arr.is_valid().to_numpy(zero_copy_only=False)
+    return pc.cast(arr.fill_null(0), pa.int64()).to_numpy(zero_copy_only=False), valid
+
+
+def _reduce_entries(entries: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Σ values per distinct entry, entries sorted."""
+    if not len(entries):
+        return entries, values
+    order = np.argsort(entries, kind="stable")
+    entries, values = entries[order], values[order]
+    first = np.flatnonzero(np.r_[True, entries[1:] != entries[:-1]])
+    return entries[first], np.add.reduceat(values, first)
+
+
+def _reduce_crossings(keys: np.ndarray, months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First month per distinct episode, keys sorted."""
+    if not len(keys):
+        return keys, months
+    order = np.lexsort((months, keys["lo"], keys["hi"]))
+    keys, months = keys[order], months[order]
+    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    return keys[first], months[first]
+
+
+@dataclass(frozen=True)
+class EpisodeColumns:
+    """Makes the engine's side state of one kernel (picklable, compared by its fields)."""
+
+    id_column: str
+    start_column: str
+    day_column: str
+    value_column: str
+    caisse_column: str
+    min_days: int
+
+    def __call__(self) -> EpisodeState:
+        return EpisodeState(self)
+
+
+class EpisodeState:
+    """Σ value per (month, episode, caisse) and each episode's first month past the threshold."""
+
+    def __init__(self, columns: EpisodeColumns) -> None:
+        self.columns = columns
+        self.entries = np.empty(0, _ENTRY)
+        self.values = np.empty(0, np.int64)
+        self.keys = np.empty(0, _KEY)
+        self.crossed = np.empty(0, np.int32)
+        self._pending: list[tuple] = []
+        self._pending_rows = 0
+
+    def update(self, batch, group=None, month0: int = 0, n_months: int = 1, state=None):
+        if group is None:
+            raise TypeError("the engine's side state takes a batch and its groups")
+        c = self.columns
+        group = np.asarray(group)
+        start, has_start = _days(batch.column(c.start_column))
+        day, has_day = _days(batch.column(c.day_column))
+        value, has_value = _ints(batch.column(c.value_column))
+        keep = (group >= 0) & has_start & has_day & has_value & (value >= 0)
+        hi, lo, status = _encoded(batch.column(c.id_column))
+        if state is not None:  # kept by the kernel, left out here for their id
+            for code, slot in ID_SLOTS.items():
+                bad = group[keep & (status == code)]
+                np.add.at(state[:, 0], bad, -1)
+                np.add.at(state[:, slot], bad, 1)
+        keep &= status == distinct.OK
+        rows = np.flatnonzero(keep)
+        month = (month0 + group[rows] % max(n_months, 1)).astype(np.int32)
+        entries = np.empty(len(rows), _ENTRY)
+        entries["month"], entries["hi"], entries["lo"] = month, hi[rows], lo[rows]
+        entries["caisse"] = _caisses(batch.column(c.caisse_column))[rows]
+        past = (day[rows].astype(np.int64) - start[rows]) >= c.min_days
+        keys = np.empty(int(past.sum()), _KEY)
+        keys["hi"], keys["lo"] = hi[rows][past], lo[rows][past]
+        self._push(entries, value[rows], keys, month[past])
+
+    def _push(self, entries, values, keys, crossed) -> None:
+        self._pending.append((entries, values, keys, crossed))
+        self._pending_rows += len(entries)
+        if self._pending_rows > max(2 * len(self.entries), 1 << 20):
+            self._compact()
+
+    def _compact(self) -> None:
+        if not self._pending:
+            return
+        parts = [(self.entries, self.values, self.keys, self.crossed), *self._pending]
+        self.entries, self.values = _reduce_entries(
+            np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+        self.keys, self.crossed = _reduce_crossings(
+            np.concatenate([p[2] for p in parts]), np.concatenate([p[3] for p in parts]))
+        self._pending, self._pending_rows = [], 0
+
+    def merge(self, other: EpisodeState) -> EpisodeState:
+        """This state with ``other``'s payments added (``other`` is left unchanged)."""
+        other._compact()
+        self._push(other.entries, other.values, other.keys, other.crossed)
+        return self
+
+    def sums(self, first_month: int, last_month: int) -> tuple[dict[str, int], int]:
+        """({caisse code: Σ value}, national Σ) over the payments of months
+        ``first_month``..``last_month`` of the episodes long by the end of ``last_month``."""
+        self._compact()
+        entries, values = self.entries, self.values
+        inside = (entries["month"] >= first_month) & (entries["month"] <= last_month)
+        entries, values = entries[inside], values[inside]
+        key = np.empty(len(entries), _KEY)
+        key["hi"], key["lo"] = entries["hi"], entries["lo"]
+        at = np.minimum(np.searchsorted(self.keys, key), max(len(self.keys) - 1, 0))
+        found = (self.keys[at] == key) if len(self.keys) else np.zeros(len(key), bool)
+        crossed = np.where(found, self.crossed[at] if len(self.keys) else 0, _NO_MONTH)
+        long_ = crossed <= last_month
+        caisses, values = entries["caisse"][long_], values[long_]
+        codes, where = np.unique(caisses, return_inverse=True)
+        per = np.zeros(len(codes), np.int64)
+        np.add.at(per, where, values)
+        return ({caisse_code(k): int(v) for k, v in zip(codes, per) if k >= 0},
+                int(values.sum()))
+
+
+@dataclass(frozen=True)
+class LongEpisodes(Measure):
+    """Σ ``value_column`` of the payments of the period whose episode (``id_column``) has
+    lasted at least ``min_days`` days (``day_column`` − ``start_column``) by the period's end;
+    each payment in its own caisse; national = all payments."""
+
+    min_days: int = 548
+    id_column: str = "ARR_NUM"
+    start_column: str = "ARR_DEB_DTD"
+    day_column: str = "IJ_PAI_DTD"
+    value_column: str = "IJ_NBR"
+    caisse_column: str = "ORG_CLE_NUM"
+    statistic: str = "somme"
+    multi_period = True  # whether an episode is long depends on the period's end
+    evolvable = True  # finalised on any window of months: an evolution can take its base
+
+    @property
+    def side_columns(self) -> tuple[str, ...]:
+        return (self.id_column, self.start_column, self.value_column)
+
+    def kernel(self) -> Kernel:
+        side = EpisodeColumns(self.id_column, self.start_column, self.day_column,
+                              self.value_column, self.caisse_column, int(self.min_days))
+        return Kernel(f"episodes_longs_{self.id_column}_{int(self.min_days)}",
+                      (Input(self.start_column, "days"), Input(self.day_column, "days"),
+                       Input(self.value_column, "int")),
+                      episodes.WIDTH, episodes.update_episodes, episodes.REASONS, side=side)
+
+    def validate(self, indicator, registry) -> None:
+        if (indicator.period_column, indicator.caisse_column) != (self.day_column,
+                                                                   self.caisse_column):
+            raise ValueError(f"long episodes are dated by {self.day_column} and attributed by "
+                             f"{self.caisse_column}: the indicator's period and caisse columns "
+                             "must be those")
+        fields = registry.table(indicator.table).fields
+        for col in (self.id_column, self.start_column, self.value_column):
+            if col not in fields:
+                raise ValueError(f"column '{col}' is not in table '{indicator.table}'")
+        if int(self.min_days) != self.min_days or self.min_days < 1:
+            raise ValueError("min_days must be a whole number of days ≥ 1")
+
+    def finalise(self, rows):
+        raise NotImplementedError("long episodes are finalised from the side state")
+
+    def finalise_grid(self, grid, periods):
+        side, ctx = grid.side, grid.context
+        out = []
+        for p in periods:
+            per, national = side.sums(p.first_month, p.last_month)
+            total = np.zeros(grid.states.shape[0] + 1, np.int64)
+            for slot, code in ctx.codes.items():
+                total[slot] = sum(per.get(c, 0) for c in ctx.members.get(code, [code]))
+            total[-1] = national
+            n = grid.rows(p.first_month, p.last_month)[:, 0]
+            value = np.where(n > 0, total, np.nan).astype(float)  # no payment: never 0
+            out.append(Finalised.empty_reasons(value, total.astype(float),
+                                               np.full(n.shape, np.nan), n,
+                                               "aucun paiement dans le champ"))
+        return out
+
+    def describe(self, indicator):
+        return [(f"Valeur : Σ {self.value_column} des paiements de la période dont l'arrêt "
+                 f"({self.id_column}) a duré au moins {self.min_days} jours à la fin de la "
+                 f"période : l'un de ses paiements datés jusqu'à cette fin ({self.day_column}) "
+                 f"est au moins {self.min_days} jours après son début ({self.start_column}). "
+                 "Tous les paiements de la période d'un tel arrêt comptent, ceux d'avant le "
+                 "seuil compris ; un paiement postérieur à la période ne change jamais son "
+                 "chiffre."),
+                (f"Caisse : celle de chaque paiement ({self.caisse_column}) ; n = paiements du "
+                 "champ retenus."),
+                (f"Exclus : début ou paiement manquant (debut_manquant), {self.value_column} "
+                 f"manquant (valeur_manquante) ou négatif (valeur_negative), {self.id_column} "
+                 f"manquant ou hors format (au plus {distinct.MAX_CHARS} caractères "
+                 "[0-9A-Za-z_])."),
+                ]

@@ -1,0 +1,156 @@
+"""Issue 21 § 2, n° 36 « Évolution du nombre d'IJ moyens pour les arrêts supérieurs à 18 mois »
+(002 l.9518-9519): the IJ of the arrêts lasting beyond 18 months, all their payments of the
+period, an arrêt being long once one of its payments dated up to the period's end is 548 days
+or more after its start. Checked against a plain Python computation over whole arrêts, per
+caisse and period, whatever the batches and threads, through the API and the CLI."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+import cogind
+from cogind.cli import cli
+
+CODE = "IJ_ARRETS_LONGS_EVOLUTION"
+D = dt.date
+
+
+def _payments(seed=5, n_arrets=60):
+    """Arrêts of two caisses started 2020-2022, paid every 20-40 days for 1 to 30 months;
+    a few moving caisse, a few payments with a missing id or start."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for a in range(n_arrets):
+        start = D(2020, 1, 1) + dt.timedelta(days=int(rng.integers(0, 900)))
+        caisse = ["01C751", "13C131"][a % 2]
+        day, last = start, start + dt.timedelta(days=int(rng.integers(30, 900)))
+        while day <= last:
+            day += dt.timedelta(days=int(rng.integers(20, 41)))
+            if rng.random() < 0.03:
+                caisse = "13C131" if caisse == "01C751" else "01C751"
+            rows.append({"ORG_CLE_NUM": caisse, "ARR_NUM": f"A{a:04d}",
+                         "IJ_RIS_COD": "MAL" if a % 7 else "ATMP", "ARR_DEB_DTD": start,
+                         "IJ_PAI_DTD": day, "IJ_NBR": int(rng.integers(1, 31))})
+    for r in rows[::23]:
+        r["ARR_NUM"] = None
+    for r in rows[5::89]:
+        r["ARR_DEB_DTD"] = None
+    return rows
+
+
+ROWS = _payments()
+SCHEMA = pa.schema([("ORG_CLE_NUM", pa.string()), ("ARR_NUM", pa.string()),
+                    ("IJ_RIS_COD", pa.string()), ("ARR_DEB_DTD", pa.date32()),
+                    ("IJ_PAI_DTD", pa.date32()), ("IJ_NBR", pa.int32())])
+
+
+def _months(label: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    if "-T" in label:
+        y, q = map(int, label.split("-T"))
+        return (y, 3 * q - 2), (y, 3 * q)
+    if "-" in label:
+        y, m = map(int, label.split("-"))
+        return (y, m), (y, m)
+    return (int(label), 1), (int(label), 12)
+
+
+def plain(rows, label: str, caisse=None):
+    """(Σ IJ_NBR, payments kept) of the period's MAL payments of the arrêts long by its end."""
+    first, last = _months(label)
+    end = D(last[0], last[1], 1) + dt.timedelta(days=31)
+    end = end.replace(day=1) - dt.timedelta(days=1)
+    valid = [r for r in rows if r["IJ_RIS_COD"] == "MAL" and r["ARR_NUM"] is not None
+             and r["ARR_DEB_DTD"] is not None]
+    long_ = {r["ARR_NUM"] for r in valid
+             if r["IJ_PAI_DTD"] <= end and (r["IJ_PAI_DTD"] - r["ARR_DEB_DTD"]).days >= 548}
+    mine = [r for r in valid if first <= (r["IJ_PAI_DTD"].year, r["IJ_PAI_DTD"].month) <= last
+            and (caisse is None or r["ORG_CLE_NUM"] == caisse)]
+    return sum(r["IJ_NBR"] for r in mine if r["ARR_NUM"] in long_), len(mine)
+
+
+def _cells(res):
+    return {(r["caisse"], r["periode"]): r for r in res.to_pylist()
+            if r["niveau"] in ("caisse", "national")}
+
+
+@pytest.mark.parametrize("period", ["month", "quarter", "year"])
+def test_long_arrets_match_a_plain_computation(period):
+    table = pa.Table.from_pylist(ROWS, schema=SCHEMA)
+    res = cogind.compute({"ij": table}, cog=None, indicators=[CODE], period=period, years=(2022, 2023),
+                         secret=False)
+    cells = _cells(res)
+    assert len(cells) >= 6
+    for (caisse, label), row in cells.items():
+        value, n = plain(ROWS, label, caisse)
+        base_label = str(int(label[:4]) - 1) + label[4:]
+        base, _ = plain(ROWS, base_label, caisse)
+        assert row["numerateur"] == value and row["n"] == n, (caisse, label)
+        assert row["denominateur"] == base, (caisse, label)
+        if base:
+            assert row["valeur"] == pytest.approx(100 * (value / base - 1))
+
+
+def test_a_long_arret_counts_from_its_first_month_once_long_by_the_periods_end():
+    rows = [{"ORG_CLE_NUM": "01C751", "ARR_NUM": "A1", "IJ_RIS_COD": "MAL",
+             "ARR_DEB_DTD": D(2021, 9, 1), "IJ_PAI_DTD": D(2022, m, 10), "IJ_NBR": 10}
+            for m in range(1, 13)]  # 548 days after 2021-09-01: 2023-03-02
+    rows += [dict(rows[0], IJ_PAI_DTD=D(2023, m, 10), IJ_NBR=1) for m in range(1, 13)]
+    table = pa.Table.from_pylist(rows, schema=SCHEMA)
+    res = cogind.compute({"ij": table}, cog=None, indicators=[CODE], period="month", years=2023,
+                         secret=False)
+    nat = {r["periode"]: r["numerateur"] for r in res.to_pylist() if r["niveau"] == "national"}
+    # long from its 2023-03-10 payment on: January and February 2023 not yet, March on yes
+    assert nat["2023-02"] == 0 and nat["2023-03"] == 1 and nat["2023-12"] == 1
+    res = cogind.compute({"ij": table}, cog=None, indicators=[CODE], period="year", years=2023,
+                         secret=False)
+    [year] = [r for r in res.to_pylist() if r["niveau"] == "national"]
+    assert year["numerateur"] == 12  # the whole year, its months before the 18th included
+    assert year["denominateur"] == 0  # 2022: not long by 2022-12-31, whatever came later
+    assert year["valeur"] is None and "2022" in year["motif"]
+
+
+def test_batches_threads_and_partitions_agree():
+    table = pa.Table.from_pylist(ROWS, schema=SCHEMA)
+    base = cogind.compute({"ij": table}, cog=None, indicators=[CODE], period="quarter", secret=False)
+    for batch_size, threads in ((7, 1), (50, 2), (1_000_000, 2)):
+        got = cogind.compute({"ij": table}, cog=None, indicators=[CODE], period="quarter", secret=False,
+                             batch_size=batch_size, threads=threads)
+        assert got.equals(base), (batch_size, threads)
+
+
+def test_missing_ids_are_counted_exclusions():
+    table = pa.Table.from_pylist(ROWS, schema=SCHEMA)
+    res = cogind.compute({"ij": table}, cog=None, indicators=[CODE], period="year", years=2022,
+                         secret=False)
+    [nat] = [r for r in res.to_pylist() if r["niveau"] == "national"]
+    excl = json.loads(nat["exclusions"])
+    want = sum(1 for r in ROWS if r["IJ_RIS_COD"] == "MAL" and r["ARR_NUM"] is None
+               and r["ARR_DEB_DTD"] is not None and r["IJ_PAI_DTD"].year == 2022)
+    assert want and excl.get("identifiant_manquant") == want
+
+
+def test_cli_on_generated_payments(tmp_path):
+    cogind.generate(tmp_path, years=(2022, 2023), rows={"ij": 40_000}, tables=("ij",))
+    path = tmp_path / "ij.parquet"
+    t = pq.read_table(path)
+    rows = [dict(r, ORG_CLE_NUM=str(r["ORG_CLE_NUM"]), IJ_RIS_COD=str(r["IJ_RIS_COD"]))
+            for r in t.select(list(SCHEMA.names)).to_pylist()]
+    out = tmp_path / "r.csv"
+    res = CliRunner().invoke(cli, ["compute", str(tmp_path), "--indicator", CODE, "--period",
+                                   "year", "--year", "2023", "--no-secret", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    import csv
+    [nat] = [r for r in csv.DictReader(out.open(encoding="utf-8"))
+             if r["niveau"] == "national"]
+    value, n = plain(rows, "2023")
+    base, _ = plain(rows, "2022")
+    assert value > 0 and float(nat["numerateur"]) == value and int(nat["n"]) == n
+    assert float(nat["denominateur"]) == base
+    text = " ".join(CliRunner().invoke(cli, ["describe", CODE]).output.split())
+    assert "ceux d'avant le seuil compris" in text and "Autre lecture, écartée" in text
