@@ -41,7 +41,7 @@ def _summary(registry: Registry, cog: Cog) -> list[str]:
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for e in cog.indicators:
         ind = registry.indicator(e.code)
-        cells = [e.numero or "suivi", f"[`{e.code}`](#{e.code.lower()})", e.libelle or ind.libelle,
+        cells = [e.numero or ("suivi" if "suivi" in e.fiche else ""), f"[`{e.code}`](#{e.code.lower()})", e.libelle or ind.libelle,
                  ind.unit, SENS[ind.direction]]
         cells += [e.targets[y].label if y in e.targets else "—" for y in years]
         out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
