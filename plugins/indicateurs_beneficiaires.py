@@ -1,8 +1,15 @@
 """Indicators counting distinct beneficiaries from the claims (``prestations.BEN_NIR_PSA``,
 issue 21 § 1): the computed form beside the reported one of the ``mesures`` table."""
-from cogind_plugins.seeds import S002, src
+from cogind_plugins.seeds import S002, S004, src
 
-from cogind import CareUseRate, DistinctBeneficiaries, Indicator, hookimpl, where
+from cogind import (
+    CareUseRate,
+    CostPerConsumer,
+    DistinctBeneficiaries,
+    Indicator,
+    hookimpl,
+    where,
+)
 
 # IR_NAT_V: 9201 EEP « entretien évaluation psychologue », 9202 APS « accompagnement
 # psychologique de soutien »: the sessions of the dispositif (Mon soutien psy, ex Parcours psy)
@@ -72,3 +79,31 @@ def cogind_register_indicators(registry):
                "dentiste ne se distingue que par sa spécialité (19, absente de IR_SPE_V livré) : "
                "non comptée. Année = les 12 mois de l'année civile ; un mois = les 12 mois "
                "finissant ce mois.")))
+    registry.add_indicator(Indicator(
+        code="COUT_BENEF_CONSOMMANT_EVOLUTION_CALCULE",
+        libelle="Coût par bénéficiaire consommant, bénéficiaires comptés dans les "
+                "remboursements (évolution depuis 2022)",
+        definition=("Évolution relative (en %), par rapport aux mêmes mois de 2022, du coût de "
+                    "gestion hors investissement (déclaré dans mesures, COUT_BENEF_CONSOMMANT, "
+                    "MES_NUM) par bénéficiaire consommant, les bénéficiaires consommants étant "
+                    "comptés dans les remboursements : personnes distinctes (BEN_NIR_PSA) ayant "
+                    "au moins une ligne de prestations dans la période : la forme calculée du "
+                    "n° 60, dont la forme déclarée (COUT_BENEF_CONSOMMANT_EVOLUTION, MES_DEN "
+                    "bénéficiaires consommants déclarés) reste celle de la COG."),
+        table="prestations",
+        measure=CostPerConsumer(),
+        unit="%", direction="baisse", period_column="EXE_SOI_DTD",
+        source=(src(S002, 9628, 9629, "Coût par unité d’œuvre maladie : tout bénéficiaire "
+                                      "consommant Diminution annuelle de 0,5% en moyenne sur la "
+                                      "période"),
+                src(S004, 1569, None, "Coût de gestion hors investissement/ nombre de "
+                                      "bénéficiaires consommant")),
+        notes=("Calculé quand prestations porte BEN_NIR_PSA et que mesures donne le coût "
+               "(COUT_BENEF_CONSOMMANT) ; les remboursements doivent couvrir aussi les mois de "
+               "2022. Consommant : au moins une ligne de prestations dans la période, quelle "
+               "qu'en soit la nature (IJ versées par le flux des prestations comprises). Un "
+               "bénéficiaire compte une fois par période, dans la caisse de sa dernière ligne ; "
+               "national : tout le coût déclaré (lignes sans caisse comprises) / tous les "
+               "bénéficiaires distincts. Pas de forme automatique : le décompte exact de tous les "
+               "consommants coûte 32 octets par (mois, bénéficiaire), 1,7 Gio pour 100 M lignes "
+               "(docs/beneficiaires.md) ; demandé par son code, sans cible.")))

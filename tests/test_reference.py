@@ -118,6 +118,7 @@ least-squares trend) live in the file named."""
 
 # a rate over the population table (n° 29, issue 21 § 1): set-based reference in its own file
 REFERENCED_ELSEWHERE["DENTISTE_RECOURS_TAUX_CALCULE"] = "tests/test_beneficiaires_dentaire.py"
+REFERENCED_ELSEWHERE["COUT_BENEF_CONSOMMANT_EVOLUTION_CALCULE"] = "tests/test_beneficiaires_cout.py"
 # n° 30-32 (rates over the population table) and n° 22 (table beneficiaires): set-based
 # references in their own files (issue 21 § 1)
 REFERENCED_ELSEWHERE.update(dict.fromkeys(

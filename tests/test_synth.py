@@ -563,6 +563,8 @@ DECLARED_GAPS: dict[str, str] = {
 SPARSE_PER_CAISSE = {
     "ECONOMIES_TENDANCIEL_IJ": "the trend of a caisse needs IJ spending in every month of its "
                                "two reference years: about 250,000 claim lines a year",
+    "COUT_BENEF_CONSOMMANT_EVOLUTION_CALCULE": "the generated cost (mesures "
+                                               "COUT_BENEF_CONSOMMANT) is national rows only",
     "IJ_ARRETS_LONGS_EVOLUTION": "payments 18 months after the start of an arrêt are a few per "
                                  "thousand: about 100,000 IJ payments a year",
     **dict.fromkeys(("ECONOMIES_TENDANCIEL_PRODUITS_SANTE", "ECONOMIES_TENDANCIEL_BIOLOGIE",

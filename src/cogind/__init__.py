@@ -76,6 +76,7 @@ _LAZY = {
     "DistinctBeneficiaries": ("cogind.measures.beneficiaries", "DistinctBeneficiaries"),
     "ScreeningParticipation": ("cogind.measures.screening", "ScreeningParticipation"),
     "CareUseRate": ("cogind.measures.recours", "CareUseRate"),
+    "CostPerConsumer": ("cogind.measures.cout", "CostPerConsumer"),
     "AldMedecinTraitant": ("cogind.measures.ald", "AldMedecinTraitant"),
     "LongEpisodes": ("cogind.measures.episodes", "LongEpisodes"),
     "NULL": ("cogind.kernels", "NULL"),
