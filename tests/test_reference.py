@@ -641,13 +641,15 @@ def test_ordonnances_over_consultations():
 
 
 def test_ij_of_leaves_longer_than_18_months():
-    """IJ_ARRETS_LONGS_EVOLUTION: Σ IJ_NBR of the payments ≥ 548 days after the leave began
-    (547 days: not counted), vs the same months of the previous year: (10 + 4) / 7 − 1."""
+    """IJ_ARRETS_LONGS_EVOLUTION: Σ IJ_NBR of the payments of the arrêts (one each here) long
+    by the period's end, ≥ 548 days (547: not counted), vs the same months of the previous
+    year: (10 + 4) / 7 − 1."""
     code = "IJ_ARRETS_LONGS_EVOLUTION"
 
     def paid(day, days_since_start, nombre):
         return dict(typical_row(code), IJ_PAI_DTD=day, ATT_REC_DTD=day,
-                    ARR_DEB_DTD=day - dt.timedelta(days=days_since_start), IJ_NBR=nombre)
+                    ARR_DEB_DTD=day - dt.timedelta(days=days_since_start), IJ_NBR=nombre,
+                    ARR_NUM=f"A{day:%Y%m%d}_{days_since_start}_{nombre}")
 
     rows = [paid(dt.date(2022, 6, 10), 600, 7), paid(dt.date(2022, 6, 11), 547, 30),
             paid(dt.date(2023, 6, 10), 548, 10), paid(dt.date(2023, 6, 12), 900, 4),
