@@ -221,7 +221,11 @@ def test_sample_columns_unchanged_by_the_ald_stream(tmp_path):
         return out
     old_pop = pq.read_table(shipped / "population.parquet")
     new_pop = pq.read_table(tmp_path / "population.parquet")
-    assert new_pop.num_rows == 2 * old_pop.num_rows and new_pop["ALD_TOP"].null_count == 0
+    assert new_pop["ALD_TOP"].null_count == 0
+    if "ALD_TOP" in old_pop.column_names:  # the shipped sample already regenerated with it
+        assert new_pop.num_rows == old_pop.num_rows
+    else:
+        assert new_pop.num_rows == 2 * old_pop.num_rows
     assert strata(new_pop) == strata(old_pop)
 
 
