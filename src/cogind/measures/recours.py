@@ -16,6 +16,7 @@ from cogind.measures.screening import (
     POPULATION,
     ScreeningParticipation,
     TargetPopulation,
+    population_cube,
 )
 
 
@@ -28,23 +29,10 @@ class AgePopulation(TargetPopulation):
             return cls({}, "table population absente ou vide")
         cols = {c: table.column(c).to_pylist() for c in
                 ("ORG_CLE_NUM", "ANNEE", "AGE_MIN", "BEN_SEX_COD", "BEN_NBR")}
-        n = table.num_rows
-        ald = (table.column("ALD_TOP").to_pylist() if "ALD_TOP" in table.column_names
-               else [None] * n)
         lows = sorted({a for a in cols["AGE_MIN"] if a is not None})
         upper = dict(zip(lows, [*lows[1:], None]))  # the last band is open
-        whole = {(c, y) for c, y, d in zip(cols["ORG_CLE_NUM"], cols["ANNEE"], ald) if d is None}
-        cube: dict = {}
-        for code, year, age, sex, nbr, d in zip(cols["ORG_CLE_NUM"], cols["ANNEE"],
-                                                cols["AGE_MIN"], cols["BEN_SEX_COD"],
-                                                cols["BEN_NBR"], ald):
-            if None in (code, year, age, nbr) or (d is not None and (code, year) in whole):
-                continue  # strata split by ALD_TOP only where the caisse-year has no total
-            key = (code, int(year))
-            cube[key] = cube.get(key, 0.0)
-            if sex in measure.sexes:
-                cube[key] += nbr * measure.share(age, upper[age])
-        return cls(cube)
+        return cls(population_cube(table, cols, lambda age, sex, nbr: nbr * measure.share(
+            age, upper[age]) if sex in measure.sexes else 0.0, 0.0))
 
 
 @dataclass(frozen=True)

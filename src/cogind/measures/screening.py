@@ -33,6 +33,23 @@ POPULATION = "population"
 SEX_WORDS = {(2,): "femmes", (1,): "hommes", (1, 2): "hommes et femmes"}
 
 
+def population_cube(table, cols: dict, count, zero=0) -> dict:
+    """Σ ``count(AGE_MIN, BEN_SEX_COD, BEN_NBR)`` per (caisse, year) of ``population``
+    (``cols``: its columns as lists); rows split by ALD_TOP are read only where the caisse-year
+    has no total row, so a population given both ways is counted once."""
+    n = table.num_rows
+    ald = table.column("ALD_TOP").to_pylist() if "ALD_TOP" in table.column_names else [None] * n
+    whole = {(c, y) for c, y, d in zip(cols["ORG_CLE_NUM"], cols["ANNEE"], ald) if d is None}
+    cube: dict = {}
+    for code, year, age, sex, nbr, d in zip(cols["ORG_CLE_NUM"], cols["ANNEE"], cols["AGE_MIN"],
+                                            cols["BEN_SEX_COD"], cols["BEN_NBR"], ald):
+        if None in (code, year, age, nbr) or (d is not None and (code, year) in whole):
+            continue
+        key = (code, int(year))
+        cube[key] = cube.get(key, zero) + count(age, sex, nbr)
+    return cube
+
+
 @dataclass(frozen=True)
 class TargetPopulation:
     """Beneficiaries of the programme's sexes and ages per (caisse, year) of ``population``."""
@@ -51,20 +68,8 @@ class TargetPopulation:
         if measure.age_min not in lows or hi not in lows:
             return cls({}, "tranches d'âge de la table population incompatibles avec "
                            f"{measure.age_min}-{measure.age_max} ans")
-        n = table.num_rows
-        ald = table.column("ALD_TOP").to_pylist() if "ALD_TOP" in table.column_names else [None] * n
-        whole = {(c, y) for c, y, d in zip(cols["ORG_CLE_NUM"], cols["ANNEE"], ald) if d is None}
-        cube: dict = {}
-        for code, year, age, sex, nbr, d in zip(cols["ORG_CLE_NUM"], cols["ANNEE"],
-                                                cols["AGE_MIN"], cols["BEN_SEX_COD"],
-                                                cols["BEN_NBR"], ald):
-            if None in (code, year, age, nbr) or (d is not None and (code, year) in whole):
-                continue  # strata split by ALD_TOP only where the caisse-year has no total
-            key = (code, int(year))
-            cube[key] = cube.get(key, 0)
-            if sex in measure.sexes and measure.age_min <= age < hi:
-                cube[key] += int(nbr)
-        return cls(cube)
+        return cls(population_cube(table, cols, lambda age, sex, nbr: int(nbr) if (
+            sex in measure.sexes and measure.age_min <= age < hi) else 0))
 
     def total(self, codes, year: int) -> tuple[float | None, str | None]:
         """(target population of the caisses ``codes`` (None: all) in ``year``, reason)."""
