@@ -20,13 +20,13 @@ The count of masked rows (never which ones, nor any value) is added to the prove
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cogind.analyses.secret_system import build, month_of, suppress
+from cogind.analyses.secret_system import Layout, build, layout, suppress
 from cogind.errors import ConfigError
 from cogind.engine.finalise import mask_cells
 from cogind.measures.periods import month_number
@@ -44,30 +44,117 @@ def check_threshold(threshold: int) -> int:
     return threshold
 
 
-def _column(table: pa.Table, name: str, default=None) -> list:
-    if name in table.column_names:
-        return table[name].to_pylist()
-    return [default] * table.num_rows
+def _codes(table: pa.Table, name: str) -> tuple[np.ndarray, list]:
+    """(index of each row's value in the distinct values, -1 for null or absent; the values)."""
+    if name not in table.column_names:
+        return np.full(table.num_rows, -1, np.int64), []
+    col = table[name]
+    if pa.types.is_dictionary(col.type):
+        col = col.cast(col.type.value_type)
+    enc = pc.dictionary_encode(col.combine_chunks())
+    return (np.asarray(enc.indices.fill_null(-1), np.int64), enc.dictionary.to_pylist())
 
 
-def primary_mask(table: pa.Table, threshold: int) -> list[bool]:
+def _numbers(table: pa.Table, name: str) -> np.ndarray:
+    if name not in table.column_names:
+        return np.full(table.num_rows, np.nan)
+    col = pc.cast(table[name], pa.float64(), safe=False).combine_chunks()
+    return np.asarray(col.fill_null(np.nan), np.float64)
+
+
+def _flags(table: pa.Table, name: str) -> np.ndarray:
+    if name not in table.column_names:
+        return np.zeros(table.num_rows, bool)
+    return np.asarray(pc.fill_null(table[name], False).combine_chunks(), bool)
+
+
+def _is(codes: tuple[np.ndarray, list], values) -> np.ndarray:
+    """Rows whose value is one of ``values``."""
+    index, dictionary = codes
+    hit = np.array([v in values for v in dictionary] + [False], bool)
+    return hit[index]
+
+
+def primary_mask(table: pa.Table, threshold: int) -> np.ndarray:
     """Rows below national computed on 1 to ``threshold - 1`` individuals, or already masked.
 
     Indicators whose ``n`` counts no individuals (aggregates reported by other systems, listed
     under ``sans_secret`` in the provenance) are not masked.
     """
-    levels, ns = _column(table, "niveau"), _column(table, "n")
-    already = _column(table, "masque", False)
+    n = _numbers(table, "n")
     exempt = set(_provenance(table).get("sans_secret") or ())
-    codes = _column(table, "indicateur")
-    return [bool(m) or (lvl != "national" and code not in exempt and n is not None
-                        and 0 < n < threshold)
-            for lvl, n, m, code in zip(levels, ns, already, codes)]
+    below = ~_is(_codes(table, "niveau"), {"national"}) & ~_is(_codes(table, "indicateur"), exempt)
+    return _flags(table, "masque") | (below & (0 < n) & (n < threshold))
 
 
-def complementary_mask(table: pa.Table, primary: list[bool],
+class _Rows:
+    """The columns the complementary suppression reads, as integer codes."""
+
+    def __init__(self, table: pa.Table):
+        self.levels, self.caisses = _codes(table, "niveau"), _codes(table, "caisse")
+        self.n = _numbers(table, "n")
+        self.unit = (self.levels[0] + 1) * (len(self.caisses[1]) + 1) + self.caisses[0] + 1
+        self.dated = np.zeros(table.num_rows, bool)
+        self.period = np.zeros(table.num_rows, np.int64)
+        self.months = np.zeros((2, table.num_rows), np.int64)
+        if "debut" in table.column_names and "fin" in table.column_names:
+            self._periods(table)
+        ind, cog = _codes(table, "indicateur"), _codes(table, "cog")
+        self.groups = _groups((ind[0] + 1) * (len(cog[1]) + 1) + cog[0] + 1)
+        self.indicators = ind
+        self.details = table["details"] if "details" in table.column_names else None
+
+    def _periods(self, table: pa.Table) -> None:
+        first, last = table["debut"].combine_chunks(), table["fin"].combine_chunks()
+        self.dated = np.asarray(first.is_valid(), bool)
+        key = _codes(table, "periode")[0] + 1
+        for col in (first, last):
+            self.months[int(col is last)] = np.asarray(pc.fill_null(
+                pc.add(pc.multiply(pc.subtract(pc.year(col), 1970), 12),
+                       pc.subtract(pc.month(col), 1)), 0), np.int64)
+            _, days = np.unique(np.asarray(_ordinal(col).fill_null(0), np.int64),
+                                return_inverse=True)
+            key = key * (int(days.max(initial=0)) + 1) + days.reshape(-1)
+            _, key = np.unique(key, return_inverse=True)
+            key = key.reshape(-1)
+        self.period = key
+
+    def indicator(self, row: int) -> str | None:
+        index, codes = self.indicators
+        return codes[index[row]] if index[row] >= 0 else None
+
+    def unit_names(self, keys: np.ndarray) -> list[tuple]:
+        width = len(self.caisses[1]) + 1
+        levels, caisses = self.levels[1] + [None], self.caisses[1] + [None]
+        return [(levels[k // width - 1], caisses[k % width - 1]) for k in keys.tolist()]
+
+
+def _ordinal(col: pa.Array) -> pa.Array:
+    """A column of dates or instants as integers, equal where the values are."""
+    if pa.types.is_date32(col.type):
+        return col.cast(pa.int32())
+    return col.cast(pa.int64())
+
+
+def _groups(key: np.ndarray) -> list[np.ndarray]:
+    """Row indices (ascending) of each distinct key."""
+    order = np.argsort(key, kind="stable")
+    cuts = np.flatnonzero(np.diff(key[order])) + 1
+    return np.split(order, cuts) if len(key) else []
+
+
+def _first_seen(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct keys in order of first appearance, the rank of each element among them)."""
+    distinct, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return distinct[order], rank[inverse.reshape(-1)]
+
+
+def complementary_mask(table: pa.Table, primary,
                        groupings: dict[str, dict[str, str]] | None = None,
-                       threshold: int = DEFAULT_THRESHOLD) -> list[bool]:
+                       threshold: int = DEFAULT_THRESHOLD) -> np.ndarray:
     """Rows to mask so that no masked row, nor any small difference of published rows, is a
     linear combination of the published rows of its indicator (every period and level of the
     table together, :mod:`cogind.analyses.secret_system`).
@@ -75,46 +162,74 @@ def complementary_mask(table: pa.Table, primary: list[bool],
     ``groupings``: level (``region``, ``groupe``) → group of each caisse code; regions are
     derived from the caisse codes when the table has region rows and none is given.
     """
-    levels, ns, codes = _column(table, "niveau"), _column(table, "n"), _column(table, "caisse")
-    groupings = _with_regions(dict(groupings or {}), levels, codes)
-    firsts, lasts = _column(table, "debut"), _column(table, "fin")
-    labels = _column(table, "periode")
+    rows = _Rows(table)
+    groupings = _with_regions(dict(groupings or {}), rows)
+    primary = np.asarray(primary, bool)
     exempt = set(_provenance(table).get("sans_secret") or ())
-    extra = [False] * table.num_rows
-    for (code, _), rows in _by_indicator(table).items():
-        if code in exempt:
+    extra = np.zeros(table.num_rows, bool)
+    layouts: dict[tuple, Layout] = {}
+    bases = _BaseSpans(rows.details)
+    for group in rows.groups:
+        if rows.indicator(group[0]) in exempt:
             continue
-        units = list(dict.fromkeys((levels[i], codes[i]) for i in rows))
-        periods = list(dict.fromkeys((labels[i], firsts[i], lasts[i]) for i in rows
-                                     if firsts[i] is not None))
-        if not periods:
+        system = _system(rows, group, primary, groupings, threshold, layouts)
+        if system is None:
             continue
-        u_of, p_of = {u: k for k, u in enumerate(units)}, {p: k for k, p in enumerate(periods)}
-        cells = {(u_of[(levels[i], codes[i])], p_of[(labels[i], firsts[i], lasts[i])]):
-                 (i, ns[i], primary[i]) for i in rows if firsts[i] is not None}
-        caisses, members = _members(units, groupings)
-        system = build(units, [(month_of(f), month_of(t)) for _, f, t in periods], cells,
-                       members, caisses, threshold)
-        system.bases = _bases(table, rows, cells, periods)
-        for u, p in zip(*np.nonzero(suppress(system))):
-            extra[int(system.rows[u, p])] = True
+        system.bases = bases.of(group, system, rows)
+        extra[system.rows[suppress(system)]] = True
     return extra
 
 
-def _bases(table: pa.Table, rows: list[int], cells: dict, periods: list) -> list[tuple]:
-    """(unit, period, base period) of the rows whose ``details`` name a base period of the
-    table (an evolution: its denominator is that period's value)."""
-    details = _column(table, "details")
-    if not any(details[i] for i in rows):
-        return []
-    where = {row: key for key, (row, _, _) in cells.items()}
-    span_of = {(month_of(f), month_of(t)): k for k, (_, f, t) in enumerate(periods)}
-    out = []
-    for i in rows:
-        base = span_of.get(_base_span(details[i]))
-        if i in where and base is not None and (where[i][0], base) in cells:
-            out.append((*where[i], base))
-    return out
+def _system(rows: _Rows, group: np.ndarray, primary: np.ndarray, groupings: dict,
+            threshold: int, layouts: dict):
+    """One indicator's system, or None when none of its rows has a period."""
+    unit_keys, unit = _first_seen(rows.unit[group])
+    dated = rows.dated[group]
+    if not dated.any():
+        return None
+    group, unit = group[dated], unit[dated]
+    period_keys, period = _first_seen(rows.period[group])
+    units = rows.unit_names(unit_keys)
+    if (key := tuple(units)) not in layouts:
+        layouts[key] = layout(units, *_members(units, groupings))
+    firsts = np.zeros(len(period_keys), np.int64)
+    firsts[period[::-1]] = group[::-1]  # the first row of each period
+    spans = list(zip(rows.months[0][firsts].tolist(), rows.months[1][firsts].tolist()))
+    cell = unit * len(spans) + period
+    if np.bincount(cell).max() > 1:  # a (unit, period) twice: its last row counts
+        cell, last = np.unique(cell[::-1], return_index=True)
+        group = group[::-1][last]
+    index = np.full(len(units) * len(spans), -1, np.int64)
+    index[cell] = group
+    return build(layouts[key], spans, index.reshape(len(units), len(spans)), rows.n,
+                 primary, threshold)
+
+
+class _BaseSpans:
+    """The base period named in ``details`` of each row (an evolution), parsed once per text."""
+
+    def __init__(self, details):
+        self.codes = None
+        if details is not None and details.null_count < len(details):
+            enc = pc.dictionary_encode(details.combine_chunks())
+            self.codes = np.asarray(enc.indices.fill_null(-1), np.int64)
+            self.spans = [_base_span(d) for d in enc.dictionary.to_pylist()] + [None]
+
+    def of(self, group: np.ndarray, system, rows: _Rows) -> list[tuple]:
+        """(unit, period, base period) of the rows whose ``details`` name a base period of
+        the system (an evolution: its denominator is that period's value)."""
+        if self.codes is None:
+            return []
+        where = system.rows >= 0
+        cells = {int(r): (int(u), int(p)) for u, p, r in
+                 zip(*np.nonzero(where), system.rows[where])}
+        span_of = {span: k for k, span in enumerate(system.spans)}
+        out = []
+        for i in group[self.codes[group] >= 0].tolist():
+            base = span_of.get(self.spans[self.codes[i]])
+            if i in cells and base is not None and system.rows[cells[i][0], base] >= 0:
+                out.append((*cells[i], base))
+        return out
 
 
 def _base_span(details: str | None) -> tuple[int, int] | None:
@@ -129,13 +244,6 @@ def _base_span(details: str | None) -> tuple[int, int] | None:
 
 def _provenance(table: pa.Table) -> dict:
     return json.loads((table.schema.metadata or {}).get(b"cogind", b"{}"))
-
-
-def _by_indicator(table: pa.Table) -> dict[tuple, list[int]]:
-    out: dict[tuple, list[int]] = defaultdict(list)
-    for i, key in enumerate(zip(_column(table, "indicateur"), _column(table, "cog"))):
-        out[key].append(i)
-    return out
 
 
 def _members(units: list[tuple], groupings: dict) -> tuple[list[str], list[set]]:
@@ -165,11 +273,16 @@ def _members(units: list[tuple], groupings: dict) -> tuple[list[str], list[set]]
     return caisses, members
 
 
-def _with_regions(groupings: dict, levels: list, codes: list) -> dict:
+def _with_regions(groupings: dict, rows: _Rows) -> dict:
+    levels = rows.levels[1]
     if "region" in levels and "region" not in groupings:
         from cogind.engine.levels import region_of
 
-        groupings["region"] = region_of([c for c, lvl in zip(codes, levels) if lvl == "caisse"])
+        caisse = rows.levels[0] == levels.index("caisse") if "caisse" in levels else \
+            np.zeros(len(rows.levels[0]), bool)
+        codes = np.unique(rows.caisses[0][caisse])
+        groupings["region"] = region_of([rows.caisses[1][c] if c >= 0 else None
+                                         for c in codes.tolist()])
     if "groupe" in levels and groupings.get("groupe") is None:
         raise ConfigError("the secret statistique needs the caisse groups of the 'groupe' level")
     return groupings
@@ -183,41 +296,46 @@ def apply_secret(table: pa.Table, threshold: int = DEFAULT_THRESHOLD,
     """
     threshold = check_threshold(threshold)
     if table.num_rows == 0 or "n" not in table.column_names:
-        return _record(table, threshold, [], [])
+        return _record(table, threshold, Counter(), Counter())
     prior = _provenance(table).get("secret") or {}
     if prior.get("seuil", 0) >= threshold and not (groupings or {}).get("groupe"):
         groupings = {**(groupings or {}), "groupe": {}}  # groups were checked when computed
     primary = primary_mask(table, threshold)
-    already = [bool(m) for m in _column(table, "masque", False)]
-    extra = [e and not a for e, a in
-             zip(complementary_mask(table, primary, groupings, threshold), already)]
-    new_primary = [p and not a for p, a in zip(primary, already)]
+    already = _flags(table, "masque")
+    extra = complementary_mask(table, primary, groupings, threshold) & ~already
+    new_primary = primary & ~already
     table = mask_cells(table, new_primary, MOTIF_PRIMARY.format(t=threshold))
     table = mask_cells(table, extra, MOTIF_SECONDARY)
     if "details" in table.column_names:
-        hide = pa.array([p or e for p, e in zip(primary, extra)], pa.bool_())
+        hide = pa.array(primary | extra, pa.bool_())
         idx = table.column_names.index("details")
         col = pc.if_else(hide, pa.scalar(None, table.schema.field(idx).type), table["details"])
         table = table.set_column(idx, table.schema.field(idx), col)
-    codes = _column(table, "indicateur")
-    return _record(table, threshold, [c for c, m in zip(codes, new_primary) if m],
-                   [c for c, m in zip(codes, extra) if m])
+    codes = _codes(table, "indicateur")
+    return _record(table, threshold, _count(codes, new_primary), _count(codes, extra))
 
 
-def _record(table: pa.Table, threshold: int, primary: list, extra: list) -> pa.Table:
+def _count(codes: tuple[np.ndarray, list], mask: np.ndarray) -> Counter:
+    """Rows of ``mask`` per indicator code."""
+    index, names = codes
+    counts = np.bincount(index[mask] + 1, minlength=len(names) + 1)
+    return Counter({([None] + names)[k]: int(c) for k, c in enumerate(counts.tolist()) if c})
+
+
+def _record(table: pa.Table, threshold: int, primary: Counter, extra: Counter) -> pa.Table:
     """Counts of masked rows, overall and per indicator (primary, complementary)."""
     meta = dict(table.schema.metadata or {})
     prov = json.loads(meta.get(b"cogind", b"{}"))
     before = prov.get("secret") or {}
     per = {code: dict(counts) for code, counts in (before.get("par_indicateur") or {}).items()}
-    for codes, key in ((primary, "masquees"), (extra, "masquees_complementaires")):
-        for code in codes:
+    for counts, key in ((primary, "masquees"), (extra, "masquees_complementaires")):
+        for code, count in counts.items():
             entry = per.setdefault(code, {"masquees": 0, "masquees_complementaires": 0})
-            entry[key] += 1
+            entry[key] += count
     prov["secret"] = {"seuil": max(threshold, before.get("seuil", 0)),  # the strictest applied
-                      "masquees": before.get("masquees", 0) + len(primary),
+                      "masquees": before.get("masquees", 0) + sum(primary.values()),
                       "masquees_complementaires":
-                          before.get("masquees_complementaires", 0) + len(extra),
+                          before.get("masquees_complementaires", 0) + sum(extra.values()),
                       "par_indicateur": dict(sorted(per.items()))}
     meta[b"cogind"] = json.dumps(prov, ensure_ascii=False).encode()
     return table.replace_schema_metadata(meta)
@@ -234,4 +352,4 @@ def record_no_secret(table: pa.Table) -> pa.Table:
 
 def masked_count(table: pa.Table) -> int:
     """Rows flagged ``masque`` in ``table``."""
-    return sum(bool(m) for m in _column(table, "masque", False))
+    return int(_flags(table, "masque").sum())

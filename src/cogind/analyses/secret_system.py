@@ -17,17 +17,12 @@ zero next, the national last.
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
 
 NATIONAL_COST = 1e4
 NEVER = 1e12
-
-
-def month_of(day: dt.date) -> int:
-    return (day.year - 1970) * 12 + day.month - 1
 
 
 @dataclass
@@ -51,34 +46,49 @@ class System:
     member_t: np.ndarray | None = None
     bases: list = field(default_factory=list)  # (unit, period, base period): an evolution's
     # row also publishes its base period's value (its denominator)
+    spans: list = field(default_factory=list)  # (first, last) month of each period
+    pairs: tuple | None = None  # _pairing(), computed once
+    shared: dict = field(default_factory=dict)  # Layout.cache of the system's units
 
     @property
     def published(self) -> np.ndarray:
         return (self.rows >= 0) & ~self.masked & np.isfinite(self.n)
 
 
-def build(units: list[tuple[str, str | None]], periods: list[tuple[int, int]],
-          cells: dict[tuple[int, int], tuple[int, float, bool]], members: list[set],
-          caisses: list[str], threshold: int) -> System:
-    """``cells``: (unit, period) → (row, n, masked); ``members``: caisses of each unit."""
+@dataclass
+class Layout:
+    """The units of an indicator's rows and the caisses each holds (shared by the indicators
+    published at the same units)."""
+
+    member: np.ndarray     # (U, K) bool
+    national: np.ndarray   # (U,) bool
+    children: list         # (parent unit, [child units]) families
+    cache: dict = field(default_factory=dict)  # what depends on the units only (_pairing)
+
+
+def layout(units: list[tuple[str, str | None]], caisses: list[str], members: list[set]) -> Layout:
+    """``members``: caisses of each unit."""
+    index = {c: i for i, c in enumerate(caisses)}
+    member = np.zeros((len(units), len(caisses)), bool)
+    for u, ks in enumerate(members):
+        member[u, np.array([index[k] for k in ks if k in index], np.int64)] = True
+    national = np.array([lvl == "national" for lvl, _ in units], bool)
+    return Layout(member, national, _families(units, member))
+
+
+def build(units: Layout, periods: list[tuple[int, int]], rows: np.ndarray, n: np.ndarray,
+          masked: np.ndarray, threshold: int) -> System:
+    """``rows``: (U, P) row of each cell in the table, -1: none; ``n``, ``masked``: per row."""
     bounds = sorted({b for first, last in periods for b in (first, last + 1)})
     atom_of = {b: i for i, b in enumerate(bounds)}
-    J, U, P = max(len(bounds) - 1, 1), len(units), len(periods)
+    J, P = max(len(bounds) - 1, 1), len(periods)
     atoms = np.zeros((P, J), bool)
     for p, (first, last) in enumerate(periods):
         atoms[p, atom_of[first]:atom_of[last + 1]] = True
-    index = {c: i for i, c in enumerate(caisses)}
-    member = np.zeros((U, len(caisses)), bool)
-    for u, ks in enumerate(members):
-        member[u, np.array([index[k] for k in ks if k in index], np.int64)] = True
-    rows, n = np.full((U, P), -1, np.int64), np.full((U, P), np.nan)
-    masked = np.zeros((U, P), bool)
-    for (u, p), (row, value, hidden) in cells.items():
-        rows[u, p], masked[u, p] = row, hidden
-        n[u, p] = np.nan if value is None else value
-    national = np.array([lvl == "national" for lvl, _ in units], bool)
-    system = System(rows, member, atoms, n, national, masked, threshold, _blocks(atoms))
-    system.children = _families(units, member)
+    there = rows >= 0
+    system = System(rows, units.member, atoms, np.where(there, n[rows], np.nan),
+                    units.national, there & masked[rows], threshold, _blocks(atoms))
+    system.children, system.spans, system.shared = units.children, periods, units.cache
     return system
 
 
@@ -284,28 +294,84 @@ def _free_pairs(system: System) -> None:
     """Certificates that mask nothing new, found in bulk: two caisses of the same region and
     groupe whose own rows that ``v`` moves are all masked already (most primary cells pair
     this way: two small caisses of one month)."""
-    units = [np.flatnonzero(system.member[:, k] & (system.member.sum(axis=1) == 1))
-             for k in range(system.member.shape[1])]
-    own = np.array([u[0] if len(u) and not system.national[u[0]] else -1 for u in units],
-                   np.int64)
-    if not len(own) or (own < 0).any():
+    if system.pairs is None:
+        system.pairs = _pairing(system)
+    if not system.pairs:
         return
-    classes: dict[bytes, list[int]] = {}
-    others = system.member.copy()
-    others[own] = False
-    for k in range(len(own)):
-        classes.setdefault(others[:, k].tobytes(), []).append(k)
+    own, cls, js, j2s, sep = system.pairs
     rows = system.rows[own] >= 0
-    for j in range(system.atoms.shape[1]):
-        for j2 in [-1] + [int(x) for x in np.flatnonzero(system.blocks == system.blocks[j])
-                          if x != j]:
-            sep = system.atoms[:, j] != (system.atoms[:, j2] if j2 >= 0 else False)
-            cost = (system.weights[own][:, sep]).sum(axis=1)
-            waiting = (system.masked[own] & rows & ~system.safe[own])[:, sep].any(axis=1)
-            for ks in classes.values():
-                free = [k for k in ks if cost[k] == 0 and waiting[k]]
-                for k, k2 in zip(free[::2], free[1::2]):
-                    _add_certificate(system, k, k2, j, j2)
+    # free of cost: no published own row over the months v moves (weights only fall to 0)
+    costly = (system.weights[own] != 0).astype(np.int64) @ sep.astype(np.int64) > 0  # (K, C)
+    pending = system.masked[own] & rows & ~system.safe[own]  # (K, P), only shrinks below
+    candidates = ~costly & (pending.astype(np.int64) @ sep.astype(np.int64) > 0)
+    for c in np.flatnonzero(candidates.sum(axis=0) > 1).tolist():
+        ks = np.flatnonzero(candidates[:, c])
+        ks = ks[(system.masked[own[ks]] & rows[ks] & ~system.safe[own[ks]])[:, sep[:, c]]
+                .any(axis=1)]
+        first, second = _paired(ks[np.argsort(cls[ks], kind="stable")], cls)
+        if len(first):
+            _add_free(system, own, first, second, int(js[c]), int(j2s[c]), sep[:, c])
+
+
+def _pairing(system: System) -> tuple:
+    """(own unit of each caisse, its class: the other units holding it, and every time option
+    (j, j2) with the periods it separates), or () when some caisse has no unit of its own."""
+    if "own" not in system.shared:
+        system.shared["own"] = _own_units(system.member, system.national)
+    if not system.shared["own"]:
+        return ()
+    options = [(j, j2) for j in range(system.atoms.shape[1])
+               for j2 in [-1] + [int(x) for x in np.flatnonzero(system.blocks == system.blocks[j])
+                                 if x != j]]
+    js, j2s = (np.array(x, np.int64) for x in zip(*options))
+    sep = system.atoms[:, js] != np.where(j2s >= 0, system.atoms[:, np.maximum(j2s, 0)], False)
+    return (*system.shared["own"], js, j2s, sep)
+
+
+def _own_units(member: np.ndarray, national: np.ndarray) -> tuple:
+    """(the unit holding caisse k alone, for each k; the class of k: the other units holding
+    it), or () when some caisse has no unit of its own."""
+    alone = member & (member.sum(axis=1) == 1)[:, None]
+    units = [np.flatnonzero(alone[:, k]) for k in range(member.shape[1])]
+    own = np.array([u[0] if len(u) and not national[u[0]] else -1 for u in units], np.int64)
+    if not len(own) or (own < 0).any():
+        return ()
+    others = member.copy()
+    others[own] = False
+    classes: dict[bytes, int] = {}
+    cls = np.array([classes.setdefault(others[:, k].tobytes(), len(classes))
+                    for k in range(len(own))], np.int64)
+    return own, cls
+
+
+def _paired(ks: np.ndarray, cls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Consecutive pairs of ``ks`` (grouped by class, in class order) within each class."""
+    if len(ks) < 2:
+        return ks[:0], ks[:0]
+    c = cls[ks]
+    start = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+    pos = np.arange(len(ks)) - np.repeat(start, np.diff(np.r_[start, len(ks)]))
+    first = np.flatnonzero((pos % 2 == 0) & (np.r_[c[1:] == c[:-1], False]))
+    return ks[first], ks[first + 1]
+
+
+def _add_free(system: System, own: np.ndarray, first: np.ndarray, second: np.ndarray,
+              j: int, j2: int, sep: np.ndarray) -> None:
+    """Record the certificates (k, k2, j, j2) of caisse pairs of one class at once: each moves
+    only the two caisses' own rows (their other units are the same), disjoint pairs."""
+    new = np.stack([first, second, np.full(len(first), j), np.full(len(first), j2)], axis=1)
+    while len(system.certificates) + len(new) > len(system.table):
+        system.table = np.concatenate([system.table, np.zeros_like(system.table)])
+    system.table[len(system.certificates):len(system.certificates) + len(new)] = new
+    system.certificates.extend(map(tuple, new.tolist()))
+    units = own[np.r_[first, second]]
+    support = np.zeros_like(system.masked)
+    support[np.ix_(units, np.flatnonzero(sep))] = True
+    support &= system.rows >= 0
+    move = support & ~system.masked & np.isfinite(system.n)
+    system.masked |= move
+    system.safe |= support
+    system.weights[move] = 0.0
 
 
 def _add_certificate(system: System, k: int, k2: int, j: int, j2: int) -> np.ndarray:

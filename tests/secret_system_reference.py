@@ -1,0 +1,353 @@
+"""Reference for tests: ``cogind.analyses.secret_system`` as it was at edbb17d, before it was
+vectorised (issue 20 § 3), copied verbatim. tests/test_secret_speed.py checks the library
+gives the same masks and the same bytes; nothing in cogind imports it.
+
+Complementary suppression chosen on the whole published system of one indicator (issue 18).
+
+Each additive figure of a row (n, numerator, denominator, a delay's sums) is a sum of base
+cells, one per caisse and *time atom* (the months between two consecutive bounds of the
+periods in the table): the row of unit U (caisse, region, groupe, national) and period P adds
+the cells of U's caisses over P's atoms, whatever the period kinds (month, quarter, year, ytd,
+rolling12, span) and levels published together.
+
+A masked row, or a small quantity the published rows would give (the months two nested
+periods of a unit differ by, a total minus its published parts), is protected by a
+*certificate*: a perturbation ``z = u ⊗ v`` of the base cells, ``u = e_k − e_k2`` (or ``e_k``)
+over caisses and ``v = e_j − e_j2`` (or ``e_j``) over atoms, that changes it while leaving
+every published row unchanged. Every row that ``z`` moves is masked; masks only grow, so every
+certificate holds at the end and no protected quantity is a linear combination of published
+rows. The cheapest certificate is chosen: fewest new rows, the smallest ``n`` first, a row of
+zero next, the national last.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+NATIONAL_COST = 1e4
+NEVER = 1e12
+
+
+def month_of(day: dt.date) -> int:
+    return (day.year - 1970) * 12 + day.month - 1
+
+
+@dataclass
+class System:
+    """One indicator's rows as units × periods over caisses × atoms."""
+
+    rows: np.ndarray       # (U, P) row index in the table, -1: none
+    member: np.ndarray     # (U, K) bool: caisses of each unit
+    atoms: np.ndarray      # (P, J) bool: atoms of each period
+    n: np.ndarray          # (U, P) float, nan: unknown
+    national: np.ndarray   # (U,) bool
+    masked: np.ndarray     # (U, P) bool
+    threshold: int
+    blocks: np.ndarray     # (J,) block of each atom: atoms no period joins stay apart
+    children: list = field(default_factory=list)  # (parent unit, [child units]) families
+    certificates: list = field(default_factory=list)  # (k, k2, j, j2); -1: absent
+    safe: np.ndarray | None = None  # (U, P) rows some certificate moves
+    weights: np.ndarray | None = None
+    options: dict = field(default_factory=dict)
+    table: np.ndarray = field(default_factory=lambda: np.zeros((64, 4), np.int64))
+    member_t: np.ndarray | None = None
+    bases: list = field(default_factory=list)  # (unit, period, base period): an evolution's
+    # row also publishes its base period's value (its denominator)
+
+    @property
+    def published(self) -> np.ndarray:
+        return (self.rows >= 0) & ~self.masked & np.isfinite(self.n)
+
+
+def build(units: list[tuple[str, str | None]], periods: list[tuple[int, int]],
+          cells: dict[tuple[int, int], tuple[int, float, bool]], members: list[set],
+          caisses: list[str], threshold: int) -> System:
+    """``cells``: (unit, period) → (row, n, masked); ``members``: caisses of each unit."""
+    bounds = sorted({b for first, last in periods for b in (first, last + 1)})
+    atom_of = {b: i for i, b in enumerate(bounds)}
+    J, U, P = max(len(bounds) - 1, 1), len(units), len(periods)
+    atoms = np.zeros((P, J), bool)
+    for p, (first, last) in enumerate(periods):
+        atoms[p, atom_of[first]:atom_of[last + 1]] = True
+    index = {c: i for i, c in enumerate(caisses)}
+    member = np.zeros((U, len(caisses)), bool)
+    for u, ks in enumerate(members):
+        member[u, np.array([index[k] for k in ks if k in index], np.int64)] = True
+    rows, n = np.full((U, P), -1, np.int64), np.full((U, P), np.nan)
+    masked = np.zeros((U, P), bool)
+    for (u, p), (row, value, hidden) in cells.items():
+        rows[u, p], masked[u, p] = row, hidden
+        n[u, p] = np.nan if value is None else value
+    national = np.array([lvl == "national" for lvl, _ in units], bool)
+    system = System(rows, member, atoms, n, national, masked, threshold, _blocks(atoms))
+    system.children = _families(units, member)
+    return system
+
+
+def _blocks(atoms: np.ndarray) -> np.ndarray:
+    """Atoms linked by a period spanning several of them share a block."""
+    J = atoms.shape[1]
+    block = np.arange(J)
+    for p in range(atoms.shape[0]):
+        js = np.flatnonzero(atoms[p])
+        if len(js) > 1:
+            old = set(block[js].tolist())
+            block[np.isin(block, list(old))] = min(old)
+    return block
+
+
+def _families(units: list, member: np.ndarray) -> list[tuple[int, list[int]]]:
+    """(parent, children) whose figures add up: the national over each lower level, each region
+    or groupe over its caisses."""
+    by_level: dict[str, list[int]] = {}
+    for u, (lvl, _) in enumerate(units):
+        by_level.setdefault(lvl, []).append(u)
+    out = []
+    for parent in by_level.get("national", []):
+        out += [(parent, kids) for lvl, kids in by_level.items() if lvl != "national"]
+    for lvl in ("region", "groupe"):
+        for parent in by_level.get(lvl, []):
+            kids = [c for c in by_level.get("caisse", [])
+                    if member[c].any() and not (member[c] & ~member[parent]).any()]
+            out.append((parent, kids))
+    return out
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def targets(system: System) -> list[tuple]:
+    """(caisses, atoms) of every quantity still to protect: masked rows no certificate moves,
+    small period differences of a unit, small masked remainders of a total."""
+    out = [(system.member[u], system.atoms[p], (u, p))
+           for u, p in zip(*np.nonzero(system.masked & (system.rows >= 0) & ~system.safe))]
+    return out + [(*t, None) for t in _gaps(system) + _remainders(system)
+                  if not protected(system, *t)]
+
+
+def _gaps(system: System) -> list:
+    """Per unit below the national, the months between two bounds its published periods link
+    (a difference of nested or overlapping periods) when they hold 1 to threshold - 1."""
+    if not _overlapping(system.atoms):
+        return []
+    out, pub = [], system.published
+    bounds = np.array([[np.argmax(a), len(a) - np.argmax(a[::-1])] for a in system.atoms])
+    for u in np.flatnonzero(~system.national):
+        ps = np.flatnonzero(pub[u])
+        if len(ps) < 2:
+            continue
+        for a, b, gap in _component_gaps(bounds[ps], system.n[u, ps]):
+            if 0 < gap < system.threshold:
+                span = np.zeros(system.atoms.shape[1], bool)
+                span[a:b] = True
+                out.append((system.member[u], span))
+    return out
+
+
+def _overlapping(atoms: np.ndarray) -> bool:
+    return bool((atoms.sum(axis=0) > 1).any())
+
+
+def _component_gaps(edges: np.ndarray, weights: np.ndarray):
+    """(a, b, φ(b) − φ(a)) of consecutive bounds of each component of the graph whose edges
+    (a, b) say φ(b) − φ(a) = weight (prefix sums at the bounds of the periods)."""
+    parent, pot = {}, {}
+
+    def find(x):  # pot[x] = φ(x) − φ(root) once found
+        if parent[x] == x:
+            return x
+        root = find(parent[x])
+        pot[x] += pot[parent[x]]
+        parent[x] = root
+        return root
+
+    for (a, b), w in zip(edges.tolist(), weights.tolist()):
+        for x in (a, b):
+            if x not in parent:
+                parent[x], pot[x] = x, 0.0
+        ra, rb = find(a), find(b)
+        if ra != rb:  # φ(b) = φ(a) + w: root rb placed relative to ra
+            parent[rb], pot[rb] = ra, pot[a] + w - pot[b]
+    comps: dict[int, list] = {}
+    for x in parent:
+        r = find(x)
+        comps.setdefault(r, []).append((x, pot[x]))
+    for nodes in comps.values():
+        nodes.sort()
+        for (a, pa), (b, pb) in zip(nodes, nodes[1:]):
+            yield a, b, pb - pa
+
+
+def _remainders(system: System) -> list:
+    """A published total whose masked parts add up to 1 to threshold - 1 (but for the
+    national level itself: it is published whatever its size)."""
+    out, pub = [], system.published
+    for parent, kids in system.children:
+        kids = np.asarray(kids, np.int64)
+        if not len(kids):
+            continue
+        for p in np.flatnonzero(pub[parent]):
+            hidden = kids[system.masked[kids, p]]
+            if not len(hidden) or not (system.rows[kids, p] >= 0).all():
+                continue
+            shown = kids[pub[kids, p]]
+            if system.national[parent] and not len(shown):
+                continue  # the national itself, published whatever its size
+            rest = system.n[parent, p] - system.n[shown, p].sum()
+            if 0 < rest < system.threshold:
+                out.append((system.member[hidden].any(axis=0), system.atoms[p]))
+    return out
+
+
+# --------------------------------------------------------------------------- certificates
+
+
+def protected(system: System, caisses: np.ndarray, atoms: np.ndarray) -> bool:
+    """Whether a certificate already moves (caisses, atoms)."""
+    if not system.certificates:
+        return False
+    k1, k2, j1, j2 = system.table[:len(system.certificates)].T
+    u = caisses[k1] != np.where(k2 >= 0, caisses[np.maximum(k2, 0)], False)
+    v = atoms[j1] != np.where(j2 >= 0, atoms[np.maximum(j2, 0)], False)
+    return bool((u & v).any())
+
+
+def _weights(system: System) -> np.ndarray:
+    """Cost of masking each published row: 1 (plus a fraction growing with n; a row of zero
+    after every small row), the national far more; 0 when masked or absent."""
+    pub = system.published
+    n = np.where(pub, system.n, 0.0)
+    top = n.max() + 1 if n.size else 1
+    w = np.where(pub, 1.0 + 0.5 * n / top + 0.6 * (n == 0), 0.0)
+    w[system.national] *= NATIONAL_COST
+    return w
+
+
+def certify(system: System, caisses: np.ndarray, atoms: np.ndarray) -> int:
+    """Add the cheapest certificate protecting (caisses, atoms); mask what it moves. Returns
+    the number of rows masked."""
+    w = system.weights
+    key = atoms.tobytes()
+    if key not in system.options:
+        options = _time_options(system, atoms)
+        system.options[key] = options, np.abs(
+            system.atoms[:, [j for j, _ in options]].astype(float)
+            - _columns(system.atoms, [j2 for _, j2 in options]))  # (P, V)
+    options, sep = system.options[key]
+    cost_u = w @ sep  # (U, V): cost of each unit's rows over each v
+    cost_k = system.member_t @ cost_u  # (K, V): every unit holding k
+    best = (NEVER, None)
+    inside = np.flatnonzero(caisses)
+    outside = np.flatnonzero(~caisses)
+    for k in inside[:16]:
+        holders = np.flatnonzero(system.member[:, k])
+        common = system.member[holders].T.astype(float) @ cost_u[holders]  # (K, V)
+        pair = cost_k[k][None, :] + cost_k[outside] - 2 * common[outside]
+        alone = cost_k[k]
+        for cand, k2s in ((pair, outside), (alone[None, :], np.array([-1]))):
+            if cand.size:
+                i, v = np.unravel_index(np.argmin(cand), cand.shape)
+                if cand[i, v] < best[0] - 1e-9:
+                    best = (cand[i, v], (int(k), int(k2s[i]), *options[v]))
+    if best[1] is None:  # an empty unit: no figure to protect
+        return 0
+    return int(_add_certificate(system, *best[1]).sum())
+
+
+def _time_options(system: System, atoms: np.ndarray) -> list[tuple[int, int]]:
+    """v = e_j (j in the target) or e_j − e_j2, j2 outside the target in the same block: any
+    such month for a one-atom target, the months next to its ends for a longer one (their
+    number would grow as the square of the block)."""
+    inside = np.flatnonzero(atoms)
+    out = [(int(j), -1) for j in inside]
+    first, last = int(inside[0]), int(inside[-1])
+    block = np.flatnonzero((system.blocks == system.blocks[first]) & ~atoms)
+    near = block if first == last else [j2 for j2 in (first - 1, last + 1) if j2 in block]
+    return out + [(j, int(j2)) for j in dict.fromkeys((first, last)) for j2 in near]
+
+
+def _columns(atoms: np.ndarray, js: list[int]) -> np.ndarray:
+    out = np.zeros((atoms.shape[0], len(js)))
+    for v, j in enumerate(js):
+        if j >= 0:
+            out[:, v] = atoms[:, j]
+    return out
+
+
+def _carry_bases(system: System) -> None:
+    """An evolution's row holds its base period's value: masked with that period's row."""
+    for u, p, base in system.bases:
+        if system.masked[u, base] and not system.masked[u, p]:
+            system.masked[u, p] = True
+            system.weights[u, p] = 0.0
+
+
+def _free_pairs(system: System) -> None:
+    """Certificates that mask nothing new, found in bulk: two caisses of the same region and
+    groupe whose own rows that ``v`` moves are all masked already (most primary cells pair
+    this way: two small caisses of one month)."""
+    units = [np.flatnonzero(system.member[:, k] & (system.member.sum(axis=1) == 1))
+             for k in range(system.member.shape[1])]
+    own = np.array([u[0] if len(u) and not system.national[u[0]] else -1 for u in units],
+                   np.int64)
+    if not len(own) or (own < 0).any():
+        return
+    classes: dict[bytes, list[int]] = {}
+    others = system.member.copy()
+    others[own] = False
+    for k in range(len(own)):
+        classes.setdefault(others[:, k].tobytes(), []).append(k)
+    rows = system.rows[own] >= 0
+    for j in range(system.atoms.shape[1]):
+        for j2 in [-1] + [int(x) for x in np.flatnonzero(system.blocks == system.blocks[j])
+                          if x != j]:
+            sep = system.atoms[:, j] != (system.atoms[:, j2] if j2 >= 0 else False)
+            cost = (system.weights[own][:, sep]).sum(axis=1)
+            waiting = (system.masked[own] & rows & ~system.safe[own])[:, sep].any(axis=1)
+            for ks in classes.values():
+                free = [k for k in ks if cost[k] == 0 and waiting[k]]
+                for k, k2 in zip(free[::2], free[1::2]):
+                    _add_certificate(system, k, k2, j, j2)
+
+
+def _add_certificate(system: System, k: int, k2: int, j: int, j2: int) -> np.ndarray:
+    """Record (k, k2, j, j2); mask the published rows it moves, which are returned."""
+    if len(system.certificates) == len(system.table):
+        system.table = np.concatenate([system.table, np.zeros_like(system.table)])
+    system.table[len(system.certificates)] = (k, k2, j, j2)
+    system.certificates.append((k, k2, j, j2))
+    uvec = system.member[:, k] != (system.member[:, k2] if k2 >= 0 else False)
+    vvec = system.atoms[:, j] != (system.atoms[:, j2] if j2 >= 0 else False)
+    support = np.outer(uvec, vvec) & (system.rows >= 0)
+    move = support & ~system.masked & np.isfinite(system.n)
+    system.masked |= move
+    system.safe |= support
+    system.weights[move] = 0.0
+    return move
+
+
+def suppress(system: System) -> np.ndarray:
+    """Mask rows until every target is protected (a fixed point: a mask may expose a new small
+    difference); returns the (U, P) rows masked here."""
+    start = system.masked.copy()
+    if not system.member.shape[1]:
+        return np.zeros_like(start)
+    system.safe = np.zeros_like(system.masked)
+    system.weights = _weights(system)
+    system.member_t = system.member.T.astype(float)
+    for _ in range(10_000):
+        _carry_bases(system)
+        _free_pairs(system)
+        todo = targets(system)
+        if not todo:
+            break
+        before = len(system.certificates)
+        for caisses, atoms, row in todo:
+            if caisses.any() and not (system.safe[row] if row else
+                                      protected(system, caisses, atoms)):
+                certify(system, caisses, atoms)
+        if len(system.certificates) == before:
+            break
+    return system.masked & ~start
