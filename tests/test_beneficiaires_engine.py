@@ -1,6 +1,6 @@
 """Distinct beneficiaries end to end (issue 21 § 1): PARCOURS_PSY_PATIENTS_DISTINCTS through
-``cogind.compute`` and ``cogind compute`` (threads, batch sizes, regions, Dask) against a plain
-Python set-based count; without BEN_NIR_PSA the indicator is non calculable."""
+``cogind.compute`` and ``cogind compute`` (threads, batch sizes, regions, Dask, stored states)
+against a plain Python set-based count; without BEN_NIR_PSA the indicator is non calculable."""
 from __future__ import annotations
 
 import datetime as dt
@@ -154,15 +154,21 @@ def test_dask_equals_local(tmp_path):
     assert got(dask) == got(cogind.compute(tmp_path, **kw)) == expected(rows, YEAR)
 
 
-def test_stored_states_are_not_used_for_distinct_counts(tmp_path):
+def test_stored_states_keep_the_distinct_counts(tmp_path):
+    """Distinct-beneficiary states are stored per file and merged (issue 20): the second
+    run reads no file, a third file is read alone; each time the set-based count."""
     rows = claims(seed=17)
     data = tmp_path / "prestations"
     data.mkdir()
     for i in range(2):
-        pq.write_table(table(rows[i::2]), data / f"part{i}.parquet")
+        pq.write_table(table(rows[i:2000:2]), data / f"part{i}.parquet")
     kw = {"cog": None, "indicators": [CODE], "period": "year", "secret": False}
-    for _ in range(2):  # the second run would reuse stored states
+    for reused in (0, 2):
         res = cogind.compute(tmp_path, states=tmp_path / "store", **kw)
-        assert got(res) == expected(rows, YEAR)
-    etats = cogind.provenance(res)["entrees"]["prestations"]["etats"]
-    assert "bénéficiaires distincts" in etats["raison"]
+        assert got(res) == expected(rows[:2000], YEAR)
+        assert cogind.provenance(res)["entrees"]["prestations"]["etats"]["reutilises"] == reused
+    pq.write_table(table(rows[2000:]), data / "part2.parquet")  # patients seen before too
+    res = cogind.compute(tmp_path, states=tmp_path / "store", **kw)
+    assert got(res) == expected(rows, YEAR)
+    assert cogind.provenance(res)["entrees"]["prestations"]["etats"] == {
+        "reutilises": 2, "recalcules": 1, "raison": "nouveau: 1"}

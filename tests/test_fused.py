@@ -269,3 +269,114 @@ def test_a_step_the_loop_cannot_import_is_refused_at_registration():
 
     with pytest.raises(PluginError, match="step must be a numba function"):
         _registry_with(Kernel("local", (), 1, counts.update_count, step=local_step))
+
+
+# --------------------------------------------------------------------------- side states
+
+def side_table(n: int, seed: int) -> pa.Table:
+    """Claims of repeat beneficiaries (some ids null or malformed), payments of arrêts over
+    months, ALD rows: the columns of the three side states, with nulls in every batch."""
+    rnd = np.random.default_rng(seed)
+    day = lambda v: DAY0 + dt.timedelta(days=int(v))
+    ids = [None if i % 11 == 0 else "bad id!" if i % 13 == 0 else f"B{v:05d}"
+           for i, v in enumerate(rnd.integers(0, n // 3 + 1, n))]
+    care = rnd.integers(0, 700, n)
+    start = rnd.integers(0, 400, n)
+    return pa.table({
+        "ORG_CLE_NUM": pa.array([None if i % 17 == 0 else f"0{750 + v}" for i, v in enumerate(
+            rnd.integers(0, 4, n))]).dictionary_encode(),
+        "EXE_SOI_DTD": pa.array([None if i % 19 == 0 else day(v) for i, v in enumerate(care)],
+                                pa.date32()),
+        "NAT": pa.array(rnd.integers(0, 3, n), pa.int16()),
+        "BEN_NIR_PSA": pa.array(ids, pa.string()),
+        "ARR_NUM": pa.array([f"A{v}" for v in rnd.integers(0, n // 4 + 1, n)]),
+        "ARR_DEB_DTD": pa.array([None if i % 23 == 0 else day(v) for i, v in enumerate(start)],
+                                pa.date32()),
+        "IJ_PAI_DTD": pa.array([day(s + v) for s, v in zip(start, rnd.integers(0, 200, n))],
+                               pa.date32()),
+        "IJ_NBR": pa.array([None if i % 29 == 0 else int(v) for i, v in enumerate(
+            rnd.integers(-1, 30, n))], pa.int32()),
+        "IMB_ALD_DTD": pa.array([day(v) for v in start], pa.date32()),
+        "IMB_ALD_DTF": pa.array([None if v % 2 else day(s + v) for s, v in zip(
+            start, rnd.integers(0, 300, n))], pa.date32()),
+        "MTT_DEB_DTD": pa.array([None if v % 3 == 0 else day(s + v) for s, v in zip(
+            start, rnd.integers(0, 90, n))], pa.date32()),
+        "MTT_FIN_DTD": pa.array([None] * n, pa.date32()),
+    })
+
+
+def side_indicators():
+    from cogind.measures.ald import AldMedecinTraitant
+    from cogind.measures.beneficiaries import DistinctBeneficiaries
+    from cogind.measures.episodes import LongEpisodes
+
+    return [indicator("DISTINCTS", DistinctBeneficiaries(), period="EXE_SOI_DTD",
+                      scope=where(NAT=(1, 2))),
+            indicator("LONGS", LongEpisodes(min_days=60), period="IJ_PAI_DTD"),
+            indicator("ALD", AldMedecinTraitant(), period="IMB_ALD_DTD"),
+            indicator("N", Count(), period="EXE_SOI_DTD", scope=where(NAT=1))]
+
+
+def side_arrays(acc):
+    return [[a.tolist() for a in side.arrays()] if side is not None else None
+            for side in acc.sides]
+
+
+@pytest.mark.parametrize("batch_size,seed", [(7, 1), (64, 2), (500, 3)])
+def test_side_states_take_the_groups_of_the_fused_loop(batch_size, seed):
+    """Distinct beneficiaries, long arrêts and ALD situations read in the fused loop: their
+    kernels stepped in it, their side states fed with the groups it wrote, the same states
+    and side states as the separate loops."""
+    tplan = plan(side_indicators())["t"]
+    fp = fused_plan_of(tplan)
+    assert len(fp.sided) == 3
+    table = side_table(400, seed)
+    separate = run(tplan, table, batch_size, None)
+    together = run(tplan, table, batch_size, fp)
+    assert canonical(together) == canonical(separate)
+    assert side_arrays(together) == side_arrays(separate)
+    assert sum(len(a[0]) for a in side_arrays(together) if a) > 100  # states not empty
+
+
+def _side_inputs(tmp_path):
+    """prestations and ij files of a few thousand rows with ids that repeat."""
+    from cogind.synth import generate
+
+    generate(tmp_path, years=(2022, 2024), seed=9, rows={"prestations": 4000, "ij": 3000},
+             tables=("prestations", "ij"))
+    path = tmp_path / "prestations.parquet"
+    claims = pa.parquet.read_table(path)
+    nat = [(9201, 9202, v)[i % 3] for i, v in enumerate(claims["PRS_NAT_REF"].to_pylist())]
+    claims = claims.set_column(claims.schema.get_field_index("PRS_NAT_REF"), "PRS_NAT_REF",
+                               pa.array(nat, claims.schema.field("PRS_NAT_REF").type))
+    pa.parquet.write_table(claims, path)
+    return tmp_path
+
+
+SIDE_CODES = ("PARCOURS_PSY_PATIENTS_DISTINCTS", "IJ_ARRETS_LONGS_EVOLUTION", "IJ_MAL_DELAI_MOYEN")
+
+
+def test_compute_and_cli_give_the_same_bytes_fused_or_not(tmp_path, monkeypatch):
+    import pyarrow.parquet  # noqa: F401 (pa.parquet)
+    from click.testing import CliRunner
+
+    import cogind
+    from cogind.cli import cli
+
+    data = _side_inputs(tmp_path / "data")
+    out = {}
+    for how in ("never", "always"):
+        monkeypatch.setenv("COGIND_FUSED", how)
+        res = cogind.compute(data, indicators=SIDE_CODES, secret=False, threads=2,
+                             batch_size=333)
+        path = tmp_path / f"{how}.csv"
+        args = ["compute", str(data), "--no-secret", "-o", str(path)]
+        r = CliRunner().invoke(cli, args + [a for c in SIDE_CODES for a in ("--indicator", c)])
+        assert r.exit_code == 0, r.output
+        out[how] = (res.replace_schema_metadata(None), path.read_bytes())
+    assert out["never"][0].equals(out["always"][0])
+    assert out["never"][1] == out["always"][1]
+    rows = out["always"][0].to_pylist()
+    assert {r["indicateur"] for r in rows if r["valeur"] is not None} >= {
+        "PARCOURS_PSY_PATIENTS_DISTINCTS", "IJ_MAL_DELAI_MOYEN"}
+    assert any(r["n"] for r in rows if r["indicateur"] == "IJ_ARRETS_LONGS_EVOLUTION")

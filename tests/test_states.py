@@ -85,20 +85,16 @@ def same_as_full(table: pa.Table, source, **options) -> None:
 
 
 def test_second_run_reads_nothing_and_equals_full(data, tmp_path):
-    """The whole COG: a table whose plan holds a distinct-beneficiary state (the computed
-    forms of issue 21 on prestations and ij) is read whole each run, said so; the others'
-    states are stored, then every file reused."""
+    """The whole COG, side states included (distinct beneficiaries on prestations, long
+    arrêts on ij: the computed forms of issue 21): every table's states are stored, then
+    every file reused, with the figures of a full run."""
     store = tmp_path / "store"
     first = run(data, states=store, indicators=None)  # the whole COG
     n = {t: len(list((data / t).iterdir())) for t in ROWS}
-    side = {t for t, e in etats(first).items() if e["raison"].startswith("état non stocké")}
-    assert "contacts" not in side
-    assert etats(first) == {t: {"reutilises": 0, "recalcules": n[t], "raison": (
-        "état non stocké (bénéficiaires distincts)" if t in side else f"nouveau: {n[t]}")}
-        for t in ROWS}
+    assert etats(first) == {t: {"reutilises": 0, "recalcules": n[t], "raison": f"nouveau: {n[t]}"}
+                            for t in ROWS}
     second = run(data, states=store, indicators=None)
-    assert etats(second) == {t: etats(first)[t] if t in side else
-                             {"reutilises": n[t], "recalcules": 0} for t in ROWS}
+    assert etats(second) == {t: {"reutilises": n[t], "recalcules": 0} for t in ROWS}
     assert data_bytes(first) == data_bytes(second)
     same_as_full(second, data, indicators=None)
 

@@ -112,7 +112,9 @@ class Kernel:
     one, with ``update(batch, group, month0, n_months, state)`` (rows of ``group`` ≥ 0, group =
     slot × n_months + month − month0; it may count exclusions in ``state``, the kernel's
     int64 slots of this batch's cells), ``merge(other)`` (associative, commutative); the engine
-    keeps one per accumulator beside the int64 states (no ``step``: no generated loop)."""
+    keeps one per accumulator beside the int64 states, fed after the separate or the generated
+    loop; ``arrays()`` (exact int64/int32 arrays) and ``load(arrays)`` let ``--states`` store
+    it (:mod:`cogind.engine.states`)."""
 
     def merged(self, a, b):
         return a + b if self.merge is None else self.merge(a, b)

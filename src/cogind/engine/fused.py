@@ -9,6 +9,11 @@ readers of :mod:`cogind.kernels.rows`), stores it in a file named by the hash of
 of the modules it calls, and compiles it with ``cache=True``: numba compiles it once per plan
 and per kind of column (8/16-bit codes, dates, timestamps, amounts), later runs load it.
 
+A kernel with a *side state* (distinct beneficiaries, long episodes, ALD situations: no
+fixed-width array, :attr:`cogind.model.Kernel.side`) is stepped in the loop like the others,
+and the loop writes each row's group for it (``-1``: not counted); its side state then takes
+the batch with those groups, as after the separate loops.
+
 A plan is fused when every kernel declares a ``step`` (built-in and plugin kernels alike) and
 the table is large enough for the first compilation (about 2 s) to pay off:
 :data:`FUSED_MIN_ROWS` rows, or always / never with the environment variable ``COGIND_FUSED``
@@ -97,6 +102,7 @@ class FusedPlan:
             self.groups.append(_Group(
                 source(("caisse", g.caisse)), tuple(source(("condition", c)) for c in g.where),
                 source(("value", g.period, "days", ())), g.national_without_caisse, states))
+        self.sided = [i for i, sp in enumerate(tplan.states) if sp.kernel.side is not None]
         self.periods = list(dict.fromkeys(g.period for g in groups))
         self.caisses = list(dict.fromkeys(g.caisse for g in groups))
         self.after_rows = 0  # rows an accumulator reads with the separate loops first
@@ -139,9 +145,11 @@ class FusedPlan:
         undated = [np.zeros(max(acc.n_slots, len(acc.slots) + 1), np.int64) for _ in self.groups]
         flats = [st.reshape(-1, st.shape[2]) for st in acc.states]
         views = [f[:, :sp.kernel.width] for f, sp in zip(flats, self.tplan.states)]
+        rows = tuple(np.full(n, -1, np.int64) for _ in self.sided)  # group of each row
         try:
             function(n, MONTH_TABLE, acc.month0, acc.n_months, tuple(a for _, a in found),
-                     tuple(views), tuple(engine), tuple(undated), outside)
+                     tuple(views), tuple(engine), tuple(undated), outside, *(
+                         (rows,) if rows else ()))
         except NumbaError as exc:  # a plugin's step that does not compile with its inputs
             names = ", ".join(sp.kernel.name for sp in self.tplan.states)
             raise PluginError(f"table '{self.tplan.table}': the kernels' steps ({names}) do "
@@ -151,6 +159,8 @@ class FusedPlan:
             flats[i][:, sp.kernel.width:] += engine[gi]  # ``doublon``: counted elsewhere
             flats[i][:, sp.kernel.width + OUT_OF_BOUNDS] += outside[i]
             acc._add_undated(i, undated[gi])
+        for i, group in zip(self.sided, rows):  # after the kernel's step, as the separate loops
+            acc.sides[i].update(batch, group, acc.month0, acc.n_months, views[i])
 
     def _read(self, key: tuple, batch, caisses, cache) -> tuple[str, tuple]:
         if key[0] == "caisse":
@@ -183,13 +193,15 @@ class FusedPlan:
             head.append(f"from {module} import {name} as step_{k}")
         body = ["", "", "@njit(cache=True, nogil=True)",
                 "def fused(n, table, month0, n_months, sources, states, engine, undated,",
-                "          outside):"]
+                "          outside" + (", rows):" if self.sided else "):")]
         for j, kind in enumerate(kinds):
             parts = ", ".join(f"a{j}_{m}" for m in range(_ARITY[kind.rstrip("?")]))
             body.append(f"    {parts}, = sources[{j}]")
         for i in range(len(self.tplan.states)):
             body.append(f"    st{i} = states[{i}]")
             body.append(f"    out{i} = outside[{i}]")
+        for k, i in enumerate(self.sided):
+            body.append(f"    row{i} = rows[{k}]")
         for gi in range(len(self.groups)):
             body.append(f"    eng{gi} = engine[{gi}]")
             body.append(f"    und{gi} = undated[{gi}]")
@@ -212,14 +224,16 @@ class FusedPlan:
             for i, ins in g.states:
                 args = "".join(f", x{j}" for j in ins)
                 amounts = [j for j in ins if self.sources[j][2] == "cents"]
+                indent = "            "
                 if amounts:  # an amount beyond its range: the row is counted, not stepped
                     test = " | ".join(f"(x{j} == OUTSIDE)" for j in amounts)
                     body.append(f"            if {test}:")
                     body.append(f"                out{i}[g] += 1")
                     body.append("            else:")
-                    body.append(f"                step_{i}(st{i}, g{args})")
-                else:
-                    body.append(f"            step_{i}(st{i}, g{args})")
+                    indent += "    "
+                body.append(f"{indent}step_{i}(st{i}, g{args})")
+                if i in self.sided:  # the rows its side state takes
+                    body.append(f"{indent}row{i}[i] = g")
         return "\n".join(head + body) + "\n"
 
 

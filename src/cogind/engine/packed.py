@@ -22,7 +22,7 @@ from cogind.io.publish import StagedFile
 
 MAGIC = b"COGETAT1"
 SUFFIX = ".etats"
-_DTYPES = ("int64", "uint64", "uint8")
+_DTYPES = ("int64", "uint64", "uint8", "int32")
 MAX_GENERATIONS = 8
 """Generations kept per folder before a run writes a whole one (every entry it uses) and
 removes the older ones: a run reads that many headers at most."""

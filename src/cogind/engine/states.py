@@ -29,7 +29,8 @@ import pyarrow.dataset as ds
 
 from cogind.engine import packed
 from cogind.engine.core import Accumulator, TablePlan, month_span
-from cogind.engine.dask import _ADDRESS, fingerprint
+from cogind.engine.dask import fingerprint
+from cogind.engine.state_keys import code_digest
 from cogind.io import fingerprint as hashes
 from cogind.io.fingerprint import file_sha256
 from cogind.io.publish import write_text
@@ -65,7 +66,7 @@ class StateStore:
         dialect = table.csv_dialect.describe() if table.csv_dialect is not None else None
         desc = {"table": table.name, "version": __version__, **self.context,
                 "definitions": fingerprint(tplan), "plan": fields,
-                "code": [_code_digest(sp.kernel) for sp in tplan.states],
+                "code": [code_digest(sp.kernel) for sp in tplan.states],
                 "indicateurs": [i.code for sp in tplan.states for i in sp.indicators],
                 "schema": table.schema.to_string(show_schema_metadata=False),
                 "colonnes_avec_fuseau": list(table.zoned), "csv": repr(dialect)}
@@ -196,28 +197,6 @@ def set_key(keys: list[str]) -> str:
     return hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()
 
 
-def _code_digest(kernel) -> str:
-    """SHA-256 of the bytecode of a kernel's functions: a plugin registered in memory has no
-    version, and a function's repr is only its name."""
-    h = hashlib.sha256()
-    for f in dataclasses.fields(kernel):
-        fn = getattr(kernel, f.name)
-        fn = getattr(fn, "py_func", fn)  # a numba dispatcher: its Python function
-        code = getattr(fn, "__code__", None)
-        if code is not None:
-            cells = [_cell(c) for c in getattr(fn, "__closure__", None) or ()]
-            consts = _ADDRESS.sub("", repr((code.co_consts, cells)))  # no object addresses
-            h.update(f.name.encode() + code.co_code + consts.encode())
-    return h.hexdigest()
-
-
-def _cell(cell) -> str:
-    try:
-        return repr(cell.cell_contents)
-    except ValueError:  # a cell not filled yet
-        return ""
-
-
 def _unsound(table: TableInput, tplan: TablePlan, engine: str) -> str | None:
     """Why per-file states cannot be used for this table (None: they can)."""
     if engine != "local":
@@ -226,8 +205,6 @@ def _unsound(table: TableInput, tplan: TablePlan, engine: str) -> str | None:
         return "entrée hors fichiers"
     if tplan.duplicates is not None:  # ordinals over the whole table, across files
         return "doublons exclus entre fichiers"
-    if any(sp.kernel.side for sp in tplan.states):  # not stored: distinct beneficiaries
-        return "état non stocké (bénéficiaires distincts)"
     return None
 
 
@@ -278,7 +255,8 @@ def _merged(tplan: TablePlan, accs: list[Accumulator], months) -> Accumulator:
 
 def encode(acc: Accumulator) -> tuple[dict, list[np.ndarray]]:
     """(metadata, arrays) of ``acc``: per state, the (slot, month) cells that are not all
-    zeros and their exact int64 values, then its undated counts."""
+    zeros and their exact int64 values, then its undated counts; then the arrays of each
+    side state (``sides``: state index, class, number of arrays)."""
     meta = {k: int(getattr(acc, k)) for k in _META}
     meta["slots"] = sorted(acc.slots.items(), key=lambda kv: kv[1])
     meta["shapes"] = [list(st.shape) for st in acc.states]
@@ -287,7 +265,28 @@ def encode(acc: Accumulator) -> tuple[dict, list[np.ndarray]]:
         flat = st.reshape(-1, st.shape[2])
         cells = np.flatnonzero(flat.any(axis=1)).astype(np.int64)
         arrays += [cells, flat[cells], np.asarray(und, np.int64)]
+    sides = [(i, side) for i, side in enumerate(acc.sides) if side is not None]
+    if sides:  # absent otherwise: the entries of plans without side states keep their bytes
+        meta["sides"] = []
+        for i, side in sides:
+            parts = side.arrays()
+            meta["sides"].append([i, type(side).__qualname__, len(parts)])
+            arrays += parts
     return meta, arrays
+
+
+def _load_sides(acc: Accumulator, meta: dict, arrays: list[np.ndarray]) -> None:
+    """The side states of ``acc`` (made empty by its plan) filled from their stored arrays
+    (ValueError unless they are exactly those of the plan's side states)."""
+    wanted = [(i, type(side).__qualname__) for i, side in enumerate(acc.sides)
+              if side is not None]
+    stored = meta.get("sides", [])
+    if [tuple(x[:2]) for x in stored] != wanted or sum(x[2] for x in stored) != len(arrays):
+        raise ValueError("not the plan's side states")
+    at = 0
+    for i, _, n in stored:
+        acc.sides[i].load(arrays[at:at + n])
+        at += n
 
 
 def _decoded(entry: packed.Entry, tplan: TablePlan) -> tuple[Accumulator | None, str]:
@@ -296,7 +295,7 @@ def _decoded(entry: packed.Entry, tplan: TablePlan) -> tuple[Accumulator | None,
         arrays = entry.load()
         meta = entry.meta
         shapes = meta["shapes"]
-        if len(arrays) != 3 * len(shapes):
+        if len(arrays) < 3 * len(shapes):
             raise ValueError("not a state")
         states = [_dense(shapes[i], arrays[3 * i], arrays[3 * i + 1])
                   for i in range(len(shapes))]
@@ -308,6 +307,10 @@ def _decoded(entry: packed.Entry, tplan: TablePlan) -> tuple[Accumulator | None,
     if not _consistent(values, slots, states, undated, tplan):
         return None, "état incohérent"
     acc = Accumulator(tplan)
+    try:
+        _load_sides(acc, meta, arrays[3 * len(shapes):])
+    except Exception:  # noqa: BLE001 -- another side state, or arrays of another form
+        return None, "état incohérent"
     acc.slots, acc.states, acc.undated = slots, states, undated
     for k, v in values.items():
         setattr(acc, k, v)

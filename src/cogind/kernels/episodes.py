@@ -26,8 +26,12 @@ def kept(start, day, value):
 
 
 @njit(cache=True, nogil=True)
+def step_episodes(state, g, start, day, value):
+    state[g, kept(start, day, value)] += 1
+
+
+@njit(cache=True, nogil=True)
 def update_episodes(state, group, start, day, value):
     for i in range(group.shape[0]):
-        g = group[i]
-        if g >= 0:
-            state[g, kept(start[i], day[i], value[i])] += 1
+        if group[i] >= 0:
+            step_episodes(state, group[i], start[i], day[i], value[i])

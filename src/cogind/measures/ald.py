@@ -33,6 +33,8 @@ from cogind.measures.beneficiaries import (
 from cogind.measures.families import Finalised, Measure
 from cogind.model import Kernel
 
+_COLUMNS = tuple(np.dtype(t) for t in ("i8", "i8", "i8", "i4", "i4", "i4", "i4"))
+"""id (two words), caisse key, ALD start and end, médecin traitant start and end."""
 NEVER = np.iinfo(np.int32).max  # an empty end: ongoing; an empty doctor start: none
 EPOCH = dt.date(1970, 1, 1)
 
@@ -76,6 +78,20 @@ class SituationState:
 
     def merge(self, other: SituationState) -> SituationState:
         self.parts.extend(other.parts)
+        return self
+
+    def arrays(self) -> list[np.ndarray]:
+        """The rows as seven arrays (what ``--states`` stores; :meth:`load` reads them)."""
+        if not self.parts:
+            return [np.empty(0, t) for t in _COLUMNS]
+        self.parts = [tuple(np.concatenate(c) for c in zip(*self.parts))]
+        return list(self.parts[0])
+
+    def load(self, arrays: list[np.ndarray]) -> SituationState:
+        """This (empty) state filled from :meth:`arrays` (ValueError if they are not one)."""
+        if [a.dtype for a in arrays] != list(_COLUMNS) or len({len(a) for a in arrays}) != 1:
+            raise ValueError("not an ALD situation state")
+        self.parts = [tuple(arrays)] if len(arrays[0]) else []
         return self
 
     def shares(self, day: int) -> tuple[dict[str, tuple[int, int]], tuple[int, int]]:
@@ -125,7 +141,7 @@ class AldMedecinTraitant(Measure):
 
     def kernel(self) -> Kernel:
         return Kernel(f"ald_medecin_traitant_{self.id_column}", (), 3, counts.update_count,
-                      REASONS[:2], side=SituationFactory(self))
+                      REASONS[:2], step=counts.step_count, side=SituationFactory(self))
 
     def validate(self, indicator, registry) -> None:
         if indicator.period_column != self.ald_start:

@@ -151,6 +151,21 @@ class DistinctState:
             self.runs.append(distinct.merge_runs(*a, *b))
         return self.runs[0] if self.runs else _EMPTY
 
+    def arrays(self) -> list[np.ndarray]:
+        """The state as exact arrays (its single run, the exclusion counts): what
+        ``--states`` stores; :meth:`load` reads them back."""
+        return [*self.merged(), np.array([self.excluded[r] for r in REASONS], np.int64)]
+
+    def load(self, arrays: list[np.ndarray]) -> DistinctState:
+        """This (empty) state filled from :meth:`arrays` (ValueError if they are not one)."""
+        *run, excluded = arrays
+        if ([a.dtype for a in run] != [e.dtype for e in _EMPTY] or excluded.shape != (
+                len(REASONS),) or len({len(a) for a in run}) != 1):
+            raise ValueError("not a distinct-beneficiary state")
+        self.runs = [tuple(run)] if len(run[0]) else []
+        self.excluded = dict(zip(REASONS, (int(n) for n in excluded)))
+        return self
+
     def counts(self, first_month: int, last_month: int) -> tuple[dict[str, int], int]:
         """({caisse code: beneficiaries attributed to it}, national distinct count) over
         months ``first_month``..``last_month`` (months since 1970-01)."""
@@ -222,7 +237,8 @@ class DistinctBeneficiaries(Measure):
 
     def kernel(self) -> Kernel:
         return Kernel(f"beneficiaires_distincts_{self.id_column}", (), 3, counts.update_count,
-                      REASONS[:2], side=SideFactory(self.id_column, self.day_column, self.caisse_column))
+                      REASONS[:2], step=counts.step_count,
+                      side=SideFactory(self.id_column, self.day_column, self.caisse_column))
 
     def validate(self, indicator, registry) -> None:
         if (indicator.period_column, indicator.caisse_column) != (self.day_column,

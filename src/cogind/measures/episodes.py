@@ -135,6 +135,29 @@ class EpisodeState:
         self._push(other.entries, other.values, other.keys, other.crossed)
         return self
 
+    def arrays(self) -> list[np.ndarray]:
+        """The state as exact arrays (what ``--states`` stores; :meth:`load` reads them)."""
+        self._compact()
+        e, k = self.entries, self.keys
+        return [e["month"], e["hi"], e["lo"], e["caisse"], self.values, k["hi"], k["lo"],
+                self.crossed]
+
+    def load(self, arrays: list[np.ndarray]) -> EpisodeState:
+        """This (empty) state filled from :meth:`arrays` (ValueError if they are not one)."""
+        month, hi, lo, caisse, values, key_hi, key_lo, crossed = arrays
+        kinds = [a.dtype for a in arrays]
+        lengths = [len(a) for a in arrays]
+        if (kinds != [np.int32, *[np.int64] * 6, np.int32] or len(set(lengths[:5])) != 1
+                or len(set(lengths[5:])) != 1):
+            raise ValueError("not an episode state")
+        self.entries = np.empty(len(month), _ENTRY)
+        for name, a in zip(_ENTRY.names, (month, hi, lo, caisse)):
+            self.entries[name] = a
+        self.keys = np.empty(len(key_hi), _KEY)
+        self.keys["hi"], self.keys["lo"] = key_hi, key_lo
+        self.values, self.crossed = values, crossed
+        return self
+
     def sums(self, first_month: int, last_month: int) -> tuple[dict[str, int], int]:
         """({caisse code: Σ value}, national Σ) over the payments of months
         ``first_month``..``last_month`` of the episodes long by the end of ``last_month``."""
@@ -182,7 +205,8 @@ class LongEpisodes(Measure):
         return Kernel(f"episodes_longs_{self.id_column}_{int(self.min_days)}",
                       (Input(self.start_column, "days"), Input(self.day_column, "days"),
                        Input(self.value_column, "int")),
-                      episodes.WIDTH, episodes.update_episodes, episodes.REASONS, side=side)
+                      episodes.WIDTH, episodes.update_episodes, episodes.REASONS,
+                      step=episodes.step_episodes, side=side)
 
     def validate(self, indicator, registry) -> None:
         if (indicator.period_column, indicator.caisse_column) != (self.day_column,
