@@ -29,6 +29,7 @@ from cogind.measures.beneficiaries import (
     _days,
     _encoded,
     caisse_code,
+    unit_totals,
 )
 from cogind.measures.families import Finalised, Measure
 from cogind.model import Kernel
@@ -60,6 +61,7 @@ class SituationState:
     def __init__(self, measure: AldMedecinTraitant) -> None:
         self.measure = measure
         self.parts: list[tuple] = []
+        self._sorted = False  # parts: one, sorted by id (:meth:`_by_id`)
 
     def update(self, batch, group=None, month0: int = 0, n_months: int = 1, state=None):
         m = self.measure
@@ -74,17 +76,21 @@ class SituationState:
                 _bound(batch.column(m.ald_end), NEVER), _bound(batch.column(m.mt_start), NEVER),
                 _bound(batch.column(m.mt_end), NEVER))
         self.parts.append(tuple(c[keep] for c in cols))
+        self._sorted = False
         return status
 
     def merge(self, other: SituationState) -> SituationState:
         self.parts.extend(other.parts)
+        self._sorted = False
         return self
 
     def arrays(self) -> list[np.ndarray]:
         """The rows as seven arrays (what ``--states`` stores; :meth:`load` reads them)."""
         if not self.parts:
             return [np.empty(0, t) for t in _COLUMNS]
-        self.parts = [tuple(np.concatenate(c) for c in zip(*self.parts))]
+        if len(self.parts) > 1:
+            self.parts = [tuple(np.concatenate(c) for c in zip(*self.parts))]
+            self._sorted = False
         return list(self.parts[0])
 
     def load(self, arrays: list[np.ndarray]) -> SituationState:
@@ -92,30 +98,39 @@ class SituationState:
         if [a.dtype for a in arrays] != list(_COLUMNS) or len({len(a) for a in arrays}) != 1:
             raise ValueError("not an ALD situation state")
         self.parts = [tuple(arrays)] if len(arrays[0]) else []
+        self._sorted = False
         return self
 
     def shares(self, day: int) -> tuple[dict[str, tuple[int, int]], tuple[int, int]]:
         """({caisse: (with a médecin traitant, in ALD)}, national) on ``day``."""
         if not self.parts:
             return {}, (0, 0)
-        hi, lo, caisse, a0, a1, m0, m1 = (np.concatenate(c) for c in zip(*self.parts))
+        hi, lo, caisse, a0, a1, m0, m1 = self._by_id()
         on = (a0 <= day) & (a1 >= day)
-        hi, lo, caisse, a0 = hi[on], lo[on], caisse[on], a0[on]
+        hi, lo, caisse = hi[on], lo[on], caisse[on]
         mt = ((m0[on] <= day) & (m1[on] >= day)).astype(np.int8)
-        # per id: the row with the latest start first (same start: the smallest caisse)
-        order = np.lexsort((caisse, -a0.astype(np.int64), lo, hi))
-        hi, lo, caisse, mt = hi[order], lo[order], caisse[order], mt[order]
         first = np.ones(len(hi), bool)
         first[1:] = (hi[1:] != hi[:-1]) | (lo[1:] != lo[:-1])
         starts = np.flatnonzero(first)
         with_mt = np.maximum.reduceat(mt, starts) if len(starts) else mt[:0]
-        out: dict[str, list[int]] = {}
-        for key, has in zip(caisse[starts], with_mt):
-            cell = out.setdefault(caisse_code(key), [0, 0])
-            cell[0] += int(has)
-            cell[1] += 1
-        return ({c: (a, b) for c, (a, b) in out.items()},
+        keys, where = np.unique(caisse[starts], return_inverse=True)
+        patients = np.bincount(where, minlength=len(keys))
+        followed = np.zeros(len(keys), np.int64)
+        np.add.at(followed, where, with_mt)
+        return ({caisse_code(k): (int(a), int(b)) for k, a, b in zip(keys, followed, patients)},
                 (int(with_mt.sum()), len(starts)))
+
+    def _by_id(self) -> tuple[np.ndarray, ...]:
+        """The rows in one part, sorted per id with the latest start first (same start: the
+        smallest caisse), so that a day's rows in force keep that order: sorted once for
+        every period's day."""
+        if len(self.parts) > 1 or not self._sorted:
+            cols = [np.concatenate(c) for c in zip(*self.parts)]
+            hi, lo, caisse, a0 = cols[:4]
+            order = np.lexsort((caisse, -a0.astype(np.int64), lo, hi))
+            self.parts = [tuple(c[order] for c in cols)]
+            self._sorted = True
+        return self.parts[0]
 
 
 @dataclass(frozen=True)
@@ -156,18 +171,12 @@ class AldMedecinTraitant(Measure):
         raise NotImplementedError("the ALD share is finalised from the side state")
 
     def finalise_grid(self, grid, periods):
-        side, ctx = grid.side, grid.context
         size = grid.states.shape[0] + 1
         out = []
         for p in periods:
-            per, national = side.shares((p.end - EPOCH).days)
-            num, den = np.zeros(size, np.int64), np.zeros(size, np.int64)
-            for slot, code in ctx.codes.items():
-                for c in ctx.members.get(code, [code]):
-                    a, b = per.get(c, (0, 0))
-                    num[slot] += a
-                    den[slot] += b
-            num[-1], den[-1] = national
+            totals = unit_totals(grid.context, size, *grid.side.shares((p.end - EPOCH).days),
+                                 width=2)
+            num, den = totals[:, 0].copy(), totals[:, 1].copy()
             value = np.full(size, np.nan)
             ok = den > 0
             value[ok] = 100.0 * num[ok] / den[ok]

@@ -179,6 +179,27 @@ class DistinctState:
         return {caisse_code(k): int(c) for k, c in zip(keys, per)}, int(n)
 
 
+def unit_totals(context, size: int, per: dict, national, width: int | None = None
+                ) -> np.ndarray:
+    """``per`` (caisse code → a count, or ``width`` counts) summed over the caisses of each
+    slot's unit (``context.members`` of its code; a caisse: itself), the national figure
+    last: a side state's counts by caisse on a grid's slots, at any level."""
+    out = np.zeros(size if width is None else (size, width), np.int64)
+    for slot, code in context.codes.items():
+        for c in context.members.get(code, [code]):
+            if c in per:
+                out[slot] += per[c]
+    out[-1] = national
+    return out
+
+
+def unit_members(context, n_slots: int) -> list:
+    """The caisse codes of each slot's unit (``()``: a slot with no unit), then ``None``: the
+    national level, every caisse."""
+    return [tuple(context.members.get(context.codes[s], [context.codes[s]]))
+            if s in context.codes else () for s in range(n_slots)] + [None]
+
+
 # --------------------------------------------------------------------------- the engine's side
 
 
@@ -253,15 +274,10 @@ class DistinctBeneficiaries(Measure):
         raise NotImplementedError("distinct beneficiaries are finalised from the side state")
 
     def finalise_grid(self, grid, periods):
-        side, ctx = grid.side, grid.context
-        n_slots = grid.states.shape[0]
         out = []
         for p in periods:
-            per, national = side.counts(p.first_month, p.last_month)
-            n = np.zeros(n_slots + 1, np.int64)
-            for slot, code in ctx.codes.items():
-                n[slot] = sum(per.get(c, 0) for c in ctx.members.get(code, [code]))
-            n[-1] = national
+            n = unit_totals(grid.context, grid.states.shape[0] + 1,
+                            *grid.side.counts(p.first_month, p.last_month))
             value = np.where(n > 0, n, np.nan).astype(float)  # none: never 0 (issue 9)
             out.append(Finalised.empty_reasons(value, n.astype(float),
                                                np.full(n.shape, np.nan), n,

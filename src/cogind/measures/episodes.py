@@ -24,7 +24,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cogind.kernels import distinct, episodes
-from cogind.measures.beneficiaries import _caisses, _days, _encoded, _plain, caisse_code
+from cogind.measures.beneficiaries import (
+    _caisses,
+    _days,
+    _encoded,
+    _plain,
+    caisse_code,
+    unit_totals,
+)
 from cogind.measures.families import Finalised, Measure
 from cogind.model import Input, Kernel
 
@@ -44,7 +51,8 @@ def _reduce_entries(entries: np.ndarray, values: np.ndarray) -> tuple[np.ndarray
     """Σ values per distinct entry, entries sorted."""
     if not len(entries):
         return entries, values
-    order = np.argsort(entries, kind="stable")
+    # the fields' order, as argsort of the records; lexsort is ten times faster
+    order = np.lexsort([entries[f] for f in reversed(_ENTRY.names)])
     entries, values = entries[order], values[order]
     first = np.flatnonzero(np.r_[True, entries[1:] != entries[:-1]])
     return entries[first], np.add.reduceat(values, first)
@@ -225,14 +233,10 @@ class LongEpisodes(Measure):
         raise NotImplementedError("long episodes are finalised from the side state")
 
     def finalise_grid(self, grid, periods):
-        side, ctx = grid.side, grid.context
         out = []
         for p in periods:
-            per, national = side.sums(p.first_month, p.last_month)
-            total = np.zeros(grid.states.shape[0] + 1, np.int64)
-            for slot, code in ctx.codes.items():
-                total[slot] = sum(per.get(c, 0) for c in ctx.members.get(code, [code]))
-            total[-1] = national
+            total = unit_totals(grid.context, grid.states.shape[0] + 1,
+                                *grid.side.sums(p.first_month, p.last_month))
             n = grid.rows(p.first_month, p.last_month)[:, 0]
             value = np.where(n > 0, total, np.nan).astype(float)  # no payment: never 0
             out.append(Finalised.empty_reasons(value, total.astype(float),

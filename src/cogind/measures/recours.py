@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cogind.measures.screening import (
-    POPULATION,
     ScreeningParticipation,
     TargetPopulation,
     population_cube,
@@ -51,13 +50,8 @@ class CareUseRate(ScreeningParticipation):
         inside = min(high, self.age_max + 1) - max(low, self.age_min)
         return max(inside, 0) / (high - low)
 
-    def finalise_grid(self, grid, periods):
-        side, ctx = grid.side, grid.context
-        pop = AgePopulation.read(ctx.aux.get(POPULATION), self)
-        n_slots = grid.states.shape[0]
-        units = [tuple(ctx.members.get(ctx.codes[s], [ctx.codes[s]])) if s in ctx.codes
-                 else () for s in range(n_slots)] + [None]
-        return [self._period(side, grid.month0, p, pop, units) for p in periods]
+    def population(self, table) -> AgePopulation:
+        return AgePopulation.read(table, self)
 
     def describe(self, indicator):
         return [(f"Valeur : bénéficiaires distincts ({self.id_column}) de {self.age_min} à "

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cogind.measures.beneficiaries import DistinctBeneficiaries
+from cogind.measures.beneficiaries import DistinctBeneficiaries, unit_members
 from cogind.measures.families import Finalised
 from cogind.measures.periods import interval_label, month_label
 
@@ -116,13 +116,14 @@ class ScreeningParticipation(DistinctBeneficiaries):
         if POPULATION not in registry.tables:
             raise ValueError("a participation rate needs the 'population' table")
 
+    def population(self, table) -> TargetPopulation:
+        """The denominator's population per (caisse, year), from table ``population``."""
+        return TargetPopulation.read(table, self)
+
     def finalise_grid(self, grid, periods):
-        side, ctx = grid.side, grid.context
-        pop = TargetPopulation.read(ctx.aux.get(POPULATION), self)
-        n_slots = grid.states.shape[0]
-        units = [tuple(ctx.members.get(ctx.codes[s], [ctx.codes[s]])) if s in ctx.codes
-                 else () for s in range(n_slots)] + [None]
-        return [self._period(side, grid.month0, p, pop, units) for p in periods]
+        pop = self.population(grid.context.aux.get(POPULATION))
+        units = unit_members(grid.context, grid.states.shape[0])
+        return [self._period(grid.side, grid.month0, p, pop, units) for p in periods]
 
     def _period(self, side, month0: int, p, pop: TargetPopulation, units) -> Finalised:
         size = len(units)
