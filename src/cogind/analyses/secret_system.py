@@ -129,61 +129,34 @@ def targets(system: System) -> list[tuple]:
     small period differences of a unit, small masked remainders of a total."""
     out = [(system.member[u], system.atoms[p], (u, p))
            for u, p in zip(*np.nonzero(system.masked & (system.rows >= 0) & ~system.safe))]
-    return out + [(*t, None) for t in _gaps(system) + _remainders(system)
-                  if not protected(system, *t)]
+    quantities = _gaps(system) + _remainders(system)
+    moved = _moved(system, quantities)
+    return out + [(*t, None) for t, m in zip(quantities, moved) if not m]
 
 
 def _gaps(system: System) -> list:
     """Per unit below the national, the months between two bounds its published periods link
-    (a difference of nested or overlapping periods) when they hold 1 to threshold - 1."""
+    (a difference of nested or overlapping periods) when they hold 1 to threshold - 1
+    (:func:`cogind.kernels.secret.small_gaps`; compiled only for overlapping periods)."""
     if not _overlapping(system.atoms):
         return []
-    out, pub = [], system.published
-    bounds = np.array([[np.argmax(a), len(a) - np.argmax(a[::-1])] for a in system.atoms])
-    for u in np.flatnonzero(~system.national):
-        ps = np.flatnonzero(pub[u])
-        if len(ps) < 2:
-            continue
-        for a, b, gap in _component_gaps(bounds[ps], system.n[u, ps]):
-            if 0 < gap < system.threshold:
-                span = np.zeros(system.atoms.shape[1], bool)
-                span[a:b] = True
-                out.append((system.member[u], span))
+    from cogind.kernels.secret import small_gaps
+
+    if "bounds" not in system.options:
+        system.options["bounds"] = np.array(
+            [[np.argmax(a), len(a) - np.argmax(a[::-1])] for a in system.atoms], np.int64)
+    found = small_gaps(system.options["bounds"], system.published, system.n,
+                       ~system.national, float(system.threshold))
+    out = []
+    for u, a, b in found.tolist():
+        span = np.zeros(system.atoms.shape[1], bool)
+        span[a:b] = True
+        out.append((system.member[u], span))
     return out
 
 
 def _overlapping(atoms: np.ndarray) -> bool:
     return bool((atoms.sum(axis=0) > 1).any())
-
-
-def _component_gaps(edges: np.ndarray, weights: np.ndarray):
-    """(a, b, φ(b) − φ(a)) of consecutive bounds of each component of the graph whose edges
-    (a, b) say φ(b) − φ(a) = weight (prefix sums at the bounds of the periods)."""
-    parent, pot = {}, {}
-
-    def find(x):  # pot[x] = φ(x) − φ(root) once found
-        if parent[x] == x:
-            return x
-        root = find(parent[x])
-        pot[x] += pot[parent[x]]
-        parent[x] = root
-        return root
-
-    for (a, b), w in zip(edges.tolist(), weights.tolist()):
-        for x in (a, b):
-            if x not in parent:
-                parent[x], pot[x] = x, 0.0
-        ra, rb = find(a), find(b)
-        if ra != rb:  # φ(b) = φ(a) + w: root rb placed relative to ra
-            parent[rb], pot[rb] = ra, pot[a] + w - pot[b]
-    comps: dict[int, list] = {}
-    for x in parent:
-        r = find(x)
-        comps.setdefault(r, []).append((x, pot[x]))
-    for nodes in comps.values():
-        nodes.sort()
-        for (a, pa), (b, pb) in zip(nodes, nodes[1:]):
-            yield a, b, pb - pa
 
 
 def _remainders(system: System) -> list:
@@ -210,14 +183,31 @@ def _remainders(system: System) -> list:
 # --------------------------------------------------------------------------- certificates
 
 
-def protected(system: System, caisses: np.ndarray, atoms: np.ndarray) -> bool:
-    """Whether a certificate already moves (caisses, atoms)."""
-    if not system.certificates:
+def protected(system: System, caisses: np.ndarray, atoms: np.ndarray, since: int = 0) -> bool:
+    """Whether a certificate (from the ``since``-th) already moves (caisses, atoms)."""
+    if len(system.certificates) <= since:
         return False
-    k1, k2, j1, j2 = system.table[:len(system.certificates)].T
+    k1, k2, j1, j2 = system.table[since:len(system.certificates)].T
     u = caisses[k1] != np.where(k2 >= 0, caisses[np.maximum(k2, 0)], False)
     v = atoms[j1] != np.where(j2 >= 0, atoms[np.maximum(j2, 0)], False)
     return bool((u & v).any())
+
+
+def _moved(system: System, quantities: list[tuple]) -> np.ndarray:
+    """:func:`protected` of each (caisses, atoms), all at once."""
+    out = np.zeros(len(quantities), bool)
+    if not system.certificates or not quantities:
+        return out
+    k1, k2, j1, j2 = system.table[:len(system.certificates)].T
+    for start in range(0, len(quantities), 256):
+        part = quantities[start:start + 256]
+        caisses = np.zeros((len(part), system.member.shape[1] + 1), bool)  # k = -1: none
+        atoms = np.zeros((len(part), system.atoms.shape[1] + 1), bool)
+        caisses[:, :-1] = [c for c, _ in part]
+        atoms[:, :-1] = [a for _, a in part]
+        moves = (caisses[:, k1] != caisses[:, k2]) & (atoms[:, j1] != atoms[:, j2])
+        out[start:start + len(part)] = moves.any(axis=1)
+    return out
 
 
 def _weights(system: System) -> np.ndarray:
@@ -244,22 +234,33 @@ def certify(system: System, caisses: np.ndarray, atoms: np.ndarray) -> int:
     options, sep = system.options[key]
     cost_u = w @ sep  # (U, V): cost of each unit's rows over each v
     cost_k = system.member_t @ cost_u  # (K, V): every unit holding k
-    best = (NEVER, None)
+    best, choice, width = NEVER, None, len(options)
     inside = np.flatnonzero(caisses)
     outside = np.flatnonzero(~caisses)
-    for k in inside[:16]:
-        holders = np.flatnonzero(system.member[:, k])
-        common = system.member[holders].T.astype(float) @ cost_u[holders]  # (K, V)
-        pair = cost_k[k][None, :] + cost_k[outside] - 2 * common[outside]
+    for k in inside[:16].tolist():
         alone = cost_k[k]
-        for cand, k2s in ((pair, outside), (alone[None, :], np.array([-1]))):
-            if cand.size:
-                i, v = np.unravel_index(np.argmin(cand), cand.shape)
-                if cand[i, v] < best[0] - 1e-9:
-                    best = (cand[i, v], (int(k), int(k2s[i]), *options[v]))
-    if best[1] is None:  # an empty unit: no figure to protect
+        if len(outside):
+            holders, member_h = _holders(system, k)
+            common = member_h @ cost_u[holders]  # (K, V)
+            pair = alone[None, :] + cost_k[outside] - 2 * common[outside]
+            i, v = divmod(int(np.argmin(pair)), width)
+            if pair[i, v] < best - 1e-9:
+                best, choice = pair[i, v], (k, int(outside[i]), *options[v])
+        v = int(np.argmin(alone))
+        if alone[v] < best - 1e-9:
+            best, choice = alone[v], (k, -1, *options[v])
+    if choice is None:  # an empty unit: no figure to protect
         return 0
-    return int(_add_certificate(system, *best[1]).sum())
+    return _add_certificate(system, *choice)
+
+
+def _holders(system: System, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The units holding caisse k, and their (K, units) membership as floats."""
+    key = ("holders", k)
+    if key not in system.shared:
+        holders = np.flatnonzero(system.member[:, k])
+        system.shared[key] = holders, system.member[holders].T.astype(float)
+    return system.shared[key]
 
 
 def _time_options(system: System, atoms: np.ndarray) -> list[tuple[int, int]]:
@@ -374,8 +375,8 @@ def _add_free(system: System, own: np.ndarray, first: np.ndarray, second: np.nda
     system.weights[move] = 0.0
 
 
-def _add_certificate(system: System, k: int, k2: int, j: int, j2: int) -> np.ndarray:
-    """Record (k, k2, j, j2); mask the published rows it moves, which are returned."""
+def _add_certificate(system: System, k: int, k2: int, j: int, j2: int) -> int:
+    """Record (k, k2, j, j2); mask the published rows it moves; returns their number."""
     if len(system.certificates) == len(system.table):
         system.table = np.concatenate([system.table, np.zeros_like(system.table)])
     system.table[len(system.certificates)] = (k, k2, j, j2)
@@ -387,7 +388,7 @@ def _add_certificate(system: System, k: int, k2: int, j: int, j2: int) -> np.nda
     system.masked |= move
     system.safe |= support
     system.weights[move] = 0.0
-    return move
+    return int(move.sum())
 
 
 def suppress(system: System) -> np.ndarray:
@@ -405,10 +406,10 @@ def suppress(system: System) -> np.ndarray:
         todo = targets(system)
         if not todo:
             break
-        before = len(system.certificates)
+        before = len(system.certificates)  # no earlier one protects the todo quantities
         for caisses, atoms, row in todo:
             if caisses.any() and not (system.safe[row] if row else
-                                      protected(system, caisses, atoms)):
+                                      protected(system, caisses, atoms, before)):
                 certify(system, caisses, atoms)
         if len(system.certificates) == before:
             break

@@ -1,0 +1,85 @@
+"""The small period differences of each unit for the secret statistique
+(:func:`cogind.analyses.secret_system._gaps`): a union-find with potentials per unit."""
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def _find(parent, pot, path, x):
+    """Root of ``x``, compressing its path; ``pot[y]`` becomes φ(y) − φ(root) on the way, with
+    the additions of the recursive form (nearest the root first)."""
+    depth = 0
+    while parent[x] != x:
+        path[depth] = x
+        depth += 1
+        x = parent[x]
+    for i in range(depth - 1, -1, -1):
+        y = path[i]
+        pot[y] = pot[y] + pot[parent[y]]
+        parent[y] = x
+    return x
+
+
+@njit(cache=True, nogil=True)
+def _visit(x, seen, parent, pot, order, k):
+    if not seen[x]:
+        seen[x] = True
+        parent[x] = x
+        pot[x] = 0.0
+        order[k] = x
+        k += 1
+    return k
+
+
+@njit(cache=True, nogil=True)
+def small_gaps(bounds, pub, n, below, threshold):
+    """(unit, a, b) of every gap φ(b) − φ(a) in (0, threshold) between consecutive bounds of a
+    component of each unit's graph: nodes the period bounds, one edge (first, last + 1) of
+    weight ``n`` per published period in order (an edge closing a cycle is ignored); components
+    in the order their first node was met, bounds ascending within one."""
+    U, P = pub.shape
+    nodes = 1
+    for p in range(P):
+        nodes = max(nodes, bounds[p, 1] + 1)
+    out = np.empty((U * nodes, 3), np.int64)
+    count = 0
+    parent = np.empty(nodes, np.int64)
+    pot = np.empty(nodes)
+    path = np.empty(nodes, np.int64)
+    order = np.empty(nodes, np.int64)
+    roots = np.empty(nodes, np.int64)
+    seen = np.zeros(nodes, np.bool_)
+    for u in range(U):
+        published = 0
+        for p in range(P):
+            published += pub[u, p]
+        if not below[u] or published < 2:
+            continue
+        seen[:] = False
+        k = 0
+        for p in range(P):
+            if pub[u, p]:
+                a, b = bounds[p, 0], bounds[p, 1]
+                k = _visit(a, seen, parent, pot, order, k)
+                k = _visit(b, seen, parent, pot, order, k)
+                ra, rb = _find(parent, pot, path, a), _find(parent, pot, path, b)
+                if ra != rb:
+                    parent[rb] = ra
+                    pot[rb] = pot[a] + n[u, p] - pot[b]
+        for i in range(k):
+            roots[i] = _find(parent, pot, path, order[i])
+        for i in range(k):
+            first = True
+            for j in range(i):
+                if roots[j] == roots[i]:
+                    first = False
+                    break
+            if not first:
+                continue
+            members = np.sort(order[:k][roots[:k] == roots[i]])
+            for m in range(len(members) - 1):
+                gap = pot[members[m + 1]] - pot[members[m]]
+                if 0 < gap < threshold:
+                    out[count, 0], out[count, 1], out[count, 2] = u, members[m], members[m + 1]
+                    count += 1
+    return out[:count]
