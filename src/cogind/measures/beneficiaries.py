@@ -215,9 +215,20 @@ class SideFactory:
         return EngineDistinct(self)
 
 
+def in_scope(batch, group, columns) -> tuple[list, np.ndarray]:
+    """The ``columns`` of ``batch`` and the groups of its rows in scope (group ≥ 0) only: a
+    side state converts no row it would leave out (most rows, under a narrow scope)."""
+    group = np.asarray(group)
+    keep = group >= 0
+    if keep.all():
+        return [batch.column(c) for c in columns], group
+    rows = pa.array(np.flatnonzero(keep))
+    return [batch.column(c).take(rows) for c in columns], group[keep]
+
+
 class EngineDistinct(DistinctState):
     """:class:`DistinctState` fed by the engine: the rows its scope kept (group ≥ 0), each in
-    the month the engine dated it."""
+    the month the engine dated it; returns the id status of those rows."""
 
     def __init__(self, columns: SideFactory) -> None:
         super().__init__()
@@ -226,15 +237,12 @@ class EngineDistinct(DistinctState):
     def update(self, batch, group=None, month0: int = 0, n_months: int = 1, state=None):
         if group is None:
             raise TypeError("the engine's side state takes a batch and its groups")
-        group = np.asarray(group)
-        keep = group >= 0
-        months = month0 + np.where(keep, group, 0) % max(n_months, 1)
         c = self.columns
-        status = super().update(batch.column(c.id_column), batch.column(c.day_column),
-                                batch.column(c.caisse_column), keep, months)
+        cols, group = in_scope(batch, group, (c.id_column, c.day_column, c.caisse_column))
+        status = super().update(*cols, None, month0 + group % max(n_months, 1))
         if state is not None:  # ids left out, counted in their row's cell
             for col, code in ((1, distinct.ID_NULL), (2, distinct.ID_BAD)):
-                np.add.at(state[:, col], group[keep & (status == code)], 1)
+                np.add.at(state[:, col], group[status == code], 1)
         return status
 
 

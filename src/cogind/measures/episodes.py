@@ -30,6 +30,7 @@ from cogind.measures.beneficiaries import (
     _encoded,
     _plain,
     caisse_code,
+    in_scope,
     unit_totals,
 )
 from cogind.measures.families import Finalised, Measure
@@ -99,12 +100,13 @@ class EpisodeState:
         if group is None:
             raise TypeError("the engine's side state takes a batch and its groups")
         c = self.columns
-        group = np.asarray(group)
-        start, has_start = _days(batch.column(c.start_column))
-        day, has_day = _days(batch.column(c.day_column))
-        value, has_value = _ints(batch.column(c.value_column))
-        keep = (group >= 0) & has_start & has_day & has_value & (value >= 0)
-        hi, lo, status = _encoded(batch.column(c.id_column))
+        (starts, days, values, ids, caisses), group = in_scope(batch, group, (
+            c.start_column, c.day_column, c.value_column, c.id_column, c.caisse_column))
+        start, has_start = _days(starts)
+        day, has_day = _days(days)
+        value, has_value = _ints(values)
+        keep = has_start & has_day & has_value & (value >= 0)
+        hi, lo, status = _encoded(ids)
         if state is not None:  # kept by the kernel, left out here for their id
             for code, slot in ID_SLOTS.items():
                 bad = group[keep & (status == code)]
@@ -115,7 +117,7 @@ class EpisodeState:
         month = (month0 + group[rows] % max(n_months, 1)).astype(np.int32)
         entries = np.empty(len(rows), _ENTRY)
         entries["month"], entries["hi"], entries["lo"] = month, hi[rows], lo[rows]
-        entries["caisse"] = _caisses(batch.column(c.caisse_column))[rows]
+        entries["caisse"] = _caisses(caisses)[rows]
         past = (day[rows].astype(np.int64) - start[rows]) >= c.min_days
         keys = np.empty(int(past.sum()), _KEY)
         keys["hi"], keys["lo"] = hi[rows][past], lo[rows][past]
