@@ -305,8 +305,13 @@ def test_generated_data_match_the_direct_standardisation(generated, period):
     assert checked > 50 and differ > 10  # age structures differ: crude ≠ standardised
 
 
-def test_young_overseas_caisses_gain_from_standardisation(generated):
-    out, _, _ = generated
+def test_young_overseas_caisses_gain_from_standardisation(tmp_path):
+    """The population is the claims' people (issue 21 § 1): at 800,000 claim rows a year its
+    pools keep each caisse's pyramid (at the 30,000 of ``generated`` they hold one person per
+    caisse, sex and birth year, and every caisse has the same age structure)."""
+    out = tmp_path
+    generate(out, years=(2023, 2024), rows={"prestations": 1_600_000}, seed=5,
+             tables=("prestations", "population"))
     res = cogind.compute(out, cog=None, indicators=["DEPENSE_PAR_BENEFICIAIRE_STD"],
                          period="span", years=[2023, 2024], levels=["region"]).to_pylist()
     overseas = next(r for r in res if r["caisse"] == "5")

@@ -13,6 +13,7 @@ import json
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
@@ -21,7 +22,7 @@ from click.testing import CliRunner
 import cogind
 from cogind.cli import cli
 from cogind.report.describe import indicator_text
-from cogind.synth import generate, generate_sample
+from cogind.synth import generate, generate_sample, programme_lines
 
 CODE = "DEPENSE_PAR_BENEFICIAIRE_STD"
 BANDS = (0, 15, 25, 35, 45, 55, 65, 75, 85)
@@ -185,9 +186,23 @@ def test_generated_ald_status_is_realistic(generated):
     assert 0.35 < ald.mean() < 0.65  # ~18 % of people, 4× their claims
     assert ald[age < 15].mean() < 0.15 < 0.7 < ald[age >= 75].mean()
     assert set(np.unique(exo)) <= {0, 10, 30, 62, 81, *ALD}
-    p = pop.to_pylist()
+    assert pop["ALD_TOP"].null_count == 0
+    # the population is the claims' people (issue 21 § 1): at this size five or so per caisse,
+    # sex and band, each stratum keeping one person in ALD and one not (claim lines of both)
+    cells: dict = {}
+    for r in pop.to_pylist():
+        k = (r["ORG_CLE_NUM"], r["AGE_MIN"], r["BEN_SEX_COD"])
+        cells.setdefault(k, {})[r["ALD_TOP"]] = r["BEN_NBR"]
+    assert all(c[0] >= 1 and c[1] >= 1 for c in cells.values())
+
+
+def test_generated_ald_share_of_the_population(tmp_path):
+    """At a size where the claims' people are many (10 M claim rows a year: the population
+    table alone, computed, not drawn), about 18 % of them are in ALD."""
+    generate(tmp_path, years=(2024, 2024), scale=10, seed=2, tables=("population",))
+    p = pq.read_table(tmp_path / "population.parquet").to_pylist()
     share = sum(r["BEN_NBR"] for r in p if r["ALD_TOP"] == 1) / sum(r["BEN_NBR"] for r in p)
-    assert 0.12 < share < 0.24 and pop["ALD_TOP"].null_count == 0
+    assert 0.12 < share < 0.24
 
 
 def test_generated_figures_follow_the_reference(generated):
@@ -204,13 +219,17 @@ def test_generated_figures_follow_the_reference(generated):
 
 def test_sample_columns_unchanged_by_the_ald_stream(tmp_path):
     """Regenerating the sample adds EXO_MTF and splits the population by ALD_TOP; every
-    other column of the shipped sample keeps its values."""
+    other column of the shipped sample's lines keeps its values (the programme acts come on
+    top, the population becomes the claims' people: issue 21 § 1)."""
     from importlib.resources import files
 
     shipped = files("cogind.sample")
     generate_sample(tmp_path)
-    old = pq.read_table(shipped / "prestations.parquet")
-    new = pq.read_table(tmp_path / "prestations.parquet")
+    # the programme acts (issue 21 § 1) come on top, after each year's other lines
+    acts = pa.array(programme_lines.NATURES, pa.int16())
+    old, new = (t.filter(pc.invert(pc.is_in(t["PRS_NAT_REF"], acts))) for t in (
+        pq.read_table(shipped / "prestations.parquet"),
+        pq.read_table(tmp_path / "prestations.parquet")))
     for name in old.column_names:
         assert new[name].equals(old[name]), name
     def strata(table):
@@ -226,7 +245,12 @@ def test_sample_columns_unchanged_by_the_ald_stream(tmp_path):
         assert new_pop.num_rows == old_pop.num_rows
     else:
         assert new_pop.num_rows == 2 * old_pop.num_rows
-    assert strata(new_pop) == strata(old_pop)
+    got, shipped_strata = strata(new_pop), strata(old_pop)
+    if sum(shipped_strata.values()) < 1e7:  # shipped once the population became the claims'
+        assert got == shipped_strata        # people (issue 21 § 1), else the 60 M network's
+    assert set(got) == set(shipped_strata)
+    # the claims' people: at least one per caisse, sex and birth year, about 25,000 a year
+    assert min(got.values()) >= 5 and 2e4 < sum(got.values()) / 2 < 3e4
 
 
 def test_dask_ships_the_plan_of_an_adapted_measure(tmp_path):

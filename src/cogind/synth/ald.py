@@ -48,10 +48,14 @@ def prevalence(seed: int, n_caisses: int) -> np.ndarray:
     return np.minimum(caisse_factor(seed, n_caisses)[:, None, None] * base[None], 0.95)
 
 
-def split(net: Network, year: int) -> np.ndarray:
-    """Beneficiaries in ALD (caisses × bands × sexes, int64) of ``year``."""
-    counts = population.counts(net, year)
-    return np.round(counts * prevalence(net.seed, len(net.codes))).astype(np.int64)
+def split(net: Network, year: int, counts: np.ndarray | None = None) -> np.ndarray:
+    """Beneficiaries in ALD (caisses × bands × sexes, int64) of ``year`` (of ``counts``, the
+    beneficiaries per stratum, when given)."""
+    counts = population.counts(net, year) if counts is None else counts
+    ald = np.round(counts * prevalence(net.seed, len(net.codes))).astype(np.int64)
+    # claim lines carry ALD motifs in every stratum: a stratum of the claims' people (a small
+    # sample, synth.beneficiaires.people) keeps at least one person in ALD and one not
+    return np.where(counts >= 2, np.clip(ald, 1, counts - 1), ald)
 
 
 def _motifs(rng: np.random.Generator, n: int, table) -> np.ndarray:
@@ -81,10 +85,11 @@ def finish(rng, cols: dict, nulls: dict, ctx) -> None:
                               cols["BEN_AMA_COD"], cols["BEN_SEX_COD"], ctx.n_caisses)
 
 
-def table_columns(net: Network, year: int) -> dict:
-    """Population rows of ``year`` (caisse, band, sex, then ALD_TOP 0 and 1) as columns."""
-    c = population.counts(net, year)
-    a = split(net, year)
+def table_columns(net: Network, year: int, counts: np.ndarray | None = None) -> dict:
+    """Population rows of ``year`` (caisse, band, sex, then ALD_TOP 0 and 1) as columns;
+    ``counts``: the beneficiaries per stratum (default: the network's)."""
+    c = population.counts(net, year) if counts is None else counts
+    a = split(net, year, c)
     k, b, s, d = np.meshgrid(np.arange(len(net.codes)), np.arange(population.N_BANDS),
                              np.arange(2), np.arange(2), indexing="ij")
     nbr = np.stack([c - a, a], axis=3)

@@ -62,7 +62,14 @@ def slots(net: Network, year_rows: int = DEFAULT_CLAIMS) -> np.ndarray:
     return np.maximum(1, np.round(pop / width * ratio)).astype(np.int64)
 
 
-def _band(age: np.ndarray) -> np.ndarray:
+def people(net: Network, year_rows: int = DEFAULT_CLAIMS) -> np.ndarray:
+    """The pools' people (caisses × age bands × sexes) in a year of about ``year_rows`` claim
+    rows: ``slots`` per birth year × the band's years; the population table's ``BEN_NBR``."""
+    width = np.diff([*population.AGE_MIN, 101])  # 95+: 95 to 100
+    return slots(net, year_rows) * width[None, :, None]
+
+
+def band_of(age: np.ndarray) -> np.ndarray:
     return np.minimum(age // 5, population.N_BANDS - 1)
 
 
@@ -82,7 +89,7 @@ def day_of_year(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return year, _CUM_DAYS[month] + dom
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
+def mix(x: np.ndarray) -> np.ndarray:
     """splitmix64 finaliser: a bijection of uint64."""
     with np.errstate(over="ignore"):
         x = x ^ (x >> np.uint64(30))
@@ -92,7 +99,7 @@ def _mix(x: np.ndarray) -> np.ndarray:
         return x ^ (x >> np.uint64(31))
 
 
-def _key(caisse, sex, birth_year, k, arrival=False) -> np.ndarray:
+def person_key(caisse, sex, birth_year, k, arrival=False) -> np.ndarray:
     """Distinct uint64 per person: arrival, caisse (8 bits), sex, birth year (12 bits), k (32)."""
     sex_bit = (sex.astype(np.uint64) - np.uint64(1)) << np.uint64(44)
     new = np.asarray(arrival, np.uint64) << np.uint64(62)
@@ -101,22 +108,35 @@ def _key(caisse, sex, birth_year, k, arrival=False) -> np.ndarray:
             | k.astype(np.uint64))
 
 
-def _moved(caisse, sex, band, birth_year, k, day, kk: np.ndarray, seed: int):
-    """(caisse whose person the claim's pool slot holds on ``day``, newcomer flag)."""
+def has_partner_slot(caisse, sex, band, k, kk: np.ndarray) -> np.ndarray:
+    """Whether the partner caisse's pool of the band has a slot ``k`` (a swap, not a newcomer)."""
     partner = caisse ^ 1
-    has = (partner < len(kk)) & (k < kk[np.minimum(partner, len(kk) - 1), band, sex - 1])
-    pair = _key(np.minimum(caisse, partner), sex, birth_year, k) ^ np.uint64(seed * 0x9E37 + 1)
-    h = _mix(pair)
+    return (partner < len(kk)) & (k < kk[np.minimum(partner, len(kk) - 1), band, sex - 1])
+
+
+def pair_move(caisse, sex, birth_year, k, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(whether the pair of slots ``k`` of the partner caisses moves, its move day)."""
+    partner = caisse ^ 1
+    pair = (person_key(np.minimum(caisse, partner), sex, birth_year, k)
+            ^ np.uint64(seed * 0x9E37 + 1))
+    h = mix(pair)
     u = (h >> np.uint64(11)).astype(np.float64) / float(1 << 53)
     move_day = MOVE_FIRST + ((h & np.uint64(0xFFFF)).astype(np.int64)
                              % (MOVE_LAST - MOVE_FIRST))
-    moved = (u < MOVE_SHARE) & (day >= move_day)
-    return np.where(moved & has, partner, caisse), moved & ~has
+    return u < MOVE_SHARE, move_day
 
 
-def _encode(key: np.ndarray, seed: int) -> pa.Array:
-    x = _mix(key ^ _mix(np.full(len(key), seed, np.uint64) + np.uint64(0x5EED)))
-    pad = _mix(x + np.uint64(1))
+def _moved(caisse, sex, band, birth_year, k, day, kk: np.ndarray, seed: int):
+    """(caisse whose person the claim's pool slot holds on ``day``, newcomer flag)."""
+    has = has_partner_slot(caisse, sex, band, k, kk)
+    moves, move_day = pair_move(caisse, sex, birth_year, k, seed)
+    moved = moves & (day >= move_day)
+    return np.where(moved & has, caisse ^ 1, caisse), moved & ~has
+
+
+def encode(key: np.ndarray, seed: int) -> pa.Array:
+    x = mix(key ^ mix(np.full(len(key), seed, np.uint64) + np.uint64(0x5EED)))
+    pad = mix(x + np.uint64(1))
     out = np.empty((len(key), ID_CHARS), np.uint8)
     for j in range(11):  # 62**11 > 2**64: the low 11 characters hold x exactly
         out[:, ID_CHARS - 1 - j] = ALPHABET[(x % np.uint64(62)).astype(np.intp)]
@@ -137,10 +157,10 @@ def ids(rng: np.random.Generator, net: Network, caisse: np.ndarray, sex: np.ndar
     sex = np.asarray(sex, np.int64)
     kk = slots(net, year_rows or DEFAULT_CLAIMS)
     age = np.asarray(age, np.int64)
-    band = _band(age)
+    band = band_of(age)
     k = np.floor(rng.random(len(caisse)) * kk[caisse, band, sex - 1]).astype(np.int64)
     year, doy = day_of_year(np.asarray(day))
     birth_year = year - np.asarray(age, np.int64) - (birthday(k, sex) > doy)
     holder, new = _moved(caisse, sex, band, birth_year, k, np.asarray(day, np.int64), kk,
                          net.seed)
-    return _encode(_key(holder, sex, birth_year, k, new), net.seed)
+    return encode(person_key(holder, sex, birth_year, k, new), net.seed)

@@ -14,13 +14,13 @@ import pyarrow as pa
 
 from cogind.errors import ConfigError, InputError
 from cogind.synth import defects as defects_mod
-from cogind.synth import ald, ald_patients, tendanciel
+from cogind.synth import ald, ald_patients, beneficiaires, programme_lines, tendanciel
 from cogind.synth.batches import to_batch
 from cogind.synth.calendar import split_rows, window_share, year_bounds
 from cogind.synth.levels import year_weights
 from cogind.synth.manifest import build_manifest
 from cogind.synth.mesures import cells_per_year
-from cogind.synth.reseau import Network
+from cogind.synth.reseau import Network, network
 from cogind.synth.options import Options
 from cogind.synth.names import ALL_TABLES
 from cogind.synth.reference import SERVED, arrow_schema
@@ -210,7 +210,11 @@ def make_block(table: str, year: int, block: int, n: int, opts: Options, net: Ne
     data_rng, defect_rng = (np.random.default_rng(s) for s in seq.spawn(2))
     ctx = BlockContext(opts.catalogue, year_rows, block * BLOCK_ROWS, opts.seed, year,
                        len(net.codes))
-    cols, nulls = _make_rows(spec, data_rng, n, year, opts, net, block << 20, ctx)
+    if block >= programme_lines.FIRST_BLOCK:  # programme acts (issue 21 § 1), after the year
+        cols, nulls = programme_lines.make(data_rng, year, block - programme_lines.FIRST_BLOCK,
+                                           opts, net, ctx)
+    else:
+        cols, nulls = _make_rows(spec, data_rng, n, year, opts, net, block << 20, ctx)
     if spec.finish is not None:
         spec.finish(data_rng, cols, nulls, ctx)
     dicts = dictionaries(table, opts.catalogue)
@@ -224,10 +228,22 @@ def _plan(table: str, opts: Options) -> list[tuple[int, int, int, int]]:
     """(year, block, rows, rows of the year) of every block of a table, in output order."""
     per_year = split_rows(opts.rows[table], year_weights(table, opts.year_range))
     plan = []
+    n_caisses = len(Network.build(opts.seed).codes) if table == "prestations" else 0
     for year, n in zip(opts.year_range, per_year):
         for block, start in enumerate(range(0, n, BLOCK_ROWS)):
             plan.append((year, block, min(BLOCK_ROWS, n - start), n))
+        # the programme acts of the pools' people: one block per caisse, rows on top of n
+        plan.extend((year, programme_lines.FIRST_BLOCK + c, 0, n) for c in range(n_caisses))
     return plan
+
+
+def claims_per_year(opts: Options) -> dict[int, int]:
+    """Claim rows of each year of the run (the claims' pools, hence the population table, are
+    sized on them), those of the default size at the run's scale when it writes no claims."""
+    total = opts.rows.get("prestations",
+                          round(ROWS_PER_YEAR["prestations"] * len(opts.year_range) * opts.scale))
+    per_year = split_rows(total, year_weights("prestations", opts.year_range))
+    return dict(zip(opts.year_range, per_year))
 
 
 def _blocks(table: str, opts: Options, net: Network):
@@ -236,14 +252,14 @@ def _blocks(table: str, opts: Options, net: Network):
     with concurrent.futures.ThreadPoolExecutor(opts.threads) as pool:
         pending = collections.deque()
         for year, block, n, year_rows in plan:
-            pending.append((year, pool.submit(make_block, table, year, block, n, opts, net,
-                                              year_rows)))
+            pending.append((year, n, pool.submit(make_block, table, year, block, n, opts, net,
+                                                 year_rows)))
             if len(pending) > 2 * opts.threads:
-                year_done, fut = pending.popleft()
-                yield (year_done, *fut.result())
+                year_done, asked, fut = pending.popleft()
+                yield (year_done, asked, *fut.result())
         while pending:
-            year_done, fut = pending.popleft()
-            yield (year_done, *fut.result())
+            year_done, asked, fut = pending.popleft()
+            yield (year_done, asked, *fut.result())
 
 
 class _Sink:
@@ -311,22 +327,30 @@ def write_table(out: Path, table: str, opts: Options, net: Network,
     sink = _Sink(out, table, opts)
     counts = dict.fromkeys(defects_mod.applicable(SPECS[table]), 0) if opts.defects else {}
     per_year: dict[int, int] = {}
-    done = 0
+    extra: dict[int, int] = {}  # programme lines, on top of the rows asked for
+    done = asked_done = 0
     try:
-        for year, batch, block_counts in _blocks(table, opts, net):
+        for year, asked, batch, block_counts in _blocks(table, opts, net):
             sink.add(year, batch)
             per_year[year] = per_year.get(year, 0) + batch.num_rows
+            if not asked:
+                extra[year] = extra.get(year, 0) + batch.num_rows
             for kind, c in block_counts.items():
                 counts[kind] += c
             done += batch.num_rows
-            if progress is not None:
-                progress(table, done, opts.rows[table])
+            asked_done += batch.num_rows if asked else 0
+            if progress is not None and asked:
+                progress(table, asked_done, opts.rows[table])
         files = sink.close()
     except BaseException:
         sink.abort()
         raise
-    return {"rows": done, "rows_per_year": {str(y): n for y, n in per_year.items()},
-            "files": files, "defects": counts}
+    entry = {"rows": done, "rows_per_year": {str(y): n for y, n in per_year.items()},
+             "files": files, "defects": counts}
+    if extra:
+        entry["programmes"] = {"rows": sum(extra.values()),
+                               "rows_per_year": {str(y): n for y, n in extra.items()}}
+    return entry
 
 
 def write_population(out: Path, opts: Options, net: Network,
@@ -334,9 +358,10 @@ def write_population(out: Path, opts: Options, net: Network,
     """The population table: computed, not drawn (no block seeds, no defects)."""
     sink = _Sink(out, "population", opts)
     per_year: dict[int, int] = {}
+    claims = claims_per_year(opts)
     try:
         for year in opts.year_range:
-            cols = ald.table_columns(net, year)
+            cols = ald.table_columns(net, year, beneficiaires.people(net, claims[year]))
             n = len(cols["BEN_NBR"])
             sink.add(year, to_batch("population", cols, ald.table_nulls(n), net.codes,
                                     False, {}))
@@ -349,7 +374,15 @@ def write_population(out: Path, opts: Options, net: Network,
         raise
     return {"rows": sum(per_year.values()),
             "rows_per_year": {str(y): n for y, n in per_year.items()}, "files": files,
-            "defects": {}}
+            "defects": {}, "echantillon": sampling(net, claims)}
+
+
+def sampling(net: Network, claims: dict[int, int]) -> dict:
+    """The population table is the claims' people (an EGB-like sample): per year its
+    beneficiaries and their share of the network's (about 60 M)."""
+    full = int(network(net.seed)["BEN_NBR"].to_numpy().sum())
+    people = {y: int(beneficiaires.people(net, n).sum()) for y, n in claims.items()}
+    return {str(y): {"beneficiaires": v, "taux": v / full} for y, v in people.items()}
 
 
 def run(out, opts: Options, progress: Progress | None = None, sample: bool = False) -> dict:

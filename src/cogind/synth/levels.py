@@ -53,6 +53,20 @@ LEVELS: dict[str, dict[int, float]] = {
                   2027: 392e6},
     "prej_evite": {2018: 80e6, 2022: 105e6, 2023: 116e6, 2024: 164e6, 2025: 194e6,
                    2027: 262e6},
+    # Programme acts of the claims (synth/programmes.py), COG 2023-2027 annex 5 rows 29-32 and
+    # 40 (seed 002 l.9499-9509, 9546): participation in the organised screenings, share of the
+    # 3-24 year-olds with dental care in the year, Mon soutien psy patients per beneficiary
+    # (100 000 … 400 000 patients of the régime's 60 M); earlier years a little lower.
+    "depistage_sein": {2018: .55, 2022: .57, 2023: .588, 2024: .616, 2025: .644, 2026: .672,
+                       2027: .70},
+    "depistage_col": {2018: .50, 2022: .55, 2023: .584, 2024: .638, 2025: .692, 2026: .746,
+                      2027: .80},
+    "depistage_colorectal": {2018: .30, 2022: .34, 2023: .378, 2024: .446, 2025: .514,
+                             2026: .582, 2027: .65},
+    "recours_dentaire": {2018: .48, 2022: .50, 2023: .51, 2024: .52, 2025: .53, 2026: .54,
+                         2027: .55},
+    "mon_soutien_psy": {2021: 0.0, 2022: 50e3 / 60e6, 2023: 100e3 / 60e6, 2024: 160e3 / 60e6,
+                        2025: 240e3 / 60e6, 2026: 300e3 / 60e6, 2027: 400e3 / 60e6},
 }
 
 # Yearly volume growth, and 2020 (lockdown) multipliers of the yearly volume.
