@@ -1,7 +1,7 @@
 """Access to care and rights: CPTS, assistants médicaux, médecin traitant, C2S, accompaniment
 missions, Ugecam (reported measurements, ``mesures`` table)."""
 from cogind import hookimpl
-from cogind_plugins.mesures import SOMME, STOCK, TAUX, reported
+from cogind_plugins.mesures import PART, SOMME, STOCK, TAUX, reported
 from cogind_plugins.seeds import S002, S004, src
 
 
@@ -13,7 +13,7 @@ def cogind_register_indicators(registry):
         "éligible)",
         "Part des professionnels de santé nouvellement installés et éligibles à "
         "l'accompagnement à l'installation qui ont été accompagnés par leur caisse.",
-        "PS_INSTALLES_ACC", TAUX,
+        "PS_INSTALLES_ACC", PART,
         content=("MES_NUM = PS nouvellement installés éligibles accompagnés, MES_DEN = PS "
                  "nouvellement installés éligibles, installés dans le mois"),
         unit="%", direction="hausse",
@@ -23,7 +23,7 @@ def cogind_register_indicators(registry):
         "CPTS_COUVERTURE_TAUX", "% de la population couverte par une CPTS",
         "Part de la population résidant sur le territoire d'une communauté professionnelle "
         "territoriale de santé (CPTS) ayant signé l'accord conventionnel.", "CPTS_POPULATION",
-        TAUX,
+        PART,
         content=("MES_NUM = population couverte par une CPTS, MES_DEN = population totale du "
                  "ressort de la caisse, en fin de mois"),
         unit="%", direction="hausse",
@@ -42,7 +42,7 @@ def cogind_register_indicators(registry):
     registry.add_indicator(reported(
         "ALD_MEDECIN_TRAITANT_TAUX", "Taux de patients en ALD avec médecin traitant",
         "Part des patients en affection de longue durée (ALD) qui ont déclaré un médecin "
-        "traitant.", "ALD_MT", TAUX,
+        "traitant.", "ALD_MT", PART,
         content=("MES_NUM = patients en ALD ayant un médecin traitant déclaré, MES_DEN = "
                  "patients en ALD, en fin de mois"),
         unit="%", direction="hausse",

@@ -4,7 +4,7 @@ recourse (recours contre tiers)."""
 from cogind import Indicator, hookimpl, where
 from cogind import RatioOfSums
 from cogind_plugins.familles_points import EcartPoints
-from cogind_plugins.mesures import SOMME, TAUX, reported
+from cogind_plugins.mesures import PART, SOMME, reported
 from cogind_plugins.seeds import S004, src
 
 RECOUVREMENT = RatioOfSums(numerator="IND_REC_MNT", denominator="IND_NOT_MNT")
@@ -31,7 +31,7 @@ def cogind_register_indicators(registry):
         "Taux de couverture des contrôles PUMA pour les bénéficiaires consommateurs",
         "Part des bénéficiaires consommants de la protection universelle maladie (PUMA) non "
         "vérifiés au cours des trois années précédentes dont les conditions de résidence et "
-        "d'activité ont été contrôlées.", "PUMA_CONTROLES", TAUX,
+        "d'activité ont été contrôlées.", "PUMA_CONTROLES", PART,
         content="MES_NUM = bénéficiaires contrôlés, MES_DEN = bénéficiaires consommants non "
                 "vérifiés sur les 3 années précédentes", unit="%", direction="hausse",
         source=(src(S004, 916, 918, "Taux de couverture des contrôles PUMA pour les "

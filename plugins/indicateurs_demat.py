@@ -7,7 +7,7 @@ from cogind import Condition, Indicator, hookimpl, where
 from cogind import KernelMeasure, Proportion
 from cogind.kernels import NULL
 from cogind import Input, Kernel
-from cogind_plugins.mesures import STOCK, TAUX, reported
+from cogind_plugins.mesures import PART, STOCK, reported
 from cogind_plugins.seeds import S002, S004, src
 
 DEMAT = Proportion(Condition("DEM_CAN_COD", ("DEMAT",)))
@@ -133,7 +133,7 @@ def cogind_register_indicators(registry):
     registry.add_indicator(reported(
         "DMP_ALIMENTES_TAUX", "Part des DMP alimentés",
         "Part des dossiers médicaux partagés (DMP) ouverts qui sont alimentés (au moins un "
-        "document versé).", "DMP_ALIMENTES", TAUX,
+        "document versé).", "DMP_ALIMENTES", PART,
         content=("MES_NUM = DMP alimentés par au moins un document, MES_DEN = DMP ouverts, en "
                  "fin de mois"),
         unit="%", direction="hausse", national=True,
@@ -144,7 +144,7 @@ def cogind_register_indicators(registry):
         "MES_ACTIVATION_TAUX", "Nombre de comptes Mon espace santé activés",
         "Part des comptes Mon espace santé ouverts qui ont été activés par leur titulaire (la "
         "COG intitule l'indicateur « nombre » mais fixe ses cibles en pourcentage).",
-        "MES_ACTIVES", TAUX,
+        "MES_ACTIVES", PART,
         content=("MES_NUM = comptes Mon espace santé activés, MES_DEN = comptes créés, en fin de "
                  "mois"),
         unit="%", direction="hausse", national=True,

@@ -3,7 +3,7 @@ and prevention indicators the IGAS quotes for 2014-2017). All from reported ``me
 from cogind import hookimpl
 from cogind import Sum
 from cogind_plugins.familles_points import EcartPoints
-from cogind_plugins.mesures import STOCK, TAUX, reported
+from cogind_plugins.mesures import PART, STOCK, TAUX, reported
 from cogind_plugins.seeds import S000, S001, S004, src
 
 # « +4pts/2017 +1pt/2018 +1pt/2019 +1pt/2020 +1pt/2020 » (S004 l.714-717): base of each year
@@ -22,7 +22,7 @@ def _depistage_points(code, mes_cod, cancer, line, quote):
         code, f"Dépistage organisé du cancer {cancer} (écart en points)",
         f"Écart, en points, du taux de participation au dépistage organisé du cancer {cancer} "
         "avec celui de l'année de base que la COG écrit après la barre (« +1pt/2018 » : "
-        "taux 2019 − taux 2018).", mes_cod, EcartPoints(of=TAUX, bases=BASES_DEPISTAGE),
+        "taux 2019 − taux 2018).", mes_cod, EcartPoints(of=PART, bases=BASES_DEPISTAGE),
         content=PARTICIPATION, unit="points", direction="hausse",
         source=(src(S004, line, None, quote), src(S004, 712, 713, "Nature (résultat/suivi) "
                                                                "Cibles 2018 … 2022")),
@@ -43,7 +43,7 @@ def cogind_register_indicators(registry):
         "DEPISTAGE_SEIN_DO_TAUX", "Taux de participation au dépistage organisé du cancer du sein",
         "Part des femmes de 50 à 74 ans de la population cible ayant réalisé une mammographie "
         "dans le cadre du dépistage organisé (hors dépistage individuel).", "DEPISTAGE_SEIN_DO",
-        TAUX, content=PARTICIPATION, unit="%", direction="hausse",
+        PART, content=PARTICIPATION, unit="%", direction="hausse",
         source=(src(S004, 717, None, "Dépistage organisé du cancer du sein"),)))
     add(reported(
         "ONDAM_RESPECT_TAUX", "Taux de respect de l'ONDAM",
@@ -94,7 +94,7 @@ def cogind_register_indicators(registry):
     add(reported(
         "CAQES_INTERESSEMENT_TAUX", "Taux d'établissements bénéficiant d'un intéressement",
         "Part des établissements de santé (MCO, HAD, SSR) signataires d'un CAQES bénéficiant "
-        "d'un intéressement au titre de la pertinence.", "CAQES_INTERESSEMENT", TAUX,
+        "d'un intéressement au titre de la pertinence.", "CAQES_INTERESSEMENT", PART,
         content="MES_NUM = établissements bénéficiant d'un intéressement, MES_DEN = "
                 "établissements éligibles", unit="%", direction="hausse",
         source=(src(S004, 818, 821, "Taux d'établissements bénéficiant d'un intéressement (se "
@@ -116,7 +116,7 @@ def cogind_register_indicators(registry):
     add(reported(
         "CES_PRECAIRES_TAUX", "Proportion de public précaire fréquentant les centres d'examen "
         "de santé", "Part des consultants des centres d'examens de santé (CES) en situation de "
-        "précarité (score EPICES).", "CES_PRECAIRES", TAUX,
+        "précarité (score EPICES).", "CES_PRECAIRES", PART,
         content="MES_NUM = consultants précaires, MES_DEN = consultants", unit="%",
         direction="hausse",
         source=(src(S000, 3636, 3637, "la proportion de public précaire fréquentant les centres "

@@ -1,7 +1,7 @@
 """Indicators of daily-allowance (IJ) payment delays, from the ``ij`` table."""
 from cogind import Indicator, hookimpl, where
 from cogind import Delay
-from cogind_plugins.mesures import RATIO, TAUX, reported
+from cogind_plugins.mesures import PART, RATIO, reported
 from cogind_plugins.seeds import S000, S002, S004, src
 
 FIRST_NON_SUBROGATED = dict(SIN_1IJ_IND=1, IJ_SUB_TOP=0)
@@ -94,7 +94,7 @@ def _register_suivi(registry):
     registry.add_indicator(reported(
         "DSN_EVENEMENTIELLE_TAUX", "Taux d'utilisation de la DSN événementielle",
         "Part des signalements d'arrêt de travail (attestations de salaire) reçus par la DSN "
-        "événementielle parmi tous ceux reçus.", "DSN_EVENEMENTIELLE", TAUX,
+        "événementielle parmi tous ceux reçus.", "DSN_EVENEMENTIELLE", PART,
         content=("MES_NUM = attestations de salaire reçues par DSN événementielle dans le mois, "
                  "MES_DEN = attestations de salaire reçues dans le mois (tous canaux)"),
         unit="%", direction="hausse",

@@ -1,7 +1,7 @@
 """Spending control: Ondam, annual risk-management plan, long sick leaves, heavy prescribers
 (``ij`` table and reported measurements, ``mesures`` table)."""
 from cogind import Evolution, Indicator, LongEpisodes, hookimpl, where
-from cogind_plugins.mesures import TAUX, reported
+from cogind_plugins.mesures import PART, TAUX, reported
 from cogind_plugins.seeds import S002, src
 
 DIX_HUIT_MOIS = 548  # days: 18 × 365,25 / 12 = 547,9
@@ -28,7 +28,7 @@ def cogind_register_indicators(registry):
     registry.add_indicator(reported(
         "GDR_PLAN_DEPLOIEMENT_TAUX", "Taux de déploiement des actions du plan annuel GDR",
         "Part des actions du plan annuel de gestion du risque effectivement déployées dans le "
-        "réseau parmi les actions prévues.", "GDR_ACTIONS", TAUX,
+        "réseau parmi les actions prévues.", "GDR_ACTIONS", PART,
         content=("MES_NUM = actions du plan annuel GDR déployées, MES_DEN = actions prévues au "
                  "plan (cumul de l'année à la fin du mois)"),
         unit="%", direction="hausse",
@@ -83,7 +83,7 @@ def cogind_register_indicators(registry):
         "l'Assurance Maladie",
         "Part des médecins repérés comme gros prescripteurs d'indemnités journalières ayant "
         "fait l'objet d'une action de l'Assurance Maladie (entretien, mise sous objectif ou "
-        "sous accord préalable).", "GROS_PRESCRIPTEURS_IJ", TAUX,
+        "sous accord préalable).", "GROS_PRESCRIPTEURS_IJ", PART,
         content=("MES_NUM = médecins gros prescripteurs ciblés ayant fait l'objet d'une action, "
                  "MES_DEN = médecins gros prescripteurs ciblés (campagne de l'année, cumul à la "
                  "fin du mois)"),

@@ -2,10 +2,10 @@
 (reported measurements, ``mesures`` table)."""
 from cogind import hookimpl
 from cogind import Evolution, RatioOfSums, Sum
-from cogind_plugins.mesures import RATIO, TAUX, reported
+from cogind_plugins.mesures import PART, RATIO, TAUX, reported
 
 MINORITAIRE = RatioOfSums(numerator="MES_NUM", denominator="MES_DEN", scale=100.0,
-                          cases_unit=None, minority=True)
+                          cases_unit=None, minority=True, share=True)
 from cogind_plugins.seeds import S002, S004, src
 
 ETP_AN = ("MES_DEN = ETP du processus dans le mois ÷ 12 (ETP en équivalent année, pour que la "
@@ -17,7 +17,7 @@ def _portail(code, libelle, mes_cod, public, sources):
     return reported(
         code, libelle,
         f"Part du temps d'ouverture pendant laquelle les portails {public} (compte ameli) ont "
-        "été disponibles.", mes_cod, TAUX,
+        "été disponibles.", mes_cod, PART,
         content=("MES_NUM = minutes de disponibilité constatées, MES_DEN = minutes d'ouverture "
                  "programmées du mois"),
         unit="%", direction="hausse", national=True, source=sources)
@@ -50,7 +50,7 @@ def cogind_register_indicators(registry):
     registry.add_indicator(reported(
         "FORMATION_ACCES_TAUX", "Taux d'accès global à la formation",
         "Part des agents ayant suivi au moins une action de formation dans l'année.",
-        "FORMATION", TAUX,
+        "FORMATION", PART,
         content=("MES_NUM = agents ayant suivi au moins une formation depuis le début de "
                  "l'année, MES_DEN = effectif (déclarés en décembre pour l'année)"),
         unit="%", direction="hausse",
@@ -99,7 +99,7 @@ def cogind_register_indicators(registry):
     registry.add_indicator(reported(
         "ACHATS_MUTUALISATION_TAUX", "Taux de mutualisation des achats",
         "Part du montant des achats passés dans un cadre mutualisé (intra et interbranche) dans "
-        "le montant total des achats.", "ACHATS_MUTUALISES", TAUX,
+        "le montant total des achats.", "ACHATS_MUTUALISES", PART,
         content=("MES_NUM = achats mutualisés du mois (euros), MES_DEN = achats totaux du mois "
                  "(euros)"),
         unit="%", direction="hausse", national=True,

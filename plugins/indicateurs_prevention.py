@@ -1,7 +1,7 @@
 """Prevention: outreach, prevention appointments, dental care, cancer screening, heart failure
 follow-up, Parcours psy (reported measurements, ``mesures`` table)."""
 from cogind import hookimpl
-from cogind_plugins.mesures import SOMME, TAUX, reported
+from cogind_plugins.mesures import PART, SOMME, reported
 from cogind_plugins.seeds import S002, S004, src
 
 FENETRE = ("Les taux de participation se lisent sur la fenêtre de l'examen (2 ans sein et "
@@ -14,7 +14,7 @@ def _depistage(code, libelle, mes_cod, cancer, champ, sources):
     return reported(
         code, libelle,
         f"Part de la population cible du dépistage du cancer {cancer} qui a réalisé un examen "
-        f"de dépistage ({champ}) dans l'intervalle recommandé.", mes_cod, TAUX,
+        f"de dépistage ({champ}) dans l'intervalle recommandé.", mes_cod, PART,
         content=(f"MES_NUM = personnes de la population cible dépistées ({champ}), MES_DEN = "
                  "population cible"),
         unit="%", direction="hausse", source=sources, notes=FENETRE)
@@ -55,7 +55,7 @@ def cogind_register_indicators(registry):
         "Taux de recours au chirurgien-dentiste pour les classes d'âge concernées par l'examen "
         "bucco-dentaire (3-24 ans)",
         "Part des enfants et jeunes de 3 à 24 ans (âges de l'examen bucco-dentaire M'T dents) "
-        "ayant eu recours à un chirurgien-dentiste dans l'année.", "RECOURS_DENTISTE", TAUX,
+        "ayant eu recours à un chirurgien-dentiste dans l'année.", "RECOURS_DENTISTE", PART,
         content=("MES_NUM = personnes de 3 à 24 ans ayant consulté un chirurgien-dentiste dans "
                  "les 12 mois finissant le mois, MES_DEN = population de 3 à 24 ans"),
         unit="%", direction="hausse",
@@ -90,7 +90,7 @@ def cogind_register_indicators(registry):
         "Part des patients atteints d'insuffisance cardiaque ayant bénéficié d'un suivi "
         "recommandé",
         "Part des patients atteints d'insuffisance cardiaque (IC) ayant bénéficié du suivi "
-        "recommandé par le parcours insuffisance cardiaque.", "IC_SUIVI", TAUX,
+        "recommandé par le parcours insuffisance cardiaque.", "IC_SUIVI", PART,
         content=("MES_NUM = patients IC ayant eu le suivi recommandé, MES_DEN = patients IC "
                  "(repérés dans le mois ou suivis sur la fenêtre du parcours)"),
         unit="%", direction="hausse",

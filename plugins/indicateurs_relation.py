@@ -1,7 +1,7 @@
 """Indicators of the relation with the insured: calls, e-mails, complaints (``contacts`` table)."""
 from cogind import Condition, Indicator, hookimpl, where
 from cogind import Delay, Proportion
-from cogind_plugins.mesures import TAUX, reported
+from cogind_plugins.mesures import PART, reported
 from cogind_plugins.seeds import S000, S002, S004, src
 
 
@@ -51,7 +51,7 @@ def cogind_register_indicators(registry):
     registry.add_indicator(reported(
         "RESOLUTION_PREMIER_CONTACT_TAUX", "Taux de résolution au premier contact (FCR)",
         "Part des demandes des assurés résolues dès le premier contact, quels que soient la "
-        "demande et le canal.", "RESOLUTION_PREMIER_CONTACT", TAUX,
+        "demande et le canal.", "RESOLUTION_PREMIER_CONTACT", PART,
         content=("MES_NUM = demandes du mois résolues au premier contact, MES_DEN = demandes du "
                  "mois (premiers contacts, tous canaux)"),
         unit="%", direction="hausse",

@@ -3,7 +3,7 @@ budget and staff figures the IGAS quotes for 2014-2017): yearly changes of produ
 management cost, premises, staff, UGECAM activity. All from reported ``mesures``."""
 from cogind import hookimpl
 from cogind import Evolution
-from cogind_plugins.mesures import RATIO, SOMME, STOCK, TAUX, reported
+from cogind_plugins.mesures import PART, RATIO, SOMME, STOCK, reported
 from cogind_plugins.seeds import S000, S004, src
 
 ANNUELLE = "annee_precedente"
@@ -74,7 +74,7 @@ def cogind_register_indicators(registry):
         "RH_BILAN_TRANSFERES_TAUX",
         "Taux de réalisation d'un bilan RH personnalisé pour les personnels transférés",
         "Part des personnels transférés (régimes adossés : RSI, LMDE…) ayant bénéficié d'un "
-        "bilan ressources humaines personnalisé.", "RH_BILAN_TRANSFERES", TAUX,
+        "bilan ressources humaines personnalisé.", "RH_BILAN_TRANSFERES", PART,
         content="MES_NUM = bilans réalisés, MES_DEN = personnels transférés", unit="%",
         direction="hausse",
         source=(src(S004, 1637, None, "Taux de réalisation d'un bilan RH personnalisé pour les "
@@ -104,7 +104,7 @@ def cogind_register_indicators(registry):
         add(reported(
             code, f"Fiabilité des réponses aux sollicitations ({nom})",
             f"Part des réponses ({nom}) jugées fiables lors des campagnes de supervision "
-            "croisée.", f"FIABILITE_{canal}", TAUX,
+            "croisée.", f"FIABILITE_{canal}", PART,
             content="MES_NUM = réponses jugées fiables, MES_DEN = réponses supervisées",
             unit="%", direction="hausse",
             source=(src(S000, 897, 900, "la fiabilité des réponses aux sollicitations, mesurée par "
@@ -115,7 +115,7 @@ def cogind_register_indicators(registry):
     add(reported(
         "ACCUEILS_ACCESSIBLES_TAUX", "Accueils conformes aux normes d'accessibilité",
         "Part des points d'accueil physique des CPAM conformes aux normes d'accessibilité "
-        "(établissements recevant du public).", "ACCUEILS_ACCESSIBLES", TAUX,
+        "(établissements recevant du public).", "ACCUEILS_ACCESSIBLES", PART,
         content="MES_NUM = accueils conformes, MES_DEN = accueils", unit="%", direction="hausse",
         source=(src(S000, 1035, 1039, "78 % des assurés avaient été reçus dans un accueil CPAM "
                                       "accessible […] l'objectif de 100 % d'accueils conformes "

@@ -11,6 +11,9 @@ PERIOD = "MES_MOI_DTD"
 
 # what MES_NUM counts is the reporting system's (patients, minutes, euros…): no gap in cases
 TAUX = RatioOfSums(numerator="MES_NUM", denominator="MES_DEN", scale=100.0, cases_unit=None)
+# a share: MES_NUM counts a part of MES_DEN's units (a row with MES_NUM > MES_DEN is excluded)
+PART = RatioOfSums(numerator="MES_NUM", denominator="MES_DEN", scale=100.0, cases_unit=None,
+                   share=True)
 RATIO = RatioOfSums(numerator="MES_NUM", denominator="MES_DEN", scale=1.0, cases_unit=None)
 SOMME = Sum(column="MES_VAL")
 STOCK = Stock(column="MES_VAL")
@@ -42,6 +45,10 @@ def reported(code: str, libelle: str, definition: str, mes_cod: str, measure: Me
              if national else "une ligne par caisse et par mois ; national = toutes les lignes")
     text = (f"{definition} Calculé depuis la table mesures, lignes MES_COD = '{mes_cod}' : "
             f"{content} ; {_reading(measure)}.")
+    if getattr(getattr(measure, "of", measure), "share", False):
+        text += (" MES_NUM compte une partie des unités de MES_DEN : une ligne où MES_NUM "
+                 "dépasse MES_DEN est exclue (numerateur_superieur), jamais une part au-delà "
+                 "de 100 %.")
     return Indicator(code=code, libelle=libelle, definition=text, table=TABLE, measure=measure,
                      unit=unit, direction=direction, period_column=PERIOD,
                      where=where(MES_COD=mes_cod), source=source,

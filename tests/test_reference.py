@@ -286,6 +286,9 @@ def measured_row(draw, code: str, caisse, day: dt.date, zero: bool) -> dict:
     if inner.kind == "ratio":
         row[p["numerator"]] = 0.0 if zero else draw(euros)
         row[p["denominator"]] = draw(euros)
+        if p.get("share") and row[p["numerator"]] > row[p["denominator"]]:  # a part of it
+            row[p["numerator"]], row[p["denominator"]] = (row[p["denominator"]],
+                                                          row[p["numerator"]])
     elif inner.kind == "sum":
         row[p["column"]] = 0.0 if zero else draw(euros)
     elif inner.kind == "ij_longs":

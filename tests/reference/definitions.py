@@ -27,7 +27,8 @@ Rules shared by every indicator (the engine's contract, from ``engine.py``'s doc
    row but counted in the national row only;
 4. then the measure's own exclusions (``debut_manquant``, ``fin_manquante``,
    ``fin_avant_debut``, ``valeur_manquante``, ``montant_manquant``, ``montant_negatif``,
-   ``numerateur_manquant``, ``denominateur_manquant``), first applicable reason wins;
+   ``numerateur_manquant``, ``denominateur_manquant``, ``numerateur_superieur``), first
+   applicable reason wins;
 5. periods and the national level are sums over months and caisses of the rows retained,
    except a stock (the level of the period's last month with data; national = sum of each
    caisse's own last month, plus that of the national-only rows) and the comparisons
@@ -77,11 +78,13 @@ def proportion(column, *values) -> M:
     return M("proportion", dict(column=column, values=frozenset(values)))
 
 
-def ratio(numerator, denominator, scale=100.0, minority=False) -> M:
+def ratio(numerator, denominator, scale=100.0, minority=False, share=False) -> M:
     """Σ numerator / Σ denominator × scale; ``minority``: the less represented of two groups,
-    min(value, scale − value) (n° 55 « genre le moins représenté », issue 21)."""
+    min(value, scale − value) (n° 55 « genre le moins représenté », issue 21); ``share``: the
+    numerator counts a part of the denominator's units, a row with numerator > denominator is
+    excluded (``numerateur_superieur``)."""
     return M("ratio", dict(numerator=numerator, denominator=denominator, scale=scale,
-                           minority=minority))
+                           minority=minority, share=share))
 
 
 def total(column) -> M:
@@ -296,6 +299,7 @@ PRESTATIONS = [
 
 # plugins/mesures.py: TAUX, RATIO, SOMME, STOCK over MES_NUM / MES_DEN / MES_VAL
 TAUX = ratio("MES_NUM", "MES_DEN", 100.0)
+PART = ratio("MES_NUM", "MES_DEN", 100.0, share=True)  # « part des … parmi les … »
 RATIO = ratio("MES_NUM", "MES_DEN", 1.0)
 SOMME = total("MES_VAL")
 STOCK = stock("MES_VAL")
@@ -310,71 +314,71 @@ def _mes(code, mes_cod, measure, caisse_missing="exclure"):
 MESURES = [
     # indicateurs_demat
     _mes("APPCV_ACTIVATIONS_NB", "APPCV_ACTIVES", STOCK, NATIONAL),
-    _mes("DMP_ALIMENTES_TAUX", "DMP_ALIMENTES", TAUX, NATIONAL),
-    _mes("MES_ACTIVATION_TAUX", "MES_ACTIVES", TAUX, NATIONAL),
+    _mes("DMP_ALIMENTES_TAUX", "DMP_ALIMENTES", PART, NATIONAL),
+    _mes("MES_ACTIVATION_TAUX", "MES_ACTIVES", PART, NATIONAL),
     # indicateurs_numerique
     _mes("PFS_EMPLOYEURS_MULTICANAL_NB", "PFS_EMPLOYEURS_MULTICANAL", STOCK, NATIONAL),
     _mes("DMP_OUVERTS_NB", "DMP_OUVERTS", STOCK),
     _mes("EPRESCRIPTION_PROFESSIONNELS_NB", "EPRESCRIPTION_PS", STOCK),
     _mes("COMPTES_AMELI_NB", "COMPTES_AMELI", STOCK),
     # indicateurs_acces
-    _mes("PS_INSTALLES_ACCOMPAGNEMENT_TAUX", "PS_INSTALLES_ACC", TAUX),
-    _mes("CPTS_COUVERTURE_TAUX", "CPTS_POPULATION", TAUX),
+    _mes("PS_INSTALLES_ACCOMPAGNEMENT_TAUX", "PS_INSTALLES_ACC", PART),
+    _mes("CPTS_COUVERTURE_TAUX", "CPTS_POPULATION", PART),
     _mes("ASSISTANTS_MEDICAUX_NB", "ASSISTANTS_MEDICAUX", STOCK),
-    _mes("ALD_MEDECIN_TRAITANT_TAUX", "ALD_MT", TAUX),
+    _mes("ALD_MEDECIN_TRAITANT_TAUX", "ALD_MT", PART),
     _mes("C2S_BENEFICIAIRES_NB", "C2S_BENEFICIAIRES", STOCK),
     _mes("MAS_ACCOMPAGNEMENTS_NB", "MAS_ACCOMPAGNEMENTS", SOMME),
     _mes("UGECAM_MARGE_BRUTE_TAUX", "UGECAM_MARGE", TAUX, NATIONAL),
     # indicateurs_prevention
     _mes("ALLER_VERS_PREVENTION_NB", "ALLER_VERS_PREVENTION", SOMME),
     _mes("RDV_PREVENTION_NB", "RDV_PREVENTION", SOMME),
-    _mes("DENTISTE_RECOURS_TAUX", "RECOURS_DENTISTE", TAUX),
-    _mes("DEPISTAGE_SEIN_TAUX", "DEPISTAGE_SEIN", TAUX),
-    _mes("DEPISTAGE_COL_TAUX", "DEPISTAGE_COL", TAUX),
-    _mes("DEPISTAGE_COLORECTAL_TAUX", "DEPISTAGE_COLORECTAL", TAUX),
-    _mes("IC_SUIVI_TAUX", "IC_SUIVI", TAUX),
+    _mes("DENTISTE_RECOURS_TAUX", "RECOURS_DENTISTE", PART),
+    _mes("DEPISTAGE_SEIN_TAUX", "DEPISTAGE_SEIN", PART),
+    _mes("DEPISTAGE_COL_TAUX", "DEPISTAGE_COL", PART),
+    _mes("DEPISTAGE_COLORECTAL_TAUX", "DEPISTAGE_COLORECTAL", PART),
+    _mes("IC_SUIVI_TAUX", "IC_SUIVI", PART),
     _mes("PARCOURS_PSY_PATIENTS_NB", "PARCOURS_PSY_PATIENTS", SOMME),
     # indicateurs_maitrise
     _mes("ONDAM_VILLE_RESPECT_TAUX", "ONDAM_VILLE", TAUX, NATIONAL),
-    _mes("GDR_PLAN_DEPLOIEMENT_TAUX", "GDR_ACTIONS", TAUX),
+    _mes("GDR_PLAN_DEPLOIEMENT_TAUX", "GDR_ACTIONS", PART),
     _mes("GDR_ECONOMIES_ATTEINTE_TAUX", "GDR_ECONOMIES", TAUX),
-    _mes("GROS_PRESCRIPTEURS_IJ_TAUX", "GROS_PRESCRIPTEURS_IJ", TAUX),
+    _mes("GROS_PRESCRIPTEURS_IJ_TAUX", "GROS_PRESCRIPTEURS_IJ", PART),
     # indicateurs de suivi 2023-2027 (indicateurs_ij, indicateurs_relation)
     _mes("IJ_MAT_SUB_DELAI_MOYEN", "IJ_MAT_SUB_DELAI", RATIO),
-    _mes("DSN_EVENEMENTIELLE_TAUX", "DSN_EVENEMENTIELLE", TAUX),
-    _mes("RESOLUTION_PREMIER_CONTACT_TAUX", "RESOLUTION_PREMIER_CONTACT", TAUX),
+    _mes("DSN_EVENEMENTIELLE_TAUX", "DSN_EVENEMENTIELLE", PART),
+    _mes("RESOLUTION_PREMIER_CONTACT_TAUX", "RESOLUTION_PREMIER_CONTACT", PART),
     # indicateurs_pilotage
-    _mes("DISPO_PORTAIL_PS_TAUX", "DISPO_PORTAIL_PS", TAUX, NATIONAL),
-    _mes("DISPO_PORTAIL_ASSURES_TAUX", "DISPO_PORTAIL_ASSURES", TAUX, NATIONAL),
-    _mes("FORMATION_ACCES_TAUX", "FORMATION", TAUX),
+    _mes("DISPO_PORTAIL_PS_TAUX", "DISPO_PORTAIL_PS", PART, NATIONAL),
+    _mes("DISPO_PORTAIL_ASSURES_TAUX", "DISPO_PORTAIL_ASSURES", PART, NATIONAL),
+    _mes("FORMATION_ACCES_TAUX", "FORMATION", PART),
     _mes("ABSENCE_COURTE_TAUX", "ABSENCE_COURTE", TAUX),
     _mes("FEMINISATION_DIRECTEURS_TAUX", "DIRECTEURS_FEMMES",
-         ratio("MES_NUM", "MES_DEN", minority=True), NATIONAL),
+         ratio("MES_NUM", "MES_DEN", minority=True, share=True), NATIONAL),
     _mes("ENERGIE_EVOLUTION", "ENERGIE_KWH", evolution(total("MES_VAL"), 2021), NATIONAL),
-    _mes("ACHATS_MUTUALISATION_TAUX", "ACHATS_MUTUALISES", TAUX, NATIONAL),
+    _mes("ACHATS_MUTUALISATION_TAUX", "ACHATS_MUTUALISES", PART, NATIONAL),
     _mes("PRODUCTIVITE_FSE", "PRODUCTIVITE_FSE", RATIO),
     _mes("PRODUCTIVITE_IJ", "PRODUCTIVITE_IJ", RATIO),
     _mes("COUT_BENEF_CONSOMMANT_EVOLUTION", "COUT_BENEF_CONSOMMANT",
          evolution(ratio("MES_NUM", "MES_DEN", 1.0), 2022), NATIONAL),
     _mes("SURFACE_PAR_RESIDENT", "SURFACE_PNI", RATIO),
     # indicateurs_controle
-    _mes("PUMA_CONTROLES_COUVERTURE_TAUX", "PUMA_CONTROLES", TAUX),
+    _mes("PUMA_CONTROLES_COUVERTURE_TAUX", "PUMA_CONTROLES", PART),
     _mes("RCT_RECOUVREMENTS_MNT", "RCT_RECOUVREMENTS", SOMME),
     # indicateurs_gdr_parcours
-    _mes("DEPISTAGE_COL_ECART_PTS", "DEPISTAGE_COL", points(TAUX, BASES_DEPISTAGE)),
+    _mes("DEPISTAGE_COL_ECART_PTS", "DEPISTAGE_COL", points(PART, BASES_DEPISTAGE)),
     _mes("DEPISTAGE_COLORECTAL_ECART_PTS", "DEPISTAGE_COLORECTAL",
-         points(TAUX, BASES_DEPISTAGE)),
-    _mes("DEPISTAGE_SEIN_DO_ECART_PTS", "DEPISTAGE_SEIN_DO", points(TAUX, BASES_DEPISTAGE)),
-    _mes("DEPISTAGE_SEIN_DO_TAUX", "DEPISTAGE_SEIN_DO", TAUX),
+         points(PART, BASES_DEPISTAGE)),
+    _mes("DEPISTAGE_SEIN_DO_ECART_PTS", "DEPISTAGE_SEIN_DO", points(PART, BASES_DEPISTAGE)),
+    _mes("DEPISTAGE_SEIN_DO_TAUX", "DEPISTAGE_SEIN_DO", PART),
     _mes("ONDAM_RESPECT_TAUX", "ONDAM", TAUX, NATIONAL),
     _mes("MAITRISE_MEDICALISEE_ATTEINTE_TAUX", "MAITRISE_MEDICALISEE", TAUX, NATIONAL),
     _mes("MAITRISE_MEDICALISEE_ECONOMIES_MNT", "MAITRISE_MEDICALISEE", total("MES_NUM"),
          NATIONAL),
     _mes("DAP_DEMAT_PROFESSIONS_NB", "DAP_DEMAT_PROFESSIONS", STOCK, NATIONAL),
     _mes("CAQES_VOLETS_PERTINENCE_NB", "CAQES_VOLETS_PERTINENCE", STOCK),
-    _mes("CAQES_INTERESSEMENT_TAUX", "CAQES_INTERESSEMENT", TAUX),
+    _mes("CAQES_INTERESSEMENT_TAUX", "CAQES_INTERESSEMENT", PART),
     _mes("IJ_AAT_DUREE_ECART", "IJ_AAT_DUREE_ECART", STOCK, NATIONAL),
-    _mes("CES_PRECAIRES_TAUX", "CES_PRECAIRES", TAUX),
+    _mes("CES_PRECAIRES_TAUX", "CES_PRECAIRES", PART),
     _mes("SOPHIA_ADHERENTS_NB", "SOPHIA_ADHERENTS", STOCK),
     *[_mes(f"GINI_REPARTITION_{p}", f"GINI_{p}", STOCK, NATIONAL)
       for p in ("MEDECINS", "INFIRMIERS", "MASSEURS_KINES", "ORTHOPHONISTES",
@@ -398,12 +402,12 @@ MESURES = [
     _mes("COUT_BENEF_CONSOMMANT_EVOLUTION_2017", "COUT_BENEF_CONSOMMANT",
          evolution(RATIO, 2017), NATIONAL),
     _mes("SURFACE_UTILE_PAR_AGENT", "SURFACE_UTILE", RATIO),
-    _mes("RH_BILAN_TRANSFERES_TAUX", "RH_BILAN_TRANSFERES", TAUX),
+    _mes("RH_BILAN_TRANSFERES_TAUX", "RH_BILAN_TRANSFERES", PART),
     _mes("UGECAM_HDJ_SSR_EVOLUTION", "UGECAM_HDJ_SSR", evolution(SOMME), NATIONAL),
     _mes("CARTE_VITALE_DELAI_MOYEN", "CARTE_VITALE_DELAI", RATIO),
-    _mes("FIABILITE_REPONSES_TEL_TAUX", "FIABILITE_TEL", TAUX),
-    _mes("FIABILITE_REPONSES_MEL_TAUX", "FIABILITE_MEL", TAUX),
-    _mes("ACCUEILS_ACCESSIBLES_TAUX", "ACCUEILS_ACCESSIBLES", TAUX),
+    _mes("FIABILITE_REPONSES_TEL_TAUX", "FIABILITE_TEL", PART),
+    _mes("FIABILITE_REPONSES_MEL_TAUX", "FIABILITE_MEL", PART),
+    _mes("ACCUEILS_ACCESSIBLES_TAUX", "ACCUEILS_ACCESSIBLES", PART),
     _mes("BUDGET_FONCTIONNEMENT_MNT", "BUDGET_FONCTIONNEMENT", SOMME, NATIONAL),
     _mes("BUDGET_INVESTISSEMENT_MNT", "BUDGET_INVESTISSEMENT", SOMME, NATIONAL),
     _mes("FNASS_DOTATION_MNT", "FNASS_DOTATION", SOMME, NATIONAL),
@@ -523,6 +527,8 @@ def ratio_contribution(row: dict, p: dict):
     num, den = cents(num), cents(den)
     if num < 0 or den < 0:
         return "exclude", "montant_negatif"
+    if p.get("share") and num > den:
+        return "exclude", "numerateur_superieur"
     return "keep", (num, den)
 
 

@@ -394,11 +394,18 @@ class RatioOfSums(Measure):
     ``None``: not known (reported measures, ``mesures``), no gap in cases (issue 23)."""
     minority: bool = False
     """The share of the less represented of two groups: min(value, scale − value)."""
+    share: bool = False
+    """The numerator counts a part of the denominator's units (patients en ALD avec médecin
+    traitant among patients en ALD): a row whose numerator exceeds its denominator is
+    excluded, counted as ``numerateur_superieur``, never a share above ``scale``."""
 
     def kernel(self) -> Kernel:
-        return Kernel("ratio", (Input(self.numerator, "cents"), Input(self.denominator, "cents")),
-                      6, sums.update_ratio, sums.RATIO_REASONS, step=sums.step_ratio,
-                      sums=((0, 1), (0, 2)))
+        inputs = (Input(self.numerator, "cents"), Input(self.denominator, "cents"))
+        if self.share:
+            return Kernel("part", inputs, 7, sums.update_share, sums.SHARE_REASONS,
+                          step=sums.step_share, sums=((0, 1), (0, 2)))
+        return Kernel("ratio", inputs, 6, sums.update_ratio, sums.RATIO_REASONS,
+                      step=sums.step_ratio, sums=((0, 1), (0, 2)))
 
     def finalise(self, rows):
         n = rows[:, 0]
@@ -429,8 +436,10 @@ class RatioOfSums(Measure):
         if self.minority:
             lines.append(f"Part du groupe le moins représenté : min(r, {self.scale:g} − r), r "
                          "le rapport ci-dessus.")
-        return lines + ["Exclus : numérateur ou dénominateur manquant, montant négatif."] + \
-            self.gap_rules()
+        over = (f", {self.numerator} supérieur à {self.denominator} (une part : "
+                "numerateur_superieur)") if self.share else ""
+        return lines + [f"Exclus : numérateur ou dénominateur manquant, montant négatif{over}."] \
+            + self.gap_rules()
 
 
 # --------------------------------------------------------------------------- comparisons

@@ -20,6 +20,7 @@ RATIO_SPREAD, SUM_SPREAD, STOCK_SPREAD = 0.4, 0.15, 0.2
 JITTER_LOGIT, JITTER_REL = 0.08, 0.02  # yearly national level around its target
 STOCK_GROWTH = 0.05  # per year, before the first and after the last target
 REFERENCE_YEAR = 2023
+SHARE_CEILING = 0.99  # national level of a share whose target is 100 % (every caisse below)
 UNDERLYING_RATIO = 50.0  # level (in the ratio's unit) of an evolution's base year
 
 
@@ -93,12 +94,21 @@ def _round(plan: MeasurePlan, x: np.ndarray) -> np.ndarray:
     return np.round(x, 2 if "euro" in plan.unit or plan.family == "ratio" else 0)
 
 
+def _share(plan: MeasurePlan) -> bool:
+    """A share of its denominator (« part des patients en ALD … », « % de la population … »,
+    ``RatioOfSums(share=True)``): MES_NUM ≤ MES_DEN in every cell, even where the COG's target
+    is 100 %; other ratios (« taux d'atteinte des économies », Ondam) may exceed it."""
+    return plan.family == "ratio" and plan.share
+
+
 def _ratio(rng, plan, year, net, weights, effect):
     """(numerator, denominator) per cell (12 x caisses), Σ num / Σ den on the year's level."""
     shape = weights.shape
     den = np.maximum(np.round(DEN_PER_MONTH * weights * np.exp(0.1 * rng.standard_normal(shape))),
                      1.0)
     r = max(national_level(plan, year) / plan.scale, 1e-6)
+    if _share(plan) and r >= 1:
+        r = SHARE_CEILING
     noise = 0.1 * rng.standard_normal(shape)
     if 0 < r < 1:
         x = np.log(r / (1 - r)) + JITTER_LOGIT * rng.uniform(-1, 1)

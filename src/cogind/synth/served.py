@@ -42,6 +42,7 @@ class MeasurePlan:
     points: bool = False  # the evolution is a change in points, not in %
     columns: tuple[str, ...] = ()  # value columns some reader needs (MES_NUM, MES_DEN, MES_VAL)
     readers: tuple[str, ...] = ()
+    share: bool = False  # a RatioOfSums(share=True): MES_NUM never above MES_DEN
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,10 +146,12 @@ def _targets(registry, code: str) -> tuple:
 
 
 def measure_plans(registry) -> tuple[MeasurePlan, ...]:
-    """One plan per MES_COD value read by an indicator on ``mesures`` (first reader decides)."""
+    """One plan per MES_COD value read by an indicator on ``mesures`` (first reader decides;
+    a share when any reader reads it as one)."""
     plans: dict[str, MeasurePlan] = {}
     readers: dict[str, list[str]] = {}
     columns: dict[str, set] = {}
+    shares: set[str] = set()
     for code in sorted(registry.indicators):
         ind = registry.indicators[code]
         if ind.table != "mesures":
@@ -156,15 +159,18 @@ def measure_plans(registry) -> tuple[MeasurePlan, ...]:
         values = [v for c in ind.where if c.column == MES_COD and not c.negate for v in c.values]
         fam = _family(ind.measure) or ("ratio", 100.0, None, False)
         used = {i.column for i in ind.measure.kernel().inputs} & set(VALUE_COLUMNS)
+        share = bool(getattr(getattr(ind.measure, "of", ind.measure), "share", False))
         for value in values:
             readers.setdefault(str(value), []).append(code)
+            if share:
+                shares.add(str(value))
             columns.setdefault(str(value), set()).update(used)
             if str(value) in plans:
                 continue
             plans[str(value)] = MeasurePlan(
                 str(value), fam[0], ind.unit, ind.direction, ind.caisse_missing == "national",
                 fam[1], _targets(registry, code), fam[2], fam[3])
-    return tuple(MeasurePlan(**{**p.__dict__, "readers": tuple(readers[c]),
+    return tuple(MeasurePlan(**{**p.__dict__, "readers": tuple(readers[c]), "share": c in shares,
                                 "columns": tuple(x for x in VALUE_COLUMNS if x in columns[c])})
                  for c, p in sorted(plans.items()))
 
