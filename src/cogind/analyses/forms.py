@@ -20,15 +20,22 @@ internal code, judged on the reported one's targets) and each row of the reporte
 counts the forms under ``formes``. The computed rows count individuals: the code leaves
 ``sans_secret`` when a computed row is kept, and the reported rows lose ``n`` (an aggregate is
 no count of individuals), so that only computed rows can be masked for their own size.
+
+The rows are assembled column-wise (issue 20 § 3): the kept rows are taken from the table by
+index, their keys compared as dictionary codes, each distinct ``details`` text parsed once; only
+the few « mixte » rows are built one by one. tests/assembly_v1_forms.py keeps the row-by-row
+version the tests compare it with.
 """
 from __future__ import annotations
 
 import dataclasses
 import json
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cogind.engine.judgement import prorated
 from cogind.engine.levels import region_of
@@ -70,16 +77,15 @@ def public(gaps: dict, autos: dict) -> dict:
 
 
 def apply(table: pa.Table, meta: dict, autos: dict, gaps: dict, cog,
-          user_groups: dict | None) -> tuple[pa.Table, list | None]:
-    """(``table`` with the automatic forms, the form of each row or None); ``meta`` (the
-    provenance) without internal codes, with ``formes``."""
+          user_groups: dict | None) -> tuple[pa.Table, pa.Array | None]:
+    """(``table`` with the automatic forms, the ``details`` each row keeps once masked, or None);
+    ``meta`` (the provenance) without internal codes, with ``formes``."""
     if not autos:
         return table, None
-    caisses = sorted({c for c, lvl in zip(table.column("caisse").to_pylist(),
-                                          table.column("niveau").to_pylist())
-                      if lvl == "caisse" and c is not None})
-    table, formes = combine(table, autos, gaps, cog,
-                            {"region": region_of(caisses), "groupe": user_groups or {}})
+    is_caisse = pc.fill_null(pc.equal(table.column("niveau"), "caisse"), False)
+    caisses = sorted(pc.unique(pc.drop_null(table.column("caisse").filter(is_caisse))).to_pylist())
+    table, formes, masked = combine(table, autos, gaps, cog,
+                                    {"region": region_of(caisses), "groupe": user_groups or {}})
     internal = {a.code for a in autos.values()}
     computed = {c for c, f in formes.items() if set(f) - {DECLAREE}}
     gone = internal | computed  # a reported form missing its table is no gap if computed
@@ -93,113 +99,250 @@ def apply(table: pa.Table, meta: dict, autos: dict, gaps: dict, cog,
     meta["sans_secret"] = [c for c in meta.get("sans_secret", [])
                            if c not in internal and c not in computed]
     meta["formes"] = formes
-    return table, [json.loads(d).get("forme") if d else None
-                   for d in table.column("details").to_pylist()]
+    return table, masked
 
 
-def keep(table: pa.Table, row_forms: list | None) -> pa.Table:
-    """After the secret: a masked row (details emptied) keeps ``{"forme": …}``."""
-    if row_forms is None:
+def keep(table: pa.Table, masked: pa.Array | None) -> pa.Table:
+    """After the secret: a masked row (details emptied) keeps ``{"forme": …}`` (``masked``: what
+    :func:`apply` says each row keeps)."""
+    if masked is None:
         return table
-    details = table.column("details").to_pylist()
-    fixed = [json.dumps({"forme": f}, ensure_ascii=False) if d is None and f else d
-             for d, f in zip(details, row_forms)]
+    details = table.column("details")
+    fixed = pc.if_else(pc.and_(pc.is_null(details), pc.is_valid(masked)), masked, details)
     i = table.schema.get_field_index("details")
-    return table.set_column(i, table.schema.field(i), pa.array(fixed, pa.string()))
+    return table.set_column(i, table.schema.field(i), fixed)
+
+
+@dataclass
+class _Out:
+    """Rows of the result: their index in the (extended) table, form (None: not an automatic
+    code), whether they take the reported code's wording, whether they lose ``n``."""
+
+    rows: np.ndarray
+    forme: np.ndarray
+    relabel: np.ndarray
+    label: tuple = (None, None)
+
+    def no_n(self) -> np.ndarray:
+        if (self.forme != DECLAREE).any():  # secret on individuals only: an aggregate has none
+            return self.forme == DECLAREE
+        return np.zeros(len(self.rows), bool)
 
 
 def combine(table: pa.Table, autos: dict, gaps: dict, cog, groupings: dict) -> tuple:
-    """(rows with the automatic form of each reported code, {code: counts of forms})."""
+    """(rows with the automatic form of each reported code, {code: counts of forms}, the
+    ``details`` each row keeps once masked)."""
     if not autos:
-        return table, {}
-    rows = table.to_pylist()
-    internal = {a.code: code for code, a in autos.items()}
-    out, formes = [], {}
-    by_code: dict[str, list] = {}
-    for r in rows:
-        code = internal.get(r["indicateur"], r["indicateur"])
-        if code in autos:
-            by_code.setdefault(code, []).append(r)
-        else:
-            out.append(r)
+        return table, {}, None
+    table = table.combine_chunks()
+    enc = table.column("indicateur").chunk(0).dictionary_encode() if table.num_rows else None
+    names = enc.dictionary.to_pylist() if enc is not None else []
+    ids = (pc.fill_null(enc.indices, -1).to_numpy() if enc is not None
+           else np.zeros(0, np.int64))
+    pos = {c: k for k, c in enumerate(names)}
+    finite = np.isfinite(table.column("valeur").to_numpy(zero_copy_only=False).astype(float))
+    autos_ids = [pos[c] for code, a in autos.items() for c in (code, a.code) if c in pos]
+    plain = np.flatnonzero(~np.isin(ids, autos_ids))
+    parts = [(ids[plain].astype(float), _Out(plain, np.full(len(plain), None, object),
+                                             np.zeros(len(plain), bool)))]
+    extra: list[dict] = []
+    formes = {}
     for code, auto in autos.items():
-        computed = [] if auto.code in gaps else [r for r in by_code.get(code, [])
-                                                 if r["indicateur"] == auto.code]
-        reported = [r for r in by_code.get(code, []) if r["indicateur"] == code]
-        merged = _merge(code, computed, reported, cog, groupings)
-        if any(json.loads(r["details"])["forme"] != DECLAREE for r in merged):
-            for r in merged:  # secret on individuals only: an aggregate has no such count
-                if json.loads(r["details"])["forme"] == DECLAREE:
-                    r["n"] = None
-        formes[code] = _count(merged)
-        out += merged
-    order = {c: k for k, c in enumerate(dict.fromkeys(r["indicateur"] for r in rows))}
-    for code, auto in autos.items():
-        order[code] = min(order.get(code, math.inf), order.get(auto.code, math.inf))
-    out.sort(key=lambda r: order.get(r["indicateur"], math.inf))  # stable: rows keep order
-    return pa.Table.from_pylist(out, schema=table.schema), formes
+        rep = np.flatnonzero(ids == pos[code]) if code in pos else np.zeros(0, np.int64)
+        comp = (np.zeros(0, np.int64) if auto.code in gaps or auto.code not in pos
+                else np.flatnonzero(ids == pos[auto.code]))
+        label = ((table.column("indicateur")[int(rep[0])].as_py(),
+                  table.column("libelle")[int(rep[0])].as_py()) if len(rep) else (code, code))
+        out = _merge(table, finite, comp, rep, (code, label, cog, groupings), extra)
+        formes[code] = _count(out.forme)
+        order = min(pos.get(code, math.inf), pos.get(auto.code, math.inf))
+        parts.append((np.full(len(out.rows), order, float), out))
+    table, masked = _assemble(table, parts, extra)
+    return table, formes, masked
 
 
-def _count(rows) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for r in rows:
-        f = json.loads(r["details"])["forme"]
-        counts[f] = counts.get(f, 0) + 1
-    return counts
+def _count(forme: np.ndarray) -> dict[str, int]:
+    """{form: rows}, forms in the order they first appear."""
+    if not len(forme):
+        return {}
+    u, first, counts = np.unique(forme.astype(str), return_index=True, return_counts=True)
+    return {str(u[k]): int(counts[k]) for k in np.argsort(first)}
 
 
-def _key(r):
-    return (r["niveau"], r["caisse"], r["periode"])
+@dataclass
+class _Keys:
+    """The (niveau, caisse, periode) keys of one code's computed and reported rows, as codes:
+    the last row of each key in either form (-1: none), each key's fields."""
+
+    last_c: np.ndarray
+    last_r: np.ndarray
+    rep_first: np.ndarray  # keys in order of first appearance, reported rows first
+    comp_first: np.ndarray  # the same, computed rows first
+    level: list
+    caisse: list
+    period: list
 
 
-def _with_form(r: dict, forme: str, template: dict | None = None) -> dict:
-    r = dict(r)
-    if template is not None:  # the reported code's wording
-        r["indicateur"], r["libelle"] = template["indicateur"], template["libelle"]
-    details = json.loads(r["details"]) if r["details"] else {}
-    r["details"] = json.dumps({**details, "forme": forme}, ensure_ascii=False)
-    return r
+def _keys(table: pa.Table, comp: np.ndarray, rep: np.ndarray) -> _Keys:
+    both = np.concatenate([comp, rep])
+    sub = table.select(["niveau", "caisse", "periode"]).take(pa.array(both))
+    joined = pc.binary_join_element_wise(*sub.columns, "\x1f", null_handling="replace",
+                                         null_replacement="\x00")
+    kid = joined.combine_chunks().dictionary_encode().indices.to_numpy()
+    nk = int(kid.max()) + 1 if len(kid) else 0
+    _, first = np.unique(kid, return_index=True)
+    fields = sub.take(pa.array(first))
+    kc, kr = kid[:len(comp)], kid[len(comp):]
+    return _Keys(_last(kc, comp, nk), _last(kr, rep, nk), _appearance(np.concatenate([kr, kc])),
+                 _appearance(np.concatenate([kc, kr])), *(fields.column(c).to_pylist()
+                                                           for c in fields.column_names))
 
 
-def _merge(code: str, computed: list, reported: list, cog, groupings: dict) -> list:
-    label = reported[0] if reported else {"indicateur": code, "libelle": code}
-    if not computed:
-        return [_with_form(r, DECLAREE) for r in reported]
-    comp = {_key(r): r for r in computed}
-    rep = {_key(r): r for r in reported}
-    chosen: dict = {}  # (caisse, periode) -> (form, row)
-    for key in dict.fromkeys([*comp, *rep]):
-        if key[0] == "caisse":
-            c, r = comp.get(key), rep.get(key)
-            use = c is not None and (_has_value(c) or r is None or not _has_value(r))
-            chosen[key] = (CALCULEE, c) if use else (DECLAREE, r)
-    out = []
-    for key in dict.fromkeys([*rep, *comp]):
-        if key[0] == "caisse":
-            forme, r = chosen[key]
-            out.append(_with_form(r, forme, label if forme == CALCULEE else None))
-            continue
-        members = [v for k, v in chosen.items() if k[2] == key[2]
-                   and _in_unit(k[1], key[0], key[1], groupings)]
-        forms = {f for f, _ in members}
-        if forms == {CALCULEE} and key in comp:
-            out.append(_with_form(comp[key], CALCULEE, label))
-        elif forms <= {DECLAREE} and key in rep:
-            out.append(_with_form(rep[key], DECLAREE))
-        else:
-            template = comp.get(key) or rep[key]
-            out.append(_mixed(template, members, cog, code, label))
+def _last(kid: np.ndarray, rows: np.ndarray, nk: int) -> np.ndarray:
+    """The last of ``rows`` with each key (a dict keeps the last value), -1 when none."""
+    out = np.full(nk, -1, np.int64)
+    u, first_rev = np.unique(kid[::-1], return_index=True)
+    out[u] = rows[len(rows) - 1 - first_rev]
     return out
+
+
+def _appearance(kid: np.ndarray) -> np.ndarray:
+    """Distinct keys in order of first appearance (``dict.fromkeys``)."""
+    u, first = np.unique(kid, return_index=True)
+    return u[np.argsort(first)]
+
+
+def _merge(table: pa.Table, finite: np.ndarray, comp: np.ndarray, rep: np.ndarray, how: tuple,
+           extra: list) -> _Out:
+    """The rows of one reported code (module docstring); « mixte » rows appended to ``extra``
+    (their index: the table's rows, then ``extra``'s)."""
+    label = how[1]
+    if not len(comp):
+        return _Out(rep, np.full(len(rep), DECLAREE, object), np.zeros(len(rep), bool), label)
+    keys = _keys(table, comp, rep)
+    is_caisse = np.array([lv == "caisse" for lv in keys.level], bool)
+    hc, hr = keys.last_c >= 0, keys.last_r >= 0
+    use = hc & (finite[keys.last_c] & hc | ~hr | ~(finite[keys.last_r] & hr))
+    row = np.where(use, keys.last_c, keys.last_r)
+    forme = np.where(use, CALCULEE, DECLAREE).astype(object)
+    order = keys.rep_first
+    out = _Out(row[order], forme[order], use[order], label)
+    units = [k for k, key in enumerate(order) if not is_caisse[key]]
+    if units:
+        groups = _groups(keys, keys.comp_first[is_caisse[keys.comp_first]],
+                         {keys.level[order[k]] for k in units}, how[3])
+        for k in units:
+            _unit_row(table, out, k, order[k], keys, groups, (forme, row, hc, hr), how, extra)
+    return out
+
+
+def _groups(keys: _Keys, caisse_keys: np.ndarray, levels: set, groupings: dict) -> dict:
+    """{(level, unit, period): the caisse keys in it, in the order the old dict kept them}."""
+    groups: dict[tuple, list] = {}
+    for key in caisse_keys.tolist():
+        c, p = keys.caisse[key], keys.period[key]
+        for level in levels:
+            unit = None if level == "national" else (groupings.get(level) or {}).get(c, "99")
+            groups.setdefault((level, unit, p), []).append(key)
+    return groups
+
+
+def _unit_row(table: pa.Table, out: _Out, k: int, key: int, keys: _Keys, groups: dict,
+              chosen: tuple, how: tuple, extra: list) -> None:
+    """Row ``k`` of ``out``, a region, group or the nation: the form all its caisses use, else
+    a « mixte » row."""
+    forme, row, hc, hr = chosen
+    level = keys.level[key]
+    members = groups.get((level, None if level == "national" else keys.caisse[key],
+                          keys.period[key]), [])
+    forms = {forme[m] for m in members}
+    if forms == {CALCULEE} and hc[key]:
+        out.rows[k], out.forme[k], out.relabel[k] = keys.last_c[key], CALCULEE, True
+    elif forms <= {DECLAREE} and hr[key]:
+        out.rows[k], out.forme[k], out.relabel[k] = keys.last_r[key], DECLAREE, False
+    else:
+        code, label, cog = how[0], how[1], how[2]
+        template = int(keys.last_c[key] if hc[key] else keys.last_r[key])
+        dicts = table.take(pa.array([template, *(int(row[m]) for m in members)])).to_pylist()
+        mixed = _mixed(dicts[0], list(zip((forme[m] for m in members), dicts[1:])), cog, code,
+                       {"indicateur": label[0], "libelle": label[1]})
+        extra.append(mixed)
+        out.rows[k], out.forme[k], out.relabel[k] = table.num_rows + len(extra) - 1, MIXTE, False
+
+
+def _assemble(table: pa.Table, parts: list, extra: list) -> tuple[pa.Table, pa.Array]:
+    """The rows of ``parts`` ((sort key, :class:`_Out`)) taken from the table and ``extra``,
+    stably ordered by the first appearance of their code; (table, details once masked)."""
+    ext = table if not extra else pa.concat_tables(
+        [table, pa.Table.from_pylist(extra, schema=table.schema)]).combine_chunks()
+    perm = np.argsort(np.concatenate([key for key, _ in parts]), kind="stable")
+    outs = [o for _, o in parts]
+    cat = lambda values: np.concatenate(values)[perm]
+    forme, relabel = cat([o.forme for o in outs]), pa.array(cat([o.relabel for o in outs]))
+    out = ext.take(pa.array(cat([o.rows for o in outs]), pa.int64()))
+    for j, name in enumerate(("indicateur", "libelle")):
+        label = cat([np.full(len(o.rows), o.label[j], object) for o in outs])
+        out = _set(out, name, pc.if_else(relabel, pa.array(label, pa.string()), out[name]))
+    no_n = pa.array(cat([o.no_n() for o in outs]))
+    out = _set(out, "n", pc.if_else(no_n, pa.scalar(None, pa.int64()), out["n"]))
+    details = out.column("details").combine_chunks()
+    for f in (CALCULEE, DECLAREE):  # « mixte » rows were built with theirs
+        mask = forme == f
+        if mask.any():
+            details = pc.replace_with_mask(details, pa.array(mask),
+                                           _each_distinct(details.filter(pa.array(mask)),
+                                                          lambda d, f=f: _formed(d, f)))
+    out = _set(out, "details", details)
+    return pa.table([_zeroed(c) for c in out.columns], schema=out.schema), _each_distinct(
+        details, _masked)
+
+
+def _zeroed(column) -> pa.Array:
+    """``column`` with zeros under its nulls, as an array built from Python values has them
+    (taken rows keep the bytes under theirs, which ``-o x.arrow`` writes)."""
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    typ = column.type
+    if not column.null_count or not (pa.types.is_primitive(typ)):
+        return column
+    zero = pa.scalar(False) if pa.types.is_boolean(typ) else pa.array([0]).cast(typ)[0]
+    data = pc.fill_null(column, zero).buffers()[1]
+    return pa.Array.from_buffers(typ, len(column), [pc.is_valid(column).buffers()[1], data],
+                                 column.null_count)
+
+
+def _set(table: pa.Table, name: str, column) -> pa.Table:
+    i = table.schema.get_field_index(name)
+    return table.set_column(i, table.schema.field(i), column)
+
+
+def _each_distinct(texts: pa.Array, fn) -> pa.Array:
+    """``fn`` of each text (None for null), computed once per distinct text."""
+    enc = texts.dictionary_encode()
+    values = [fn(d) for d in enc.dictionary.to_pylist()] + [fn(None)]
+    return pa.array(values, pa.string()).take(pc.fill_null(enc.indices, len(values) - 1))
+
+
+def _formed(details: str | None, forme: str) -> str:
+    parsed = json.loads(details) if details else {}
+    return json.dumps({**parsed, "forme": forme}, ensure_ascii=False)
+
+
+def _masked(details: str | None) -> str | None:
+    """What a row keeps once masked: its form alone."""
+    forme = json.loads(details).get("forme") if details else None
+    return json.dumps({"forme": forme}, ensure_ascii=False) if forme else None
 
 
 def _has_value(r: dict) -> bool:
     return r["valeur"] is not None and math.isfinite(r["valeur"])
 
 
-def _in_unit(caisse: str, level: str, unit: str, groupings: dict) -> bool:
-    if level == "national":
-        return True
-    return (groupings.get(level) or {}).get(caisse, "99") == unit
+def _with_form(r: dict, forme: str, template: dict | None = None) -> dict:
+    r = dict(r)
+    if template is not None:  # the reported code's wording
+        r["indicateur"], r["libelle"] = template["indicateur"], template["libelle"]
+    r["details"] = _formed(r["details"], forme)
+    return r
 
 
 def _mixed(template: dict, members: list, cog, code: str, label: dict) -> dict:

@@ -16,12 +16,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cogind.engine.core import ENGINE_REASONS, Accumulator, GridContext, MonthGrid
-from cogind.measures.families import Finalised
-from cogind.model import Cog, Indicator, Target
-from cogind.engine.judgement import (JUDGED, NOT_JUDGED, PRORATED, STATUS_NOT_JUDGED, Judgement,
-                                     clear_judgement, judge_period, prorated, unjudged_rows)
+from cogind.engine.judgement import (
+    JUDGED,
+    NOT_JUDGED,
+    PRORATED,
+    STATUS_NOT_JUDGED,
+    Judgement,
+    clear_judgement,
+    judge_period,
+    prorated,
+    unjudged_rows,
+)
 from cogind.engine.levels import group_slots
+from cogind.measures.families import Finalised
 from cogind.measures.periods import Period, periods_between
+from cogind.model import Cog, Indicator, Target
 
 STATUS_MET, STATUS_MISSED, STATUS_NA, STATUS_MASKED, STATUS_NO_TARGET = (
     "atteint", "non atteint", "non calculable", "masqué", "sans cible")
@@ -93,6 +102,11 @@ class _Repeat:
 
 def _column(chunks: list, typ: pa.DataType) -> pa.Array:
     """One Arrow column from blocks; NaN in float blocks is null (never a figure)."""
+    if chunks and all(isinstance(c, _Repeat) for c in chunks):  # one value a block: one take
+        values = [None if isinstance(c.value, float) and not math.isfinite(c.value)
+                  else c.value for c in chunks]
+        each = np.repeat(np.arange(len(chunks)), [c.size for c in chunks])
+        return pa.array(values, typ).take(pa.array(each))
     arrays = [_chunk_array(c, typ) for c in chunks]
     return pa.concat_arrays(arrays) if arrays else pa.array([], typ)
 
@@ -107,7 +121,8 @@ def _chunk_array(chunk, typ: pa.DataType) -> pa.Array:
         return chunk.cast(typ) if chunk.type != typ else chunk
     if isinstance(chunk, np.ndarray) and chunk.dtype.kind == "f":
         return pa.array(chunk, typ, mask=~np.isfinite(chunk))
-    if isinstance(chunk, np.ndarray) and chunk.dtype.kind in "iub":
+    if isinstance(chunk, np.ndarray) and (chunk.dtype.kind in "iub" or chunk.dtype.kind == "O"
+                                          and not pa.types.is_floating(typ)):
         return pa.array(chunk, typ)
     flat = chunk.tolist() if isinstance(chunk, np.ndarray) else chunk
     if pa.types.is_floating(typ):
@@ -251,14 +266,18 @@ def _add_level_rows(rows: Rows, ind: Indicator, cog: Cog | None, grid: MonthGrid
     index = (np.arange(len(periods))[:, None] * per_period + slots[None, :]).ravel()
     exclusions = _exclusion_counts(cell.excl, index)
     k = len(slots)
+    levels, codes = np.array(levels, object), (pa.array(levels, pa.string()),
+                                               pa.array(codes, pa.string()))
     for year, year_ks in _by_year(periods):
         target = cog.target(ind.code, year) if cog else None
         for judgement, ks in _by_judgement(ind, [periods[j] for j in year_ks], year_ks, target,
                                            options.reference_month):
             pos = (np.asarray(ks)[:, None] * k + np.arange(k)).ravel()
+            tile = pa.array(np.tile(np.arange(k), len(ks)))
             _add_block(rows, ind, cog, cell, ks, target, index[pos],
                        (exclusions[0].take(pa.array(pos)), exclusions[1][pos]),
-                       levels * len(ks), codes * len(ks), options, judgement)
+                       np.tile(levels, len(ks)), [c.take(tile) for c in codes], options,
+                       judgement)
 
 
 def _by_year(periods: list[Period]) -> list[tuple[int, list[int]]]:
@@ -321,11 +340,11 @@ def _exclusions(ind: Indicator, whole: np.ndarray, width: int) -> dict[str, np.n
 
 
 def _add_block(rows: Rows, ind: Indicator, cog: Cog | None, cell: Cell, ks: list[int],
-               target: Target | None, index: np.ndarray, exclusions: tuple, levels: list[str],
+               target: Target | None, index: np.ndarray, exclusions: tuple, levels: np.ndarray,
                codes: list, options: Options, judgement: Judgement = Judgement(JUDGED)) -> None:
     """The rows of one indicator × year (periods ``ks`` of the cell, sharing ``target`` and how
     it applies, ``judgement``): every caisse and the national level of each period; ``index``:
-    their rows in the cell."""
+    their rows in the cell; ``levels`` their level, ``codes`` (niveau, caisse) as Arrow."""
     written = target
     if judgement.mode == PRORATED:
         target = prorated(target, judgement.months)
@@ -346,7 +365,7 @@ def _add_block(rows: Rows, ind: Indicator, cog: Cog | None, cell: Cell, ks: list
     cases, unit, sig = _cases_and_significance(cell, ind, target, index, value, met, na, low,
                                                high)
     if target is not None and target.kind != "a_determiner":
-        motif = np.where(met == False, _miss_reasons(sig, options.level), motif)  # noqa: E712
+        motif = np.where(met == False, _miss_reasons(sig, options.level), motif)
     cible = target.reference if target else None
     unjudged = unjudged_rows(ind.measure, written, judgement, levels)
     if unjudged is not None:
@@ -355,12 +374,13 @@ def _add_block(rows: Rows, ind: Indicator, cog: Cog | None, cell: Cell, ks: list
             cible, STATUS_NO_TARGET)
         target = target or written  # the wording of the year's target stays on every row
     counts, n_excl = exclusions
-    per_period = lambda values: np.repeat(np.asarray(values, dtype=object), per)
+    each = pa.array(np.repeat(np.arange(len(periods)), per))
+    per_period = lambda values, typ: pa.array(values, typ).take(each)
     rows.add_block(
         len(index), indicateur=ind.code, libelle=ind.libelle, cog=cog.code if cog else None,
-        niveau=levels, caisse=codes, periode=per_period([p.label for p in periods]),
-        debut=per_period([p.start for p in periods]),
-        fin=per_period([p.end for p in periods]), valeur=value,
+        niveau=codes[0], caisse=codes[1], periode=per_period([p.label for p in periods], pa.string()),
+        debut=per_period([p.start for p in periods], pa.date32()),
+        fin=per_period([p.end for p in periods], pa.date32()), valeur=value,
         numerateur=np.asarray(fin.numerator, float)[index],
         denominateur=np.asarray(fin.denominator, float)[index], n=n, unite=ind.unit,
         sens=ind.direction, cible=cible, cible_libelle=target.label if target else None,
@@ -375,7 +395,7 @@ def _add_block(rows: Rows, ind: Indicator, cog: Cog | None, cell: Cell, ks: list
 def _statuses(value, na, reason, target, ind: Indicator, year: int):
     """(statut, motif, atteint, écart) object arrays for a block of values."""
     k = len(value)
-    unexplained = np.where(reason == None, "non calculable", reason)  # noqa: E711
+    unexplained = np.where(reason == None, "non calculable", reason)
     if target is None or target.kind == "a_determiner":
         why = f"pas de cible pour {year}" if target is None else f"cible {target.label}"
         statut = np.where(na, STATUS_NA, STATUS_NO_TARGET).astype(object)
@@ -412,7 +432,7 @@ def _cases_and_significance(cell: Cell, ind: Indicator, target: Target | None, i
     cases, unit, sig = np.full(k, np.nan), np.full(k, None, object), np.full(k, None, object)
     if target is None or target.kind == "a_determiner":
         return cases, unit, sig
-    missed_all = met == False  # noqa: E712
+    missed_all = met == False
     for threshold, at_least, side in _sides(target, ind.direction, value):
         js = np.flatnonzero(side & ~na)
         if not len(js):
@@ -430,20 +450,27 @@ def _cases_and_significance(cell: Cell, ind: Indicator, target: Target | None, i
 
 
 def _exclusion_counts(excl: dict[str, np.ndarray], index: np.ndarray):
-    """(JSON of the non-zero reasons, total) per row of the block, built column-wise."""
+    """(JSON of the non-zero reasons, total) per row of the block, built column-wise: only the
+    rows and reasons with a count are joined, the others are ``{}``."""
     names = sorted(excl)
     if not names:
         return pa.repeat(pa.scalar("{}"), len(index)), np.zeros(len(index), np.int64)
     table = np.stack([np.asarray(excl[r])[index] for r in names], axis=1)
     total = table.sum(axis=1)
+    some = (table != 0).any(axis=1)
+    if not some.any():
+        return pa.repeat(pa.scalar("{}"), len(index)), total
+    table, used = table[some], (table[some] != 0).any(axis=0)
     parts = []
-    for j, name in enumerate(names):  # reasons: sorted, quoted once; '"reason": count, '
+    for j in np.flatnonzero(used):  # reasons: sorted, quoted once; '"reason": count, '
         count = pa.array(table[:, j])
-        text = pc.binary_join_element_wise(json.dumps(name, ensure_ascii=False) + ": ",
+        text = pc.binary_join_element_wise(json.dumps(names[j], ensure_ascii=False) + ": ",
                                            pc.cast(count, pa.string()), ", ", "")
         parts.append(pc.if_else(pc.greater(count, 0), text, ""))
     inner = pc.utf8_rtrim(pc.binary_join_element_wise(*parts, ""), characters=", ")
-    return pc.binary_join_element_wise("{", inner, "}", ""), total
+    texts = pc.binary_join_element_wise("{", inner, "}", "")
+    return pc.replace_with_mask(pa.repeat(pa.scalar("{}"), len(index)), pa.array(some),
+                                texts), total
 
 
 def _miss_reasons(significant: np.ndarray, level: float) -> np.ndarray:
@@ -451,8 +478,8 @@ def _miss_reasons(significant: np.ndarray, level: float) -> np.ndarray:
     ic = f"IC {level * 100:g} %"
     out = np.full(len(significant), f"significativité non évaluable ({ic} non disponible)",
                   object)
-    out[significant == True] = f"écart significatif ({ic})"  # noqa: E712
-    out[significant == False] = f"écart non significatif ({ic})"  # noqa: E712
+    out[significant == True] = f"écart significatif ({ic})"
+    out[significant == False] = f"écart non significatif ({ic})"
     return out
 
 

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cogind.model import Target
 from cogind.measures.periods import Period
+from cogind.model import Target
 
 ANY, YEAR, YEAR_END = "toute", "annee", "fin_annee"
 JUDGED, PRORATED, NOT_JUDGED = "jugee", "proratisee", "non_jugee"
@@ -117,7 +117,8 @@ def unjudged_rows(measure, target: Target | None, judgement: Judgement,
     national-only quantity, which have no target whatever the period); None: every row judged."""
     if target is None or target.kind == "a_determiner":
         return None
-    level = np.array([national_only(measure) and lv != "national" for lv in levels], bool)
+    level = (np.asarray(levels, object) != "national" if national_only(measure)
+             else np.zeros(len(levels), bool))
     period = np.full(len(levels), judgement.mode == NOT_JUDGED) & ~level
     return (period, level) if period.any() or level.any() else None
 
@@ -140,6 +141,21 @@ def clear_judgement(unjudged: tuple[np.ndarray, np.ndarray], na: np.ndarray,
     return statut, motif, met, gap, cases, unit, sig, cible
 
 
-__all__ = ["STATUS_NOT_JUDGED", "Judgement", "judge_period", "rule_text", "prorated", "level_motif",
-           "target_period", "national_only", "unjudged_rows", "clear_judgement", "ANY", "YEAR",
-           "YEAR_END", "JUDGED", "PRORATED", "NOT_JUDGED"]
+__all__ = [
+    "ANY",
+    "JUDGED",
+    "NOT_JUDGED",
+    "PRORATED",
+    "STATUS_NOT_JUDGED",
+    "YEAR",
+    "YEAR_END",
+    "Judgement",
+    "clear_judgement",
+    "judge_period",
+    "level_motif",
+    "national_only",
+    "prorated",
+    "rule_text",
+    "target_period",
+    "unjudged_rows",
+]
