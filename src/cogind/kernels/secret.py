@@ -1,5 +1,6 @@
 """The small period differences of each unit for the secret statistique
-(:func:`cogind.analyses.secret_system._gaps`): a union-find with potentials per unit."""
+(:func:`cogind.analyses.secret_system._gaps`): a union-find with potentials per unit, written
+with scalar loops only (a short compilation)."""
 import numpy as np
 from numba import njit
 
@@ -21,17 +22,6 @@ def _find(parent, pot, path, x):
 
 
 @njit(cache=True, nogil=True)
-def _visit(x, seen, parent, pot, order, k):
-    if not seen[x]:
-        seen[x] = True
-        parent[x] = x
-        pot[x] = 0.0
-        order[k] = x
-        k += 1
-    return k
-
-
-@njit(cache=True, nogil=True)
 def small_gaps(bounds, pub, n, below, threshold):
     """(unit, a, b) of every gap φ(b) − φ(a) in (0, threshold) between consecutive bounds of a
     component of each unit's graph: nodes the period bounds, one edge (first, last + 1) of
@@ -47,39 +37,43 @@ def small_gaps(bounds, pub, n, below, threshold):
     pot = np.empty(nodes)
     path = np.empty(nodes, np.int64)
     order = np.empty(nodes, np.int64)
-    roots = np.empty(nodes, np.int64)
-    seen = np.zeros(nodes, np.bool_)
+    root = np.empty(nodes, np.int64)
+    done = np.zeros(nodes, np.bool_)
     for u in range(U):
         published = 0
         for p in range(P):
             published += pub[u, p]
         if not below[u] or published < 2:
             continue
-        seen[:] = False
+        parent[:] = -1
         k = 0
         for p in range(P):
-            if pub[u, p]:
-                a, b = bounds[p, 0], bounds[p, 1]
-                k = _visit(a, seen, parent, pot, order, k)
-                k = _visit(b, seen, parent, pot, order, k)
-                ra, rb = _find(parent, pot, path, a), _find(parent, pot, path, b)
-                if ra != rb:
-                    parent[rb] = ra
-                    pot[rb] = pot[a] + n[u, p] - pot[b]
-        for i in range(k):
-            roots[i] = _find(parent, pot, path, order[i])
-        for i in range(k):
-            first = True
-            for j in range(i):
-                if roots[j] == roots[i]:
-                    first = False
-                    break
-            if not first:
+            if not pub[u, p]:
                 continue
-            members = np.sort(order[:k][roots[:k] == roots[i]])
-            for m in range(len(members) - 1):
-                gap = pot[members[m + 1]] - pot[members[m]]
-                if 0 < gap < threshold:
-                    out[count, 0], out[count, 1], out[count, 2] = u, members[m], members[m + 1]
-                    count += 1
+            for x in (bounds[p, 0], bounds[p, 1]):
+                if parent[x] < 0:
+                    parent[x], pot[x], order[k] = x, 0.0, x
+                    k += 1
+            a, b = bounds[p, 0], bounds[p, 1]
+            ra, rb = _find(parent, pot, path, a), _find(parent, pot, path, b)
+            if ra != rb:
+                parent[rb] = ra
+                pot[rb] = pot[a] + n[u, p] - pot[b]
+        for i in range(k):
+            root[order[i]] = _find(parent, pot, path, order[i])
+        done[:] = False
+        for i in range(k):
+            r = root[order[i]]
+            if done[r]:
+                continue
+            done[r] = True
+            previous = -1
+            for x in range(nodes):  # the component's bounds, ascending
+                if parent[x] >= 0 and root[x] == r:
+                    if previous >= 0:
+                        gap = pot[x] - pot[previous]
+                        if 0 < gap < threshold:
+                            out[count, 0], out[count, 1], out[count, 2] = u, previous, x
+                            count += 1
+                    previous = x
     return out[:count]
