@@ -55,18 +55,10 @@ def update_ratio(state, group, num, den):
 
 @njit(cache=True, nogil=True)
 def step_share(state, g, a, b):
-    if a == NULL:
-        state[g, 3] += 1
-    elif b == NULL:
-        state[g, 4] += 1
-    elif a < 0 or b < 0:
-        state[g, 5] += 1
-    elif a > b:
+    if a != NULL and b != NULL and a > b >= 0:  # the ratio's reasons come first
         state[g, 6] += 1
     else:
-        state[g, 0] += 1
-        state[g, 1] += a
-        state[g, 2] += b
+        step_ratio(state, g, a, b)
 
 
 @njit(cache=True, nogil=True)
