@@ -55,6 +55,8 @@ def _outcome(p: subprocess.Popen, out: str, err: str) -> str:
         return "fini"
     if p.returncode == -signal.SIGINT and err == "" and out == "":
         return "avant Python"  # the default action, before the interpreter set its handler
+    if p.returncode == 1 and err == "KeyboardInterrupt\n" and out == "":
+        return "démarrage de Python"  # raised in the interpreter's C start-up: no frame at all
     # Python's own start-up (site, the environment's .pth files, the console script's first
     # import) runs before any line of cogind can: a traceback there names none of its files
     assert "Traceback" in err and p.returncode in (1, -signal.SIGINT), (p.returncode, err)
