@@ -59,3 +59,120 @@ def test_library_calls_leave_the_collector_alone():
     before = gc.get_freeze_count()
     cogind.compute(sample_path(), period="year", indicators=["IJ_MAL_DELAI_MOYEN"])
     assert gc.get_freeze_count() == before
+
+
+# --- the population denominators, vectorised for start-up (measures/screening.population_cube)
+
+def _population_rows():
+    """Caisse-years given as totals, as ALD_TOP splits only, and both ways; nulls in each
+    column; bands of 5 years and an open last band; BEN_NBR of several sizes."""
+    import random
+
+    rnd = random.Random(7)
+    rows = []
+    for code in ("01C751", "13C131", "59C591", "75C750"):
+        for year in (2023, 2024):
+            how = rnd.choice(("total", "ald", "both"))
+            for age in range(0, 100, 5):
+                for sex in (1, 2):
+                    nbr = rnd.randrange(0, 10 ** rnd.randrange(1, 7))
+                    if how != "ald":
+                        rows.append([code, year, age, sex, None, nbr])
+                    if how != "total":
+                        rows += [[code, year, age, sex, 1, nbr // 3],
+                                 [code, year, age, sex, 0, nbr - nbr // 3]]
+    for k, col in enumerate(rnd.sample(range(len(rows)), 6)):
+        rows[col][k if k != 4 else 3] = None  # a null code, year, age, sex, sex, BEN_NBR
+    rnd.shuffle(rows)
+    return rows
+
+
+def _population_table(rows):
+    import pyarrow as pa
+
+    names = ("ORG_CLE_NUM", "ANNEE", "AGE_MIN", "BEN_SEX_COD", "ALD_TOP", "BEN_NBR")
+    types = (pa.dictionary(pa.int8(), pa.string()), pa.int32(), pa.int32(), pa.int8(),
+             pa.int32(), pa.int32())
+    half = len(rows) // 2
+    chunks = [pa.record_batch([pa.array([r[i] for r in part], pa.string() if i == 0 else t)
+                               .cast(t) for i, t in enumerate(types)], names=names)
+              for part in (rows[:half], rows[half:])]  # two dictionaries, one per chunk
+    return pa.Table.from_batches(chunks)
+
+
+def _row_by_row(rows, weight, zero):
+    """The cube as a plain loop: totals first, ALD splits where a caisse-year has none."""
+    whole = {(r[0], r[1]) for r in rows if r[4] is None}
+    cube: dict = {}
+    for code, year, age, sex, ald, nbr in rows:
+        if None in (code, year, age, nbr) or (ald is not None and (code, year) in whole):
+            continue
+        cube[(code, year)] = cube.get((code, year), zero) + weight(age, sex, nbr)
+    return cube
+
+
+def test_population_cubes_equal_a_row_by_row_sum_exactly():
+    from cogind.measures.recours import CareUseRate
+    from cogind.measures.screening import ScreeningParticipation
+
+    rows = _population_rows()
+    pop = _population_table(rows)
+    screening = ScreeningParticipation(age_min=50, age_max=74, sexes=(2,))
+    want = _row_by_row(rows, lambda a, s, n: n if s == 2 and 50 <= a < 75 else 0, 0)
+    got = screening.population(pop).cube
+    assert list(got.items()) == list(want.items())  # same keys, order and integer sums
+    assert all(type(v) is int for v in got.values())
+    care = CareUseRate(age_min=3, age_max=24, sexes=(1, 2))
+    lows = sorted({r[2] for r in rows if r[2] is not None})
+    upper = dict(zip(lows, [*lows[1:], None]))
+    want = _row_by_row(rows, lambda a, s, n: n * care.share(a, upper[a]) if s in (1, 2)
+                       else 0.0, 0.0)
+    got = care.population(pop).cube
+    assert list(got) == list(want) and all(got[k] == want[k] for k in want)  # bit for bit
+    assert any(v != int(v) for v in got.values())  # partial bands pro-rated
+
+
+def test_population_with_ald_splits_api_equals_cli(tmp_path):
+    """End to end: a participation and a care-use rate whose population is given as totals, as
+    ALD splits and both ways: ``cogind compute`` writes the rows of ``cogind.compute``, with
+    denominators of the row-by-row sums."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from click.testing import CliRunner
+
+    import cogind
+    from cogind.cli import cli
+
+    rows = [r for r in _population_rows() if None not in (r[0], r[1], r[2], r[3], r[5])]
+    pop = _population_table(rows)
+    days = [dt.date(2023, 1, 1) + dt.timedelta(d) for d in range(0, 728, 7)]
+    claims = pa.table({"ORG_CLE_NUM": ["01C751", "13C131", "59C591", "75C750"] * 26,
+                       "EXE_SOI_DTD": pa.array(days, pa.date32()),
+                       "PRS_NAT_REF": pa.array([1336, 9312, 1111, 9311] * 26, pa.int32()),
+                       "BEN_NIR_PSA": [f"P{i % 40:016d}" for i in range(104)],
+                       "BEN_SEX_COD": pa.array([2, 1] * 52, pa.int8()),
+                       "BEN_AMA_COD": pa.array([10, 55, 60, 70] * 26, pa.int16())})
+    codes = ["DEPISTAGE_SEIN_TAUX_CALCULE", "DEPISTAGE_COLORECTAL_TAUX_CALCULE",
+             "DENTISTE_RECOURS_TAUX_CALCULE"]
+    api = cogind.compute({"prestations": claims, "population": pop}, period="year", cog=None,
+                         indicators=codes, secret=False)
+    data = tmp_path / "data"
+    data.mkdir()
+    pq.write_table(claims, data / "prestations.parquet")
+    pq.write_table(pop, data / "population.parquet")
+    out = tmp_path / "r.parquet"
+    r = CliRunner().invoke(cli, ["compute", str(data), "--period", "year", "--cog", "none",
+                                 "--caisses", "--no-secret", "-o", str(out),
+                                 *[a for c in codes for a in ("--indicator", c)]])
+    assert r.exit_code == 0, r.output
+    key = lambda t: sorted((x["indicateur"], x["caisse"] or "", x["periode"], x["denominateur"])
+                           for x in t.to_pylist() if x["denominateur"] is not None)
+    assert key(api) == key(pq.read_table(out)) != []
+    whole = {(r[0], r[1]) for r in rows if r[4] is None}
+    sein = sum(r[5] for r in rows if r[1] == 2024 and r[3] == 2 and 50 <= r[2] < 75
+               and (r[4] is None or (r[0], r[1]) not in whole))
+    nat = [x["denominateur"] for x in api.to_pylist() if x["caisse"] is None
+           and x["indicateur"] == codes[0] and x["periode"] == "2024"]
+    assert nat == [sein]

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from cogind.measures.screening import (
     ScreeningParticipation,
     TargetPopulation,
+    age_bounds,
     population_cube,
 )
 
@@ -26,12 +29,11 @@ class AgePopulation(TargetPopulation):
     def read(cls, table, measure: CareUseRate) -> AgePopulation:
         if table is None or table.num_rows == 0:
             return cls({}, "table population absente ou vide")
-        cols = {c: table.column(c).to_pylist() for c in
-                ("ORG_CLE_NUM", "ANNEE", "AGE_MIN", "BEN_SEX_COD", "BEN_NBR")}
-        lows = sorted({a for a in cols["AGE_MIN"] if a is not None})
-        upper = dict(zip(lows, [*lows[1:], None]))  # the last band is open
-        return cls(population_cube(table, cols, lambda age, sex, nbr: nbr * measure.share(
-            age, upper[age]) if sex in measure.sexes else 0.0, 0.0))
+        lows = age_bounds(table)
+        upper = [*lows[1:], None]  # the last band is open
+        shares = np.array([measure.share(lo, hi) for lo, hi in zip(lows, upper)], float)
+        return cls(population_cube(table, measure.sexes, lambda age, nbr: nbr.astype(
+            float) * shares[np.searchsorted(lows, age)]))
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cogind.measures.beneficiaries import DistinctBeneficiaries, unit_members
 from cogind.measures.families import Finalised
@@ -33,21 +35,50 @@ POPULATION = "population"
 SEX_WORDS = {(2,): "femmes", (1,): "hommes", (1, 2): "hommes et femmes"}
 
 
-def population_cube(table, cols: dict, count, zero=0) -> dict:
-    """Σ ``count(AGE_MIN, BEN_SEX_COD, BEN_NBR)`` per (caisse, year) of ``population``
-    (``cols``: its columns as lists); rows split by ALD_TOP are read only where the caisse-year
-    has no total row, so a population given both ways is counted once."""
-    n = table.num_rows
-    ald = table.column("ALD_TOP").to_pylist() if "ALD_TOP" in table.column_names else [None] * n
-    whole = {(c, y) for c, y, d in zip(cols["ORG_CLE_NUM"], cols["ANNEE"], ald) if d is None}
-    cube: dict = {}
-    for code, year, age, sex, nbr, d in zip(cols["ORG_CLE_NUM"], cols["ANNEE"], cols["AGE_MIN"],
-                                            cols["BEN_SEX_COD"], cols["BEN_NBR"], ald):
-        if None in (code, year, age, nbr) or (d is not None and (code, year) in whole):
-            continue
-        key = (code, int(year))
-        cube[key] = cube.get(key, zero) + count(age, sex, nbr)
-    return cube
+def _column(table, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(int64 values, validity) of a column of ``population`` (nulls read as 0)."""
+    col = table.column(name)
+    valid = np.asarray(col.is_valid().to_numpy(zero_copy_only=False), bool)
+    return np.asarray(pc.fill_null(col, 0).to_numpy(), np.int64), valid
+
+
+def age_bounds(table) -> list[int]:
+    """The lower bounds of the age bands of ``population``, sorted (Python ints)."""
+    return sorted(pc.unique(table.column("AGE_MIN").drop_null()).to_pylist())
+
+
+def population_cube(table, sexes, weight) -> dict:
+    """Σ ``weight(AGE_MIN, BEN_NBR)`` (NumPy arrays) over the rows of ``sexes`` per (caisse,
+    year) of ``population``, rows of other sexes weighing 0; rows split by ALD_TOP are read only
+    where the caisse-year has no total row, so a population given both ways is counted once.
+    Keys in the order of their first row, each sum taken in row order (a float weight gives the
+    figures of a row-by-row sum)."""
+    codes = pc.dictionary_encode(table.column("ORG_CLE_NUM").cast(pa.string())
+                                 .combine_chunks())
+    code = np.asarray(pc.fill_null(codes.indices, 0).to_numpy(zero_copy_only=False), np.int64)
+    (year, year_ok), (age, age_ok) = _column(table, "ANNEE"), _column(table, "AGE_MIN")
+    (sex, sex_ok), (nbr, nbr_ok) = _column(table, "BEN_SEX_COD"), _column(table, "BEN_NBR")
+    paired = np.asarray(codes.is_valid().to_numpy(zero_copy_only=False), bool) & year_ok
+    key = code * (int(year.max(initial=0)) - int(year.min(initial=0)) + 1) + (
+        year - year.min(initial=0))
+    split = (_column(table, "ALD_TOP")[1] if "ALD_TOP" in table.column_names
+             else np.zeros(table.num_rows, bool))  # a row of an ALD_TOP split
+    whole = np.unique(key[paired & ~split])
+    kept = np.flatnonzero(paired & age_ok & nbr_ok & (~split | ~np.isin(key, whole)))
+    uniq, first, inverse = np.unique(key[kept], return_index=True, return_inverse=True)
+    rank = np.empty(len(uniq), np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(uniq))
+    group = rank[inverse.reshape(-1)]
+    w = np.where(sex_ok[kept] & np.isin(sex[kept], list(sexes)), weight(age[kept], nbr[kept]), 0)
+    if w.dtype.kind == "f":
+        sums = np.bincount(group, weights=w, minlength=len(uniq))  # in row order
+    else:
+        sums = np.zeros(len(uniq), np.int64)
+        np.add.at(sums, group, w.astype(np.int64))
+    at = kept[np.sort(first)]
+    names = codes.dictionary.to_pylist()
+    return {(names[c], int(y)): v for c, y, v in
+            zip(code[at].tolist(), year[at].tolist(), sums.tolist())}
 
 
 @dataclass(frozen=True)
@@ -61,15 +92,13 @@ class TargetPopulation:
     def read(cls, table, measure: ScreeningParticipation) -> TargetPopulation:
         if table is None or table.num_rows == 0:
             return cls({}, "table population absente ou vide")
-        cols = {c: table.column(c).to_pylist() for c in
-                ("ORG_CLE_NUM", "ANNEE", "AGE_MIN", "BEN_SEX_COD", "BEN_NBR")}
-        lows = sorted({a for a in cols["AGE_MIN"] if a is not None})
-        hi = measure.age_max + 1
-        if measure.age_min not in lows or hi not in lows:
+        lows = age_bounds(table)
+        lo, hi = measure.age_min, measure.age_max + 1
+        if lo not in lows or hi not in lows:
             return cls({}, "tranches d'âge de la table population incompatibles avec "
                            f"{measure.age_min}-{measure.age_max} ans")
-        return cls(population_cube(table, cols, lambda age, sex, nbr: int(nbr) if (
-            sex in measure.sexes and measure.age_min <= age < hi) else 0))
+        return cls(population_cube(table, measure.sexes,
+                                   lambda age, nbr: np.where((lo <= age) & (age < hi), nbr, 0)))
 
     def total(self, codes, year: int) -> tuple[float | None, str | None]:
         """(target population of the caisses ``codes`` (None: all) in ``year``, reason)."""
