@@ -152,3 +152,20 @@ def test_the_proof_covers_the_declared_range(sample):
     b = bound_cents(tplan, tplan.states[0].kernel)
     assert b == 10**11 + 1
     assert 92_000_000 * b <= INT64_MAX < 93_000_000 * b
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int8, np.uint64, np.float64])
+def test_exact_sum_is_the_python_integer_sum(dtype):
+    """The overflow check's total (engine.bounds.exact_sum, NumPy for start-up) is Python's
+    integer sum of the cells, also where int64 arithmetic would wrap."""
+    from cogind.engine.bounds import exact_sum
+
+    info = np.iinfo(dtype if np.dtype(dtype).kind in "iu" else np.int32)
+    rng = np.random.default_rng(3)
+    drawn = rng.integers(info.min, info.max, 1000, endpoint=True, dtype=info.dtype)
+    cells = np.concatenate([np.full(5, info.max, info.dtype), np.full(3, info.min, info.dtype),
+                            drawn]).astype(dtype)
+    grid = cells[:1000].reshape(10, 10, 10)
+    for values in (cells, grid, cells[:0], np.full(7, info.max, dtype)):
+        assert exact_sum(values) == sum(int(x) for x in values.ravel())
+    assert exact_sum(np.full(4, INT64_MAX, np.int64)) == 4 * INT64_MAX

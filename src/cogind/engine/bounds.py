@@ -89,6 +89,16 @@ def bound_cents(tplan, kernel) -> int:
     return math.ceil(max(euros) * 100) + 1 if euros else 0  # + 1: rounding to the cent
 
 
+def exact_sum(values) -> int:
+    """Σ ``values`` as a Python integer, never overflowing: for a signed integer array the high
+    and the low 32 bits are summed apart in int64 (exact below 2**31 values), else one by one."""
+    v = np.asarray(values).ravel()
+    if v.dtype.kind != "i" or v.size >= 2 ** 31:
+        return sum(int(x) for x in v)
+    v = v.astype(np.int64, copy=False)
+    return (int((v >> 32).sum(dtype=np.int64)) << 32) + int((v & 0xFFFFFFFF).sum(dtype=np.int64))
+
+
 def check_sums(acc, table: str) -> None:
     """Refuse a pass whose sums of cents could have overflowed (see the module's proof)."""
     for i, sp in enumerate(acc.plan.states):
@@ -104,7 +114,7 @@ def check_sums(acc, table: str) -> None:
         st = acc.states[i]
         for n_col, sum_col in sp.kernel.sums:
             cell_max = int(st[..., n_col].max(initial=0)) * b
-            total = sum(int(x) for x in st[..., sum_col].ravel())
+            total = exact_sum(st[..., sum_col])
             if cell_max > INT64_MAX or abs(total) > INT64_MAX:
                 raise DataError(f"table '{table}': the sums of cents of {codes} exceed 64 "
                                 f"bits ({limit}): amounts beyond a plausible range? declare "
