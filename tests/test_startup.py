@@ -176,3 +176,29 @@ def test_population_with_ald_splits_api_equals_cli(tmp_path):
     nat = [x["denominateur"] for x in api.to_pylist() if x["caisse"] is None
            and x["indicateur"] == codes[0] and x["periode"] == "2024"]
     assert nat == [sein]
+
+
+def test_plugin_distributions_metadata_read_once_each(monkeypatch):
+    """Start-up: the plugins' distribution names and versions (``cogind plugins``, the
+    provenance) are those of importlib.metadata, each distribution's metadata file read for its
+    name and its version once, not twice per entry point (28 built-in ones)."""
+    import importlib.metadata as md
+
+    from cogind.plugins import ENTRY_POINT_GROUP, make_plugin_manager
+
+    eps = {ep.name: ep for ep in md.entry_points(group=ENTRY_POINT_GROUP)}
+    want = {n: (ep.dist.metadata["Name"], ep.dist.version) for n, ep in eps.items()}
+    dists = {name for name, _ in want.values()}
+    reads = []
+    real = md.PathDistribution.read_text
+
+    def counting(self, filename):
+        reads.append(filename)
+        return real(self, filename)
+
+    monkeypatch.setattr(md.PathDistribution, "read_text", counting)
+    _, infos = make_plugin_manager()
+    got = {i.name: (i.distribution, i.version) for i in infos}
+    assert got == want and len(want) > 10 and len(dists) < len(want)
+    # 7 here (2 distributions): name and version of each, and what the plugins read; it was 109
+    assert reads.count("METADATA") + reads.count("PKG-INFO") < len(want)

@@ -19,11 +19,15 @@ def _entry_points() -> list[md.EntryPoint]:
     return sorted(md.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
 
 
-def _dist_of(ep: md.EntryPoint) -> tuple[str, str]:
+def _dist_of(ep: md.EntryPoint, seen: dict) -> tuple[str, str]:
+    """(name, version) of the distribution of ``ep``; ``seen`` keeps those of the distributions
+    already met, whose metadata file is then read once, not twice per entry point."""
     dist = getattr(ep, "dist", None)
     if dist is None:
         return "?", "?"
-    return dist.metadata["Name"], dist.version
+    if id(dist) not in seen:
+        seen[id(dist)] = (dist, dist.metadata["Name"], dist.version)  # dist kept: id not reused
+    return seen[id(dist)][1:]
 
 
 def make_plugin_manager(
@@ -43,10 +47,11 @@ def make_plugin_manager(
         pm.set_blocked(name)
     infos: list[PluginInfo] = []
     if load_entry_points:
+        seen: dict = {}
         for ep in _entry_points():
             if pm.is_blocked(ep.name):
                 continue
-            dist, version = _dist_of(ep)
+            dist, version = _dist_of(ep, seen)
             info = PluginInfo(ep.name, dist, version, ep.value)
             infos.append(info)
             try:
