@@ -13,6 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cogind
 from cogind.cli import cli
@@ -154,3 +156,61 @@ def test_cli_on_generated_payments(tmp_path):
     assert float(nat["denominateur"]) == base
     text = " ".join(CliRunner().invoke(cli, ["describe", CODE]).output.split())
     assert "ceux d'avant le seuil compris" in text and "Autre lecture, écartée" in text
+
+
+_ENTRIES = st.lists(st.tuples(st.integers(0, 7), st.integers(0, 5), st.integers(-1, 2),
+                              st.integers(0, 40), st.one_of(st.none(), st.integers(0, 7))),
+                    max_size=40)
+
+
+def _episode_state(entries):
+    """An EpisodeState of (month, episode, caisse, value, crossing month or None) records,
+    pushed as the engine's update pushes a batch's."""
+    from cogind.measures.episodes import _ENTRY, _KEY, EpisodeColumns, EpisodeState
+
+    state = EpisodeState(EpisodeColumns("ARR_NUM", "ARR_DEB_DTD", "IJ_PAI_DTD", "IJ_NBR",
+                                        "ORG_CLE_NUM", 548))
+    records = np.zeros(len(entries), _ENTRY)
+    records["month"] = [m for m, *_ in entries]
+    records["hi"] = [e // 3 for _, e, *_ in entries]  # ids alone or sharing their high word
+    records["lo"] = [e for _, e, *_ in entries]
+    records["caisse"] = [k for _, _, k, *_ in entries]
+    crossings = [(e, c) for _, e, _, _, c in entries if c is not None]
+    keys = np.zeros(len(crossings), _KEY)
+    keys["hi"] = [e // 3 for e, _ in crossings]
+    keys["lo"] = [e for e, _ in crossings]
+    state._push(records, np.array([v for *_, v, _ in entries], np.int64), keys,
+                np.array([c for _, c in crossings], np.int32))
+    return state
+
+
+def _plain_sums(entries, first, last):
+    crossed = {}
+    for _, e, _, _, c in entries:
+        if c is not None:
+            crossed[e] = min(c, crossed.get(e, c))
+    kept = [(k, v) for m, e, k, v, _ in entries
+            if first <= m <= last and crossed.get(e, 99) <= last]
+    per = {}
+    for k, v in kept:
+        if k >= 0:
+            per[k] = per.get(k, 0) + v
+    return per, sum(v for _, v in kept)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_ENTRIES, _ENTRIES, st.integers(0, 7), st.integers(0, 7))
+def test_episode_sums_match_plain_loops_before_and_after_a_merge(first, second, a, b):
+    """The per-period sums (looked up once per compacted state) against plain loops over the
+    records, for any window, then again once more payments are merged into the same state."""
+    from cogind.measures.beneficiaries import caisse_code
+
+    lo, hi = min(a, b), max(a, b)
+    state = _episode_state(first)
+    for rows in (first, first + second):
+        if rows is not first:
+            state.merge(_episode_state(second))
+        per, national = state.sums(lo, hi)
+        expected, total = _plain_sums(rows, lo, hi)
+        assert national == total
+        assert per == {caisse_code(k): v for k, v in expected.items()}

@@ -171,22 +171,61 @@ class EpisodeState:
     def sums(self, first_month: int, last_month: int) -> tuple[dict[str, int], int]:
         """({caisse code: Σ value}, national Σ) over the payments of months
         ``first_month``..``last_month`` of the episodes long by the end of ``last_month``."""
-        self._compact()
-        entries, values = self.entries, self.values
-        inside = (entries["month"] >= first_month) & (entries["month"] <= last_month)
-        entries, values = entries[inside], values[inside]
-        key = np.empty(len(entries), _KEY)
-        key["hi"], key["lo"] = entries["hi"], entries["lo"]
-        at = np.minimum(np.searchsorted(self.keys, key), max(len(self.keys) - 1, 0))
-        found = (self.keys[at] == key) if len(self.keys) else np.zeros(len(key), bool)
-        crossed = np.where(found, self.crossed[at] if len(self.keys) else 0, _NO_MONTH)
-        long_ = crossed <= last_month
-        caisses, values = entries["caisse"][long_], values[long_]
-        codes, where = np.unique(caisses, return_inverse=True)
-        per = np.zeros(len(codes), np.int64)
-        np.add.at(per, where, values)
-        return ({caisse_code(k): int(v) for k, v in zip(codes, per) if k >= 0},
+        months, crossed, codes, where, values = self._lookup()
+        window = slice(*np.searchsorted(months, [first_month, last_month + 1]))
+        long_ = crossed[window] <= last_month
+        where, values = where[window][long_], values[window][long_]
+        per = _exact_sums(where, values, len(codes))
+        present = np.bincount(where, minlength=len(codes)) > 0
+        return ({caisse_code(k): int(v) for k, v, p in zip(codes, per, present) if p and k >= 0},
                 int(values.sum()))
+
+    def _lookup(self) -> tuple[np.ndarray, ...]:
+        """(month, episode's crossing month, caisse codes, caisse index, value) of each entry,
+        entries sorted by month: computed once per compacted state, shared by every period."""
+        self._compact()
+        cached = getattr(self, "_cache", None)
+        if cached is not None and cached[0] is self.entries and cached[1] is self.keys:
+            return cached[2]
+        if np.any(self.entries["month"][1:] < self.entries["month"][:-1]):  # loaded unsorted
+            self.entries, self.values = _reduce_entries(self.entries, self.values)
+        entries = self.entries
+        at = _find(self.keys, entries["hi"], entries["lo"])
+        crossed = np.full(len(entries), _NO_MONTH, np.int32)
+        crossed[at >= 0] = self.crossed[at[at >= 0]]
+        codes, where = np.unique(entries["caisse"], return_inverse=True)
+        lookup = (entries["month"], crossed, codes, where.astype(np.intp), self.values)
+        self._cache = (self.entries, self.keys, lookup)
+        return lookup
+
+
+def _find(keys: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """Index in the sorted ``keys`` of each (hi, lo), −1 when absent. Searched on ``hi`` alone
+    (int64: fast); only the ids whose ``hi`` several keys share are searched as records."""
+    left = np.searchsorted(keys["hi"], hi, "left")
+    count = np.searchsorted(keys["hi"], hi, "right") - left
+    at = np.full(len(hi), -1, np.int64)
+    one = np.flatnonzero(count == 1)
+    match = keys["lo"][left[one]] == lo[one]
+    at[one[match]] = left[one[match]]
+    many = np.flatnonzero(count > 1)
+    if len(many):
+        query = np.empty(len(many), _KEY)
+        query["hi"], query["lo"] = hi[many], lo[many]
+        pos = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
+        hit = keys[pos] == query
+        at[many[hit]] = pos[hit]
+    return at
+
+
+def _exact_sums(where: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Σ int64 ``values`` per index of ``where``, exactly: float bincount while every partial
+    sum stays below 2**53 (values are ≥ 0), integer ``add.at`` otherwise."""
+    if not len(values) or int(values.sum()) < 2 ** 53:
+        return np.bincount(where, weights=values, minlength=size).astype(np.int64)
+    out = np.zeros(size, np.int64)
+    np.add.at(out, where, values)
+    return out
 
 
 @dataclass(frozen=True)
