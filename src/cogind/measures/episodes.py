@@ -171,18 +171,19 @@ class EpisodeState:
     def sums(self, first_month: int, last_month: int) -> tuple[dict[str, int], int]:
         """({caisse code: Σ value}, national Σ) over the payments of months
         ``first_month``..``last_month`` of the episodes long by the end of ``last_month``."""
-        months, crossed, codes, where, values = self._lookup()
+        months, crossed, caisses, values = self._long_entries()
         window = slice(*np.searchsorted(months, [first_month, last_month + 1]))
         long_ = crossed[window] <= last_month
-        where, values = where[window][long_], values[window][long_]
+        caisses, values = caisses[window][long_], values[window][long_]
+        codes, where = np.unique(caisses, return_inverse=True)
         per = _exact_sums(where, values, len(codes))
-        present = np.bincount(where, minlength=len(codes)) > 0
-        return ({caisse_code(k): int(v) for k, v, p in zip(codes, per, present) if p and k >= 0},
+        return ({caisse_code(k): int(v) for k, v in zip(codes, per) if k >= 0},
                 int(values.sum()))
 
-    def _lookup(self) -> tuple[np.ndarray, ...]:
-        """(month, episode's crossing month, caisse codes, caisse index, value) of each entry,
-        entries sorted by month: computed once per compacted state, shared by every period."""
+    def _long_entries(self) -> tuple[np.ndarray, ...]:
+        """(month, episode's first month past the threshold, caisse, value) of the entries of
+        the episodes that become long at all, sorted by month: looked up once per compacted
+        state and shared by every period (the others never count)."""
         self._compact()
         cached = getattr(self, "_cache", None)
         if cached is not None and cached[0] is self.entries and cached[1] is self.keys:
@@ -191,12 +192,11 @@ class EpisodeState:
             self.entries, self.values = _reduce_entries(self.entries, self.values)
         entries = self.entries
         at = _find(self.keys, entries["hi"], entries["lo"])
-        crossed = np.full(len(entries), _NO_MONTH, np.int32)
-        crossed[at >= 0] = self.crossed[at[at >= 0]]
-        codes, where = np.unique(entries["caisse"], return_inverse=True)
-        lookup = (entries["month"], crossed, codes, where.astype(np.intp), self.values)
-        self._cache = (self.entries, self.keys, lookup)
-        return lookup
+        long_ = at >= 0
+        found = (entries["month"][long_], self.crossed[at[long_]], entries["caisse"][long_],
+                 self.values[long_])
+        self._cache = (self.entries, self.keys, found)
+        return found
 
 
 def _find(keys: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
