@@ -15,7 +15,7 @@ from cogind.engine.core import check_strict, plan
 from cogind.engine.dask import engine_pass
 from cogind.engine.duplicate_states import DuplicateStates
 from cogind.engine.states import StateStore
-from cogind.io.duplicates import MODES, check_table
+from cogind.io.duplicates import MODES, check_table, pass_check
 from cogind.errors import ConfigError, DataError, InputError
 from cogind.io.fingerprint import Fingerprints
 from cogind.engine.levels import (check_levels, only_caisses, read_grouping, region_of,
@@ -201,16 +201,24 @@ def compute(tables: Tables, cog: str | None = "2023-2027", *,
             needed.setdefault(spec.availability, []).append(f"--as-of {as_of}")
         inputs[name].check(spec, needed)
         # with Dask the client may not see the files: no duplicate pass here
-        tplan.duplicates, found = check_table(inputs[name], spec, doublons if engine == "local"
-                                              else "ignorer", batch_size, known=known)
-        if found:
-            dups[name] = found
+        mode = doublons if engine == "local" else "ignorer"
+        tap = pass_check(inputs[name], spec, mode, known, tplan.as_of)  # hashed by the pass
+        found = None
+        if tap is None:
+            tplan.duplicates, found = check_table(inputs[name], spec, mode, batch_size,
+                                                  known=known)
         with bar.reading(name, inputs[name]):
-            if store is None:
+            if tap is not None:
+                acc = run_pass(inputs[name], tplan, batch_size, threads, on_batch=bar.batch,
+                               keys=tap)
+                found = tap.info(inputs[name], batch_size)
+            elif store is None:
                 acc = run_pass(inputs[name], tplan, batch_size, threads, on_batch=bar.batch)
             else:  # states of unchanged files reused (issue 20)
                 acc, etats[name] = store.accumulate(run_pass, inputs[name], tplan, batch_size,
                                                     threads, on_batch=bar.batch, engine=engine)
+        if found:
+            dups[name] = found
         if acc.rows_read == 0:  # a stream or CSV that turned out empty
             users = [ind for sp in tplan.states for ind in sp.indicators]
             gaps.update(computable(registry, users, inputs, rows={name: 0}))

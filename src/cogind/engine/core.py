@@ -27,7 +27,7 @@ from cogind.engine.bounds import is_caisse, schema_constraints, within_bounds
 from cogind.engine.columns import (buffer_values, column_to_int64, condition_masks, condition_rule,
                             period_days, unsigned_codes, used_entries, validity_bytes)
 from cogind.errors import DataError, PluginError, compile_reason
-from cogind.io.duplicates import Duplicates
+from cogind.io.duplicates import Duplicates, KeyHashes
 from cogind.engine.fused import FusedPlan
 from cogind.kernels import DEFAULT_EUROS, NULL
 from cogind.kernels.grid import month_rows
@@ -480,7 +480,7 @@ class MonthGrid:
 
 
 def accumulate(table: TableInput, tplan: TablePlan, batch_size: int = DEFAULT_BATCH,
-               threads: int = 1, on_batch=None) -> Accumulator:
+               threads: int = 1, on_batch=None, keys: KeyHashes | None = None) -> Accumulator:
     """One fused pass over ``table``: every state of the plan updated from each batch.
 
     With several threads, batches are shared out to one accumulator per thread (numba
@@ -489,19 +489,25 @@ def accumulate(table: TableInput, tplan: TablePlan, batch_size: int = DEFAULT_BA
     batches already decoded: measured faster than decoding whole row groups in the reducing
     threads (4.5 s against 4.9 s for the 153 M rows of the 100 M suite, 2 cores), and memory
     stays flat (benchmarks/README.md). ``on_batch``: progress, told of each batch as read.
+    ``keys``: the duplicate check of ``compter`` (:class:`~cogind.io.duplicates.KeyHashes`),
+    given every batch with its key columns, read along with the plan's (one read, not two).
     """
     months = month_span(table, tplan)
     fused = FusedPlan.of(tplan, table)
     skipped = 0
-    if tplan.as_of is not None and tplan.duplicates is None:  # ordinals: every row read
+    if tplan.as_of is not None and tplan.duplicates is None and keys is None:  # every row read
         table, skipped = available_part(table, *tplan.as_of)
-    batches = _with_keep(table.batches(tplan.columns, batch_size), tplan.duplicates)
+    columns = tplan.columns + [c for c in (keys.key if keys else ()) if c not in tplan.columns]
+    batches = _with_keep(table.batches(columns, batch_size), tplan.duplicates)
     if threads > 1:
-        acc = _accumulate_parallel(batches, tplan, threads, on_batch, months, fused)
+        acc = _accumulate_parallel(batches, tplan, threads, on_batch, months, fused, keys)
     else:
         acc = Accumulator(tplan, months=months, fused=fused)
         for b, keep in batches:
-            acc.update(on_batch(b) or b if on_batch is not None else b, keep)
+            b = on_batch(b) or b if on_batch is not None else b
+            if keys is not None:
+                keys.add(b)
+            acc.update(b, keep)
     acc.rows_read += skipped  # row groups left unread: none of their rows is available yet
     acc.rows_not_yet_available += skipped
     return acc
@@ -530,8 +536,10 @@ def month_span(table: TableInput, tplan: TablePlan) -> tuple[int, int] | None:
 
 def _accumulate_parallel(batches, tplan: TablePlan, threads: int, on_batch=None,
                          months: tuple[int, int] | None = None,
-                         fused: FusedPlan | None = None) -> Accumulator:
-    """``batches`` shared out to ``threads`` accumulators, then merged."""
+                         fused: FusedPlan | None = None, keys: KeyHashes | None = None
+                         ) -> Accumulator:
+    """``batches`` shared out to ``threads`` accumulators, then merged; ``keys`` hashed by
+    the thread that took the batch, outside the reader's lock."""
     queue = iter(batches)
     slots: dict[str, int] = {}
     lock = threading.Lock()
@@ -545,6 +553,8 @@ def _accumulate_parallel(batches, tplan: TablePlan, threads: int, on_batch=None,
                     b = on_batch(b) or b
             if b is None:
                 return
+            if keys is not None:
+                keys.add(b)
             acc.update(b, keep)
 
     with ThreadPoolExecutor(threads) as pool:

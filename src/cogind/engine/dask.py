@@ -63,8 +63,9 @@ class LocalPass:
     """The local engine: threads in this process."""
 
     def __call__(self, table: TableInput, tplan: TablePlan, batch_size: int = DEFAULT_BATCH,
-                 threads: int = 1, on_batch=None) -> Accumulator:
-        return accumulate(table, tplan, batch_size, threads, on_batch=on_batch)
+                 threads: int = 1, on_batch=None, keys=None) -> Accumulator:
+        """``keys``: the duplicate check made by this pass (``compter``, engine.core)."""
+        return accumulate(table, tplan, batch_size, threads, on_batch=on_batch, keys=keys)
 
     def close(self) -> None:
         pass

@@ -16,10 +16,17 @@ first occurrence of a key is the row with the smallest ordinal, its position in 
 batch size; every other row of the key is a duplicate. Memory: 8 bytes per row up to
 HASH_SPILL_ROWS, then one hash file (8 bytes per row / 256), plus 8 bytes per repeated hash,
 plus one part of the candidates' keys, plus 8 bytes per duplicate row.
+
+Under ``compter`` (the default) with a table read from files or memory, pass 1 is made by the
+table's own pass (:class:`KeyHashes`, issue 20 § 2): its key columns are read along with the
+plan's, hashed as the batches go by and kept, up to :data:`KEEP_BYTES`, for pass 2: one read
+of the key instead of two or three. ``exclure`` keeps its passes before the table's (the
+pass needs the positions to leave out), and so does ``--states`` (stored hashes).
 """
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +50,7 @@ HASH_SPILL_ROWS = 1 << 23  # row hashes (8 bytes each) kept in memory before has
 HASH_PARTITIONS = 256  # hash files, by the hash's top byte
 SPILL_ROWS = 1 << 20  # candidate rows' keys kept in memory before partition files
 PARTITIONS = 64
+KEEP_BYTES = 1 << 27  # key columns kept from the table's pass for pass 2 (:class:`KeyHashes`)
 ORDINAL = "__ligne"
 NO_KEY = "table sans identifiant de ligne"
 """Why a table whose schema declares no ``primaryKey`` (prestations, contacts…) is not
@@ -74,14 +82,21 @@ def find_duplicates(table, key: Sequence[str], batch_size: int = 1 << 20) -> Dup
     """Count (and locate) the duplicated keys of ``table`` (a :class:`TableInput`)."""
     key = tuple(key)
     hashes = _repeated_hashes(table, key, batch_size)
+    return _located(((row_hashes(b, key), b) for b in table.batches(list(key), batch_size)),
+                    key, hashes)
+
+
+def _located(hashed, key: tuple[str, ...], hashes: np.ndarray) -> Duplicates:
+    """Pass 2: the rows of ``hashed`` ((row hashes, batch) in file order) whose hash is in
+    ``hashes`` (the repeated ones), grouped exactly on their key values."""
     if not len(hashes):
         return Duplicates(key, 0, 0, np.empty(0, np.int64))
     lookup = member_table(hashes)
     parts = _Parts(key)
     start = 0
     try:
-        for batch in table.batches(list(key), batch_size):
-            rows = members(row_hashes(batch, key), lookup)
+        for h, batch in hashed:
+            rows = members(h, lookup)
             if len(rows):
                 parts.add(_normalised(batch.take(pa.array(rows)), key, rows + start))
             start += batch.num_rows
@@ -98,11 +113,9 @@ def _repeated_hashes(table, key: tuple[str, ...], batch_size: int) -> np.ndarray
     try:
         for batch in table.batches(list(key), batch_size):
             store.add(row_hashes(batch, key))
-        # files by top byte, each sorted: their repeated hashes concatenate in order
-        found = [repeated(radix_sort(h)) for h in store.parts()]
+        return store.repeated()
     finally:
         store.close()
-    return np.concatenate(found) if found else np.empty(0, np.uint64)
 
 
 def row_hashes(batch, key: Sequence[str]) -> np.ndarray:
@@ -262,6 +275,12 @@ class _HashStore:
         for i in range(HASH_PARTITIONS):
             yield np.fromfile(self._path(i), np.uint64)
 
+    def repeated(self) -> np.ndarray:
+        """The hashes added more than once, ascending (files by top byte, each sorted: their
+        repeated hashes concatenate in order)."""
+        found = [repeated(radix_sort(h)) for h in self.parts()]
+        return np.concatenate(found) if found else np.empty(0, np.uint64)
+
     def close(self) -> None:
         for f in self.files:
             f.close()
@@ -325,6 +344,65 @@ class _Parts:
             w.close()
         if self.folder is not None:
             self.folder.cleanup()
+
+
+class KeyHashes:
+    """The check of ``compter`` made by the table's own pass (issue 20 § 2): each batch the
+    pass decodes has its key hashed as it goes by (:meth:`add`, from any thread), instead of
+    pass 1 reading the key columns again. The batches' key columns are kept (no copy: the
+    decoded buffers) while their buffers hold at most :data:`KEEP_BYTES` and the hashes are in
+    memory, and pass 2 takes the candidates from them; beyond, pass 2 reads the key columns
+    again, as :func:`find_duplicates`. Counts only: the batches come in the threads' order, so
+    the positions (``drop``) of ``exclure`` are not known here."""
+
+    def __init__(self, key: Sequence[str]) -> None:
+        self.key = tuple(key)
+        self.store = _HashStore()
+        self.kept: list[tuple[np.ndarray, pa.RecordBatch]] | None = []
+        self.kept_bytes = 0
+        self.lock = threading.Lock()
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        h = row_hashes(batch, self.key)  # numba, GIL released: in the calling thread
+        with self.lock:
+            self.store.add(h)
+            if self.kept is None:
+                return
+            keys = batch.select(list(self.key))
+            self.kept_bytes += keys.get_total_buffer_size()
+            if self.kept_bytes > KEEP_BYTES or self.store.folder is not None:
+                self.kept = None  # read again after the pass: memory stays bounded
+            else:
+                self.kept.append((h, keys))
+
+    def info(self, table, batch_size: int = 1 << 20) -> dict:
+        """The provenance entry of :func:`check_table` (``compter``), once the pass is done."""
+        try:
+            hashes = self.store.repeated()
+        finally:
+            self.store.close()
+        kept, self.kept = self.kept, None
+        hashed = (kept if kept is not None else
+                  ((row_hashes(b, self.key), b) for b in table.batches(list(self.key),
+                                                                        batch_size)))
+        dups = _located(hashed, self.key, hashes)
+        return {"cle": list(self.key), "lignes": dups.rows, "cles": dups.keys,
+                "traitement": "comptees"}
+
+
+def pass_check(table, spec, mode: str, known=None, as_of=None) -> KeyHashes | None:
+    """A :class:`KeyHashes` for the pass over ``table`` when the check can be made by it:
+    ``compter``, a key whose columns are all there, an input read more than once (a stream
+    is not checked), no stored hashes (``known``, ``--states``), no ``as_of`` (whose pass
+    skips row groups); None: :func:`check_table` (``exclure`` needs the positions first)."""
+    key = spec.primary_key
+    if mode != "compter" or known is not None or as_of is not None or not key:
+        return None
+    if any(table.schema.get_field_index(c) < 0 for c in key):
+        return None
+    if isinstance(table._source, (pa.RecordBatchReader, _Stream)):
+        return None
+    return KeyHashes(key)
 
 
 def check_table(table, spec, mode: str, batch_size: int = 1 << 20, known=None
