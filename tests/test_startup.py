@@ -202,3 +202,33 @@ def test_plugin_distributions_metadata_read_once_each(monkeypatch):
     assert got == want and len(want) > 10 and len(dists) < len(want)
     # 7 here (2 distributions): name and version of each, and what the plugins read; it was 109
     assert reads.count("METADATA") + reads.count("PKG-INFO") < len(want)
+
+
+def test_narrow_scope_lookups_are_read_only_one_kernel_signature_per_code_width(tmp_path):
+    """Start-up: a condition's lookup table over 8/16-bit codes is read-only whether the codes
+    are a dictionary's indices or the column's own (cached) codes, so numba compiles and loads
+    ``rule_condition`` once per code width, not twice (a read-only array is another type)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from click.testing import CliRunner
+
+    import cogind
+    from cogind.cli import cli, sample_path
+    from cogind.engine.columns import condition_rule
+    from cogind.kernels.scope import rule_condition
+    from cogind.model import Condition
+
+    for column, values in ((pa.array(["a", "b", None, "a"], pa.dictionary(pa.int8(), pa.string())),
+                            ("a",)),
+                           (pa.array([1, 2, None, 3], pa.int8()), (1, 3)),
+                           (pa.array([1, 2, 3], pa.uint16()), (2,))):
+        rule = condition_rule(column, Condition("X", values))
+        assert rule[0] == "narrow" and not rule[4].flags.writeable
+    api = cogind.compute(sample_path(), period="year", indicators=["IJ_MAL_DELAI_MOYEN"])
+    out = tmp_path / "r.parquet"
+    r = CliRunner().invoke(cli, ["compute", "--sample", "--period", "year", "--indicator",
+                                 "IJ_MAL_DELAI_MOYEN", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert pq.read_table(out).select(api.column_names).equals(api) and api.num_rows > 0
+    lookups = [sig[3] for sig in rule_condition.signatures]
+    assert lookups and all(not t.mutable for t in lookups)

@@ -265,6 +265,7 @@ def condition_rule(column, c: Condition):
         if indices.type in _NARROW:
             table = np.ones(1 << (8 * np.dtype(_NARROW[indices.type]).itemsize), np.uint8)
             table[:len(ruled)] = ruled
+            table.setflags(write=False)  # as _narrow_table's: one kernel signature, not two
             return "narrow", unsigned_codes(indices), validity_bytes(column), column.offset, table
         return ("wide", buffer_values(indices), validity_bytes(column), column.offset,
                 ruled if len(ruled) else np.ones(1, np.uint8), 0, 1)
