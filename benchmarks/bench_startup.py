@@ -15,10 +15,17 @@ empty cache ≤ 4 s (wall).
 ``--stages N``: instead, N fresh processes each time the stages of a warm ``compute --sample``
 (imports of numpy, pyarrow, numba and cogind, the registry, a first compute, which loads
 numba's cached code, then a second one in the same process): median (min–max) CPU per stage.
+
+``--trees A B``: before / after on a shared machine: each of A and B is a ``PYTHONPATH`` (a
+frozen copy of the tree, e.g. ``git archive COMMIT src plugins schemas`` extracted, with
+``plugins`` linked as ``pkgs/cogind_plugins``: give ``A/src:A/pkgs``); the warm and empty-cache
+runs of the trees alternate run by run, and the md5 of each tree's CSV is printed (the same
+figures or not). ``--stages`` with ``--trees``: the stages of each tree.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import resource
 import shutil
@@ -54,6 +61,8 @@ def empty_cache_env(folder: str) -> dict:
 
 
 def line(label: str, runs: list[tuple[float, float]], goal: float | None = None) -> str:
+    if not runs:
+        return f"{label:<34} (no run)"
     walls, cpus = [w for w, _ in runs], [c for _, c in runs]
     text = (f"{label:<34} wall {statistics.median(walls):6.2f} s ({min(walls):.2f}–"
             f"{max(walls):.2f})  CPU {statistics.median(cpus):6.2f} s ({min(cpus):.2f}–"
@@ -96,16 +105,52 @@ def _stages_child() -> None:
         print(f"{w1 - w0:.4f} {c1 - c0:.4f}")
 
 
-def stages(n: int) -> None:
+def stages(n: int, env: dict | None = None) -> None:
     runs = []
     for _ in range(n):
         out = subprocess.run([sys.executable, __file__, "--stages-child"], check=True,
-                             capture_output=True, text=True).stdout.split()
+                             capture_output=True, text=True, env=env).stdout.split()
         runs.append([(float(w), float(c)) for w, c in zip(out[::2], out[1::2])])
     print(f"stages of a warm compute --sample, {n} fresh processes, CPU s median (min–max):")
     for k, name in enumerate(STAGES):
         cpus = [r[k][1] for r in runs]
         print(f"  {name:<44} {statistics.median(cpus):.3f} ({min(cpus):.3f}–{max(cpus):.3f})")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+def tree_env(path: str, cache: str | None = None) -> dict:
+    env = empty_cache_env(cache) if cache else dict(os.environ)
+    env["PYTHONPATH"] = path
+    return env
+
+
+def trees(args) -> None:
+    """Warm and empty-cache runs of each tree, alternated run by run; md5 of each one's CSV."""
+    print(f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
+    with tempfile.TemporaryDirectory() as folder:
+        for k, path in enumerate(args.trees):
+            out = os.path.join(folder, f"{k}.csv")
+            timed([script(), "compute", "--sample", "-o", out], tree_env(path))  # untimed
+            with open(out, "rb") as f:
+                print(f"tree {k} ({path}): CSV md5 {hashlib.md5(f.read()).hexdigest()}")
+    if args.stages:
+        for k, path in enumerate(args.trees):
+            print(f"tree {k}:", end=" ")
+            stages(args.stages, tree_env(path))
+        return
+    compute = [script(), "compute", "--sample"]
+    warm = {k: [] for k in range(len(args.trees))}
+    cold = {k: [] for k in range(len(args.trees))}
+    for _ in range(args.repeat):
+        for k, path in enumerate(args.trees):
+            warm[k].append(timed(compute, tree_env(path)))
+    for _ in range(args.cold):
+        for k, path in enumerate(args.trees):
+            with tempfile.TemporaryDirectory() as folder:
+                cold[k].append(timed(compute, tree_env(path, folder)))
+    for k in warm:
+        print(line(f"tree {k}, warm cache", warm[k], 1.0))
+        print(line(f"tree {k}, empty cache", cold[k], 4.0))
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
@@ -118,7 +163,11 @@ def main() -> None:
     parser.add_argument("--no-warmup", action="store_true", help="skip the warmup rows")
     parser.add_argument("--stages", type=int, metavar="N",
                         help="time the stages of a warm run in N fresh processes instead")
+    parser.add_argument("--trees", nargs="+", metavar="PYTHONPATH",
+                        help="alternate the runs of these trees (see the module's docstring)")
     args = parser.parse_args()
+    if args.trees:
+        return trees(args)
     if args.stages:
         return stages(args.stages)
     compute = [script(), "compute", "--sample"]
