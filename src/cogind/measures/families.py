@@ -370,7 +370,7 @@ class Stock(Measure):
                 last[has] = rows[has]
             last[-1] = last[:-1].sum(axis=0)  # national: the caisses' own last months
             fin = self.finalise(last)
-            fin.reason = [None if n else "aucune valeur sur la période" for n in last[:, 0]]
+            fin.reason = np.where(last[:, 0] != 0, None, "aucune valeur sur la période")
             fin.value = np.where(last[:, 0] > 0, fin.value, np.nan)
             out.append(fin)
         return out
