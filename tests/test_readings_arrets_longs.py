@@ -214,3 +214,61 @@ def test_episode_sums_match_plain_loops_before_and_after_a_merge(first, second, 
         expected, total = _plain_sums(rows, lo, hi)
         assert national == total
         assert per == {caisse_code(k): v for k, v in expected.items()}
+
+
+_RECORDS = st.lists(st.tuples(st.integers(-2, 3), st.integers(-2, 3), st.integers(-2, 3),
+                              st.integers(-2, 3), st.integers(0, 9)), max_size=30)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_RECORDS, _RECORDS)
+def test_compaction_of_a_stored_total_and_new_records_matches_a_plain_sort(head, tail):
+    """Entries compacted onto a compacted state (inserted among its records, not sorted with
+    them) = Python's sort of the tuples with their values summed; crossings keep the minimum."""
+    from cogind.measures.episodes import _ENTRY, _KEY, _reduce_crossings, _reduce_entries
+
+    def plain(rows):
+        sums = {}
+        for *key, v in rows:
+            sums[tuple(key)] = sums.get(tuple(key), 0) + v
+        return sorted(sums.items())
+
+    def records(rows):
+        out = np.zeros(len(rows), _ENTRY)
+        for i, name in enumerate(_ENTRY.names):
+            out[name] = [r[i] for r in rows]
+        return out, np.array([r[4] for r in rows], np.int64)
+
+    stored = [(*k, v) for k, v in plain(head)]
+    got_e, got_v = _reduce_entries(*records(stored), *records(tail))
+    assert [(tuple(int(x) for x in e), int(v)) for e, v in zip(got_e, got_v)] == plain(
+        stored + tail)
+    def first_months(rows):
+        out = {}
+        for m, hi, lo, *_ in rows:
+            out[(hi, lo)] = min(m, out.get((hi, lo), m))
+        return out
+
+    def crossing_state(crossings):
+        keys = np.zeros(len(crossings), _KEY)
+        keys["hi"] = [k[0] for k, _ in crossings]
+        keys["lo"] = [k[1] for k, _ in crossings]
+        return keys, np.array([m for _, m in crossings], np.int32)
+
+    got_k, got_m = _reduce_crossings(
+        *crossing_state(sorted(first_months(stored).items())),  # a compacted crossing state
+        *crossing_state([((hi, lo), m) for m, hi, lo, *_ in tail]))
+    assert [((int(k["hi"]), int(k["lo"])), int(m)) for k, m in zip(got_k, got_m)] == sorted(
+        first_months(stored + tail).items())
+
+
+def test_a_stored_episode_state_out_of_order_is_refused():
+    """load() takes only a compacted state (sorted, distinct): anything else is « incohérent »
+    for --states, which then recomputes, never a wrong sum."""
+    state = _episode_state([(1, 0, 0, 5, 1), (2, 1, 0, 3, None)])
+    arrays = state.arrays()
+    fresh = _episode_state([])
+    fresh.load(arrays)
+    swapped = [a[::-1].copy() for a in arrays[:5]] + arrays[5:]
+    with pytest.raises(ValueError):
+        _episode_state([]).load(swapped)

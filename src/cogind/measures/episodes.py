@@ -48,25 +48,69 @@ def _ints(column) -> tuple[np.ndarray, np.ndarray]:
     return pc.cast(arr.fill_null(0), pa.int64()).to_numpy(zero_copy_only=False), valid
 
 
-def _reduce_entries(entries: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Σ values per distinct entry, entries sorted."""
-    if not len(entries):
+def _reduce_entries(head: np.ndarray, head_values: np.ndarray, tail: np.ndarray,
+                    tail_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Σ values per distinct entry, entries sorted: a compacted state's (``head``, already
+    sorted and distinct) with more entries (``tail``, in any order)."""
+    entries, values = _in_order_with(head, head_values, tail, tail_values)
+    first = _firsts(entries)
+    if len(first) == len(entries):
         return entries, values
-    # the fields' order, as argsort of the records; lexsort is ten times faster
-    order = np.lexsort([entries[f] for f in reversed(_ENTRY.names)])
-    entries, values = entries[order], values[order]
-    first = np.flatnonzero(np.r_[True, entries[1:] != entries[:-1]])
     return entries[first], np.add.reduceat(values, first)
 
 
-def _reduce_crossings(keys: np.ndarray, months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """First month per distinct episode, keys sorted."""
-    if not len(keys):
+def _reduce_crossings(head: np.ndarray, head_months: np.ndarray, tail: np.ndarray,
+                      tail_months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First month per distinct episode, keys sorted (``head``: a compacted state's)."""
+    keys, months = _in_order_with(head, head_months, tail, tail_months)
+    first = _firsts(keys)
+    if len(first) == len(keys):
         return keys, months
-    order = np.lexsort((months, keys["lo"], keys["hi"]))
-    keys, months = keys[order], months[order]
-    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    return keys[first], months[first]
+    return keys[first], np.minimum.reduceat(months, first)
+
+
+def _in_order_with(head: np.ndarray, head_values: np.ndarray, tail: np.ndarray,
+                   tail_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The records of ``head`` (in order) and ``tail`` (any order) in the order of their
+    fields, with their values. Only ``tail`` is sorted (lexsort of contiguous fields), then
+    appended when it comes after ``head`` (a new month after a stored total), else inserted
+    among it: adding a month to a stored total costs one copy of the total, not a sort."""
+    if not in_order(tail):
+        order = np.lexsort([np.ascontiguousarray(tail[f]) for f in reversed(tail.dtype.names)])
+        tail, tail_values = tail[order], tail_values[order]
+    if not len(head) or not len(tail):
+        return (tail, tail_values) if len(tail) else (head, head_values)
+    if in_order(np.concatenate([head[-1:], tail[:1]])):
+        return np.concatenate([head, tail]), np.concatenate([head_values, tail_values])
+    at = np.searchsorted(head, tail)  # records compare field by field, as lexsort orders
+    return np.insert(head, at, tail), np.insert(head_values, at, tail_values)
+
+
+def in_order(records: np.ndarray) -> bool:
+    """Whether ``records`` are sorted by their fields (the first field first)."""
+    if len(records) < 2:
+        return True
+    smaller = np.zeros(len(records) - 1, bool)
+    equal = np.ones(len(records) - 1, bool)
+    for f in records.dtype.names:
+        later, earlier = records[f][1:], records[f][:-1]
+        smaller |= equal & (later < earlier)
+        equal &= later == earlier
+    return not smaller.any()
+
+
+def _distinct_in_order(records: np.ndarray) -> bool:
+    return in_order(records) and len(_firsts(records)) == len(records)
+
+
+def _firsts(records: np.ndarray) -> np.ndarray:
+    """Index of the first of each run of equal records (sorted)."""
+    if not len(records):
+        return np.empty(0, np.intp)
+    differs = np.zeros(len(records) - 1, bool)
+    for f in records.dtype.names:
+        differs |= records[f][1:] != records[f][:-1]
+    return np.flatnonzero(np.r_[True, differs])
 
 
 @dataclass(frozen=True)
@@ -132,11 +176,11 @@ class EpisodeState:
     def _compact(self) -> None:
         if not self._pending:
             return
-        parts = [(self.entries, self.values, self.keys, self.crossed), *self._pending]
-        self.entries, self.values = _reduce_entries(
-            np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
-        self.keys, self.crossed = _reduce_crossings(
-            np.concatenate([p[2] for p in parts]), np.concatenate([p[3] for p in parts]))
+        parts = self._pending
+        tail = [parts[0][i] if len(parts) == 1 else np.concatenate([x[i] for x in parts])
+                for i in range(4)]  # (entries, values, keys, crossed) pushed since
+        self.entries, self.values = _reduce_entries(self.entries, self.values, tail[0], tail[1])
+        self.keys, self.crossed = _reduce_crossings(self.keys, self.crossed, tail[2], tail[3])
         self._pending, self._pending_rows = [], 0
 
     def merge(self, other: EpisodeState) -> EpisodeState:
@@ -165,6 +209,8 @@ class EpisodeState:
             self.entries[name] = a
         self.keys = np.empty(len(key_hi), _KEY)
         self.keys["hi"], self.keys["lo"] = key_hi, key_lo
+        if not (_distinct_in_order(self.entries) and _distinct_in_order(self.keys)):
+            raise ValueError("not a compacted episode state")  # a stored one always is
         self.values, self.crossed = values, crossed
         return self
 
@@ -188,8 +234,6 @@ class EpisodeState:
         cached = getattr(self, "_cache", None)
         if cached is not None and cached[0] is self.entries and cached[1] is self.keys:
             return cached[2]
-        if np.any(self.entries["month"][1:] < self.entries["month"][:-1]):  # loaded unsorted
-            self.entries, self.values = _reduce_entries(self.entries, self.values)
         entries = self.entries
         at = _find(self.keys, entries["hi"], entries["lo"])
         long_ = at >= 0
