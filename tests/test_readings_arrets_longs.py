@@ -270,5 +270,17 @@ def test_a_stored_episode_state_out_of_order_is_refused():
     fresh = _episode_state([])
     fresh.load(arrays)
     swapped = [a[::-1].copy() for a in arrays[:5]] + arrays[5:]
-    with pytest.raises(ValueError):
-        _episode_state([]).load(swapped)
+    repeated = [np.repeat(a, 2) for a in arrays[:5]] + arrays[5:]  # in order, not distinct
+    for wrong in (swapped, repeated):
+        with pytest.raises(ValueError):
+            _episode_state([]).load(wrong)
+
+
+def test_merging_into_an_empty_state_shares_the_other_and_leaves_it_unchanged():
+    from cogind.measures.beneficiaries import caisse_code
+
+    stored = _episode_state([(1, 0, 0, 5, 1), (2, 1, 0, 3, None)])
+    before = [a.copy() for a in stored.arrays()]
+    merged = _episode_state([]).merge(stored).merge(_episode_state([(2, 0, 0, 4, None)]))
+    assert merged.sums(1, 2) == ({caisse_code(0): 9}, 9)  # episode 0 long from month 1
+    assert all(np.array_equal(a, b) for a, b in zip(stored.arrays(), before))

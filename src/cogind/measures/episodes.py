@@ -86,8 +86,9 @@ def _in_order_with(head: np.ndarray, head_values: np.ndarray, tail: np.ndarray,
     return np.insert(head, at, tail), np.insert(head_values, at, tail_values)
 
 
-def in_order(records: np.ndarray) -> bool:
-    """Whether ``records`` are sorted by their fields (the first field first)."""
+def in_order(records: np.ndarray, distinct: bool = False) -> bool:
+    """Whether ``records`` are sorted by their fields (the first field first); with
+    ``distinct``, strictly (no two equal records)."""
     if len(records) < 2:
         return True
     smaller = np.zeros(len(records) - 1, bool)
@@ -96,11 +97,7 @@ def in_order(records: np.ndarray) -> bool:
         later, earlier = records[f][1:], records[f][:-1]
         smaller |= equal & (later < earlier)
         equal &= later == earlier
-    return not smaller.any()
-
-
-def _distinct_in_order(records: np.ndarray) -> bool:
-    return in_order(records) and len(_firsts(records)) == len(records)
+    return not smaller.any() and not (distinct and equal.any())
 
 
 def _firsts(records: np.ndarray) -> np.ndarray:
@@ -186,6 +183,10 @@ class EpisodeState:
     def merge(self, other: EpisodeState) -> EpisodeState:
         """This state with ``other``'s payments added (``other`` is left unchanged)."""
         other._compact()
+        if not len(self.entries) and not self._pending:  # empty: take other's (never mutated)
+            self.entries, self.values = other.entries, other.values
+            self.keys, self.crossed = other.keys, other.crossed
+            return self
         self._push(other.entries, other.values, other.keys, other.crossed)
         return self
 
@@ -209,7 +210,7 @@ class EpisodeState:
             self.entries[name] = a
         self.keys = np.empty(len(key_hi), _KEY)
         self.keys["hi"], self.keys["lo"] = key_hi, key_lo
-        if not (_distinct_in_order(self.entries) and _distinct_in_order(self.keys)):
+        if not (in_order(self.entries, True) and in_order(self.keys, True)):
             raise ValueError("not a compacted episode state")  # a stored one always is
         self.values, self.crossed = values, crossed
         return self
