@@ -225,7 +225,12 @@ _RECORDS = st.lists(st.tuples(st.integers(-2, 3), st.integers(-2, 3), st.integer
 def test_compaction_of_a_stored_total_and_new_records_matches_a_plain_sort(head, tail):
     """Entries compacted onto a compacted state (inserted among its records, not sorted with
     them) = Python's sort of the tuples with their values summed; crossings keep the minimum."""
-    from cogind.measures.episodes import _ENTRY, _KEY, _reduce_crossings, _reduce_entries
+    from cogind.measures.episodes import (
+        _ENTRY,
+        _KEY,
+        _reduce_crossings,
+        _reduce_entries,
+    )
 
     def plain(rows):
         sums = {}

@@ -75,20 +75,20 @@ def _in_order_with(head: np.ndarray, head_values: np.ndarray, tail: np.ndarray,
     fields, with their values. Only ``tail`` is sorted (lexsort of contiguous fields), then
     appended when it comes after ``head`` (a new month after a stored total), else inserted
     among it: adding a month to a stored total costs one copy of the total, not a sort."""
-    if not in_order(tail):
+    if not _in_order(tail):
         order = np.lexsort([np.ascontiguousarray(tail[f]) for f in reversed(tail.dtype.names)])
         tail, tail_values = tail[order], tail_values[order]
     if not len(head) or not len(tail):
         return (tail, tail_values) if len(tail) else (head, head_values)
-    if in_order(np.concatenate([head[-1:], tail[:1]])):
+    if _in_order(np.concatenate([head[-1:], tail[:1]])):
         return np.concatenate([head, tail]), np.concatenate([head_values, tail_values])
     at = np.searchsorted(head, tail)  # records compare field by field, as lexsort orders
     return np.insert(head, at, tail), np.insert(head_values, at, tail_values)
 
 
-def in_order(records: np.ndarray, distinct: bool = False) -> bool:
-    """Whether ``records`` are sorted by their fields (the first field first); with
-    ``distinct``, strictly (no two equal records)."""
+def _in_order(records: np.ndarray, strictly: bool = False) -> bool:
+    """Whether ``records`` are sorted by their fields (the first field first); ``strictly``:
+    with no two equal records."""
     if len(records) < 2:
         return True
     smaller = np.zeros(len(records) - 1, bool)
@@ -97,7 +97,7 @@ def in_order(records: np.ndarray, distinct: bool = False) -> bool:
         later, earlier = records[f][1:], records[f][:-1]
         smaller |= equal & (later < earlier)
         equal &= later == earlier
-    return not smaller.any() and not (distinct and equal.any())
+    return not smaller.any() and not (strictly and equal.any())
 
 
 def _firsts(records: np.ndarray) -> np.ndarray:
@@ -136,6 +136,7 @@ class EpisodeState:
         self.crossed = np.empty(0, np.int32)
         self._pending: list[tuple] = []
         self._pending_rows = 0
+        self._cache: tuple | None = None  # (entries, keys, _long_entries() of them)
 
     def update(self, batch, group=None, month0: int = 0, n_months: int = 1, state=None):
         if group is None:
@@ -210,7 +211,7 @@ class EpisodeState:
             self.entries[name] = a
         self.keys = np.empty(len(key_hi), _KEY)
         self.keys["hi"], self.keys["lo"] = key_hi, key_lo
-        if not (in_order(self.entries, True) and in_order(self.keys, True)):
+        if not (_in_order(self.entries, strictly=True) and _in_order(self.keys, strictly=True)):
             raise ValueError("not a compacted episode state")  # a stored one always is
         self.values, self.crossed = values, crossed
         return self
@@ -223,7 +224,8 @@ class EpisodeState:
         long_ = crossed[window] <= last_month
         caisses, values = caisses[window][long_], values[window][long_]
         codes, where = np.unique(caisses, return_inverse=True)
-        per = _exact_sums(where, values, len(codes))
+        per = np.zeros(len(codes), np.int64)
+        np.add.at(per, where, values)
         return ({caisse_code(k): int(v) for k, v in zip(codes, per) if k >= 0},
                 int(values.sum()))
 
@@ -232,7 +234,7 @@ class EpisodeState:
         the episodes that become long at all, sorted by month: looked up once per compacted
         state and shared by every period (the others never count)."""
         self._compact()
-        cached = getattr(self, "_cache", None)
+        cached = self._cache
         if cached is not None and cached[0] is self.entries and cached[1] is self.keys:
             return cached[2]
         entries = self.entries
@@ -261,16 +263,6 @@ def _find(keys: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
         hit = keys[pos] == query
         at[many[hit]] = pos[hit]
     return at
-
-
-def _exact_sums(where: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
-    """Σ int64 ``values`` per index of ``where``, exactly: float bincount while every partial
-    sum stays below 2**53 (values are ≥ 0), integer ``add.at`` otherwise."""
-    if not len(values) or int(values.sum()) < 2 ** 53:
-        return np.bincount(where, weights=values, minlength=size).astype(np.int64)
-    out = np.zeros(size, np.int64)
-    np.add.at(out, where, values)
-    return out
 
 
 @dataclass(frozen=True)
