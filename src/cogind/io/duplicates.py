@@ -385,9 +385,7 @@ class KeyHashes:
         hashed = (kept if kept is not None else
                   ((row_hashes(b, self.key), b) for b in table.batches(list(self.key),
                                                                         batch_size)))
-        dups = _located(hashed, self.key, hashes)
-        return {"cle": list(self.key), "lignes": dups.rows, "cles": dups.keys,
-                "traitement": "comptees"}
+        return _entry(_located(hashed, self.key, hashes), "compter")
 
 
 def pass_check(table, spec, mode: str, known=None, as_of=None) -> KeyHashes | None:
@@ -395,14 +393,11 @@ def pass_check(table, spec, mode: str, known=None, as_of=None) -> KeyHashes | No
     ``compter``, a key whose columns are all there, an input read more than once (a stream
     is not checked), no stored hashes (``known``, ``--states``), no ``as_of`` (whose pass
     skips row groups); None: :func:`check_table` (``exclure`` needs the positions first)."""
-    key = spec.primary_key
-    if mode != "compter" or known is not None or as_of is not None or not key:
+    if mode != "compter" or known is not None or as_of is not None:
         return None
-    if any(table.schema.get_field_index(c) < 0 for c in key):
+    if _not_checked(table, spec.primary_key) is not None:  # check_table says why
         return None
-    if isinstance(table._source, (pa.RecordBatchReader, _Stream)):
-        return None
-    return KeyHashes(key)
+    return KeyHashes(spec.primary_key)
 
 
 def check_table(table, spec, mode: str, batch_size: int = 1 << 20, known=None
@@ -417,19 +412,32 @@ def check_table(table, spec, mode: str, batch_size: int = 1 << 20, known=None
     key = spec.primary_key
     if mode == "ignorer":
         return None, None
-    if not key:
-        return None, {"cle": [], "non_controle": NO_KEY}
-    absent = [c for c in key if table.schema.get_field_index(c) < 0]
-    if absent:
-        return None, {"cle": list(key), "non_controle": f"colonne '{absent[0]}' absente"}
-    if isinstance(table._source, (pa.RecordBatchReader, _Stream)):  # read once: by the pass
-        return None, {"cle": list(key), "non_controle": "flux lu une seule fois"}
+    unchecked = _not_checked(table, key)
+    if unchecked is not None:
+        return None, unchecked
     dups = known(table, key, batch_size) if known is not None and mode == "compter" else None
     if dups is None:
         dups = find_duplicates(table, key, batch_size)
-    info = {"cle": list(key), "lignes": dups.rows, "cles": dups.keys,
+    return (dups if mode == "exclure" and dups.rows else None), _entry(dups, mode)
+
+
+def _not_checked(table, key) -> dict | None:
+    """The provenance entry of a table whose key cannot be checked (none declared, a key
+    column absent, a stream read once: by the pass), or None."""
+    if not key:
+        return {"cle": [], "non_controle": NO_KEY}
+    absent = [c for c in key if table.schema.get_field_index(c) < 0]
+    if absent:
+        return {"cle": list(key), "non_controle": f"colonne '{absent[0]}' absente"}
+    if isinstance(table._source, (pa.RecordBatchReader, _Stream)):
+        return {"cle": list(key), "non_controle": "flux lu une seule fois"}
+    return None
+
+
+def _entry(dups: Duplicates, mode: str) -> dict:
+    """The provenance entry of a checked key."""
+    return {"cle": list(dups.key), "lignes": dups.rows, "cles": dups.keys,
             "traitement": "exclues" if mode == "exclure" else "comptees"}
-    return (dups if mode == "exclure" and dups.rows else None), info
 
 
 def report_line(table, spec) -> str | None:
