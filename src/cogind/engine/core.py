@@ -21,6 +21,7 @@ from typing import Iterable
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.dataset as ds
 from numba.core.errors import NumbaError
 
 from cogind.engine.bounds import is_caisse, schema_constraints, within_bounds
@@ -499,7 +500,7 @@ def accumulate(table: TableInput, tplan: TablePlan, batch_size: int = DEFAULT_BA
         table, skipped = available_part(table, *tplan.as_of)
     columns = tplan.columns + [c for c in (keys.key if keys else ()) if c not in tplan.columns]
     batches = _with_keep(table.batches(columns, batch_size), tplan.duplicates)
-    if threads > 1:
+    if threads > 1 and not _small(table, min(SMALL_ROWS, batch_size)):
         acc = _accumulate_parallel(batches, tplan, threads, on_batch, months, fused, keys)
     else:
         acc = Accumulator(tplan, months=months, fused=fused)
@@ -511,6 +512,22 @@ def accumulate(table: TableInput, tplan: TablePlan, batch_size: int = DEFAULT_BA
     acc.rows_read += skipped  # row groups left unread: none of their rows is available yet
     acc.rows_not_yet_available += skipped
     return acc
+
+
+SMALL_ROWS = 1 << 18  # a pool of threads costs more than reducing this many rows in one
+
+
+def _small(table: TableInput, most: int) -> bool:
+    """Whether ``table`` is known, without reading it, to hold at most ``most`` rows (in
+    memory, or Parquet files by their footers): reduced by the calling thread, no pool."""
+    src = table._source
+    if table.num_rows is not None or not (isinstance(src, ds.FileSystemDataset) and
+                                          isinstance(src.format, ds.ParquetFileFormat)):
+        return table.num_rows is not None and table.num_rows <= most
+    try:
+        return sum(rg.num_rows for f in src.get_fragments() for rg in f.row_groups) <= most
+    except (pa.ArrowInvalid, OSError):  # unreadable footers: the pass says why
+        return False
 
 
 def _with_keep(batches, dups: Duplicates | None):
