@@ -93,3 +93,20 @@ def test_unreadable_footer_is_not_small(tmp_path):
     (tmp_path / "t.parquet").write_bytes(b"not parquet")
     tin = core.TableInput("t", "t.parquet", dataset.schema, dataset)
     assert core._small(tin, 10) is False
+
+
+def test_each_period_column_spanned_once_per_pass(data, monkeypatch):
+    """The states' months are sized from each period column's span, read once per column
+    however many groups of the plan share it; the same table as the threaded pass."""
+    calls = []
+    span = core.day_span
+
+    def counted(table, column):
+        calls.append((table.name, column))
+        return span(table, column)
+
+    monkeypatch.setattr(core, "day_span", counted)
+    got = _compute(data, threads=1)
+    assert calls and len(calls) == len(set(calls))
+    monkeypatch.setattr(core, "SMALL_ROWS", 0)
+    assert got.equals(_compute(data, threads=2))

@@ -544,7 +544,7 @@ def month_span(table: TableInput, tplan: TablePlan) -> tuple[int, int] | None:
     None otherwise, or under ``as_of`` (rows not yet available do not widen the grid)."""
     if tplan.as_of is not None:
         return None
-    spans = [day_span(table, g.period) for g in tplan.groups]
+    spans = [day_span(table, c) for c in dict.fromkeys(g.period for g in tplan.groups)]
     if not spans or any(s is None for s in spans):
         return None
     return (int(month_of_day(min(a for a, _ in spans))),
