@@ -31,7 +31,8 @@ from cogind.measures.periods import (PERIOD_KINDS, PERIOD_NAMES, month_label, mo
                                      month_start)
 from cogind.engine.finalise import (Options, Rows, add_indicator_rows, add_unavailable_rows,
                                     periods_for, select_periods)
-from cogind.analyses.secret import DEFAULT_THRESHOLD, apply_secret, record_no_secret
+from cogind.analyses.secret import (DEFAULT_THRESHOLD, apply_secret, record_no_secret,
+                                    record_subset)
 from cogind.analyses import forms
 
 from cogind._version import __version__
@@ -307,7 +308,8 @@ def _selected_caisses(table: pa.Table, caisses, libelles: bool) -> pa.Table:
         table = only_caisses(table, caisses)
     if libelles:
         meta["options"]["libelles"] = True
-    return table.replace_schema_metadata({"cogind": json.dumps(meta, ensure_ascii=False)})
+    table = table.replace_schema_metadata({"cogind": json.dumps(meta, ensure_ascii=False)})
+    return record_subset(table) if caisses else table  # the empreinte of the rows kept
 
 
 def _period_kinds(period) -> tuple[str, ...]:

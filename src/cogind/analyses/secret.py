@@ -15,10 +15,15 @@ side by side are the user's responsibility: ask for every period in one table.
 
 Masking empties every figure of the row (see :data:`cogind.engine.finalise.MASKED_COLUMNS`) plus
 ``details``, sets ``statut`` to ``masqué``, ``masque`` to true and ``motif`` to the rule applied.
-The count of masked rows (never which ones, nor any value) is added to the provenance.
+The count of masked rows (never which ones, nor any value) is added to the provenance, with
+the *empreinte* of the protected table (:func:`layout_digest`): a table that still has those very
+cells, masked alike, is protected already and is returned as it is by a second application at
+the same or a lower threshold (the suppression is chosen greedily: searched again from the masks
+alone, it could mask a few more rows than the first time).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 
@@ -35,6 +40,8 @@ DEFAULT_THRESHOLD = 11
 MOTIF_PRIMARY = "secret statistique (moins de {t} individus)"
 MOTIF_SECONDARY = "secret statistique (masquage complémentaire)"
 CELL = ("indicateur", "cog", "periode")
+LAYOUT = ("indicateur", "cog", "niveau", "caisse", "periode")  # a cell of the published table
+_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 def check_threshold(threshold: int) -> int:
@@ -290,14 +297,19 @@ def _with_regions(groupings: dict, rows: _Rows) -> dict:
 
 def apply_secret(table: pa.Table, threshold: int = DEFAULT_THRESHOLD,
                  groupings: dict[str, dict[str, str]] | None = None) -> pa.Table:
-    """``table`` with the secret statistique applied (idempotent); counts in the provenance.
+    """``table`` with the secret statistique applied; counts and empreinte in the provenance.
 
-    ``groupings``: caisse → group for the ``groupe`` level, if the table has one.
+    Idempotent: a table whose provenance records the secret at ``threshold`` or above, with the
+    empreinte of its present cells and masks, is returned unchanged. Any other table (raw
+    figures, a lower threshold, rows added, a mask lifted) is protected again, its masked rows
+    kept masked. ``groupings``: caisse → group for the ``groupe`` level, if the table has one.
     """
     threshold = check_threshold(threshold)
+    prior = _provenance(table).get("secret") or {}
+    if _protected(prior, threshold, table):
+        return table
     if table.num_rows == 0 or "n" not in table.column_names:
         return _record(table, threshold, Counter(), Counter())
-    prior = _provenance(table).get("secret") or {}
     if prior.get("seuil", 0) >= threshold and not (groupings or {}).get("groupe"):
         groupings = {**(groupings or {}), "groupe": {}}  # groups were checked when computed
     primary = primary_mask(table, threshold)
@@ -336,7 +348,52 @@ def _record(table: pa.Table, threshold: int, primary: Counter, extra: Counter) -
                       "masquees": before.get("masquees", 0) + sum(primary.values()),
                       "masquees_complementaires":
                           before.get("masquees_complementaires", 0) + sum(extra.values()),
-                      "par_indicateur": dict(sorted(per.items()))}
+                      "par_indicateur": dict(sorted(per.items())),
+                      "empreinte": layout_digest(table)}
+    meta[b"cogind"] = json.dumps(prov, ensure_ascii=False).encode()
+    return table.replace_schema_metadata(meta)
+
+
+def _protected(prior: dict, threshold: int, table: pa.Table) -> bool:
+    """Whether ``table`` is the very table the secret was applied to at ``threshold`` or above."""
+    return (prior.get("seuil", 0) >= threshold and "empreinte" in prior
+            and prior["empreinte"] == layout_digest(table))
+
+
+def layout_digest(table: pa.Table) -> str:
+    """``rows-hash``: which cells (indicator, COG, level, caisse, period) a table holds, which of
+    them are masked and the ``n`` of the others, whatever the row order and the file format it
+    was read back from (a null and an empty text are alike). A 64-bit sum of one hash per row:
+    rows added, removed or changed change it; a masked row's figures are empty, never in it.
+    """
+    h = np.zeros(table.num_rows, np.uint64)
+    for name in LAYOUT:
+        index, values = _codes(table, name)
+        keys = np.array([_word(name, v) for v in values] + [_word(name, None)], np.uint64)
+        h = (h ^ keys[index]) * _MIX
+    n = _numbers(table, "n")
+    h = (h ^ np.where(np.isnan(n), np.uint64(0x5851F42D4C957F2D), n.view(np.uint64))) * _MIX
+    h ^= _flags(table, "masque").astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93)
+    h ^= h >> np.uint64(33)  # finaliser of murmur3: every input bit reaches every output bit
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    return f"{table.num_rows}-{int(h.sum(dtype=np.uint64)):016x}"
+
+
+def _word(column: str, value) -> int:
+    text = "" if value is None else str(value)
+    digest = hashlib.blake2b(text.encode(), digest_size=8, person=column.encode()[:16])
+    return int.from_bytes(digest.digest(), "little")
+
+
+def record_subset(table: pa.Table) -> pa.Table:
+    """The empreinte of ``table``, a subset of the rows of a table the secret protected (a subset
+    of a safe publication is safe), recorded as its own."""
+    prov = _provenance(table)
+    if not isinstance(prov.get("secret"), dict):
+        return table
+    prov["secret"]["empreinte"] = layout_digest(table)
+    meta = dict(table.schema.metadata or {})
     meta[b"cogind"] = json.dumps(prov, ensure_ascii=False).encode()
     return table.replace_schema_metadata(meta)
 
