@@ -423,8 +423,9 @@ class MonthGrid:
     def stacked(self, periods) -> np.ndarray:
         """Whole states of every period, stacked: row ``p * (slots + 1) + s`` is slot ``s`` of
         ``periods[p]`` (the national level last), as :meth:`rows` and :meth:`extra` give them
-        one period at a time. Calendar months are read in place, other periods are
-        differences of cumulative sums over the months: one vectorised step for all periods."""
+        one period at a time. Calendar months are read in place, other periods summed over their
+        months (slices), or, when they overlap much (rolling), as differences of cumulative
+        sums. Integer sums: the same states whichever way."""
         n_slots, n_months, width = self.states.shape
         if self.merge is not None or not periods or not n_months:
             parts = [self._summed(p.first_month, p.last_month) for p in periods]
@@ -435,9 +436,13 @@ class MonthGrid:
         if np.all(b - a <= 1):  # calendar months: the states themselves, read once
             month_rows(self.states, np.where(b > a, a, -1), out)
             return out.reshape(-1, width)
-        cum = np.zeros((n_slots, n_months + 1, width), np.int64)
-        np.cumsum(self.states, axis=1, out=cum[:, 1:])
-        out[:, :n_slots] = (cum[:, b] - cum[:, a]).transpose(1, 0, 2)
+        if (b - a).sum() <= 4 * n_months:  # each month read a few times at most: slices
+            for p, (lo, hi) in enumerate(spans):  # (a cumulative sum over the months is
+                self.states[:, lo:hi].sum(axis=1, out=out[p, :n_slots])  # ~20× slower)
+        else:
+            cum = np.zeros((n_slots, n_months + 1, width), np.int64)
+            np.cumsum(self.states, axis=1, out=cum[:, 1:])
+            out[:, :n_slots] = (cum[:, b] - cum[:, a]).transpose(1, 0, 2)
         out[:, n_slots] = out[:, :n_slots].sum(axis=1)
         return out.reshape(-1, width)
 
