@@ -123,9 +123,12 @@ def list_text(registry: Registry, cog_code: str | None) -> str:
     if cog_code:
         cog = registry.cog(cog_code)
         out = [f"COG {cog.code} — {cog.libelle} ({len(cog.indicators)} indicateurs)", ""]
-        for e in cog.indicators:
+        numbers = [f"n° {e.numero}" if e.numero else "" for e in cog.indicators]
+        first = max(map(len, numbers), default=0)  # columns aligned
+        width = max((len(e.code) for e in cog.indicators), default=0)
+        for e, number in zip(cog.indicators, numbers):
             ind = registry.indicator(e.code)
-            out.append(f"{('n° ' + e.numero) if e.numero else '':6} {e.code:28} "
+            out.append(f"{number:{first}} {e.code:{width}} "
                        f"{ind.unit:7} {SENS[ind.direction]}")
             out.append(_wrap(e.libelle or ind.libelle, "         "))
             out.append(_wrap("cibles : " + ", ".join(
@@ -134,9 +137,12 @@ def list_text(registry: Registry, cog_code: str | None) -> str:
             out.append(_wrap("forme : " + _form_text(registry, e.code, forms), "         "))
         return "\n".join(out)
     out = []
+    width = max((len(code) for code in registry.indicators), default=0)  # columns aligned
+    tables = max((len(ind.table) for ind in registry.indicators.values()), default=0)
     for code, ind in sorted(registry.indicators.items()):
         cogs = ", ".join(c.code for c in registry.cogs_using(code)) or "aucune COG"
-        out.append(f"{code:28} {ind.unit:7} {SENS[ind.direction]:18} {ind.table:12} {cogs}")
+        out.append(f"{code:{width}} {ind.unit:7} {SENS[ind.direction]:18} {ind.table:{tables}} "
+                   f"{cogs}")
         out.append(_wrap(ind.libelle, "    "))
         out.append(_wrap("forme : " + _form_text(registry, code, forms), "    "))
     return "\n".join(out)
