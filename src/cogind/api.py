@@ -293,7 +293,10 @@ def compute(tables: Tables, cog: str | None = "2023-2027", *,
         from cogind.analyses.cpg import apply_cpg
 
         table = apply_cpg(table, cpg)
-    return _selected_caisses(table, caisses, libelles)
+    table = _selected_caisses(table, caisses, libelles)
+    if store is not None:  # its new generations, written meanwhile (a write's error raised)
+        store.wait()
+    return table
 
 
 def _selected_caisses(table: pa.Table, caisses, libelles: bool) -> pa.Table:

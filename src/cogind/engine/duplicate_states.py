@@ -37,7 +37,7 @@ class DuplicateStates:
     from a store of states, or None when its rows do not come from files."""
 
     def __init__(self, store: StateStore) -> None:
-        self.root = store.root
+        self.root, self.writer = store.root, store.writer
 
     def folder(self, table, key: tuple[str, ...]) -> Path:
         from cogind._version import __version__
@@ -61,6 +61,7 @@ class DuplicateStates:
         parts = _file_inputs(table)
         keys = [_file_key(p) for p in parts]
         run = _Run(packed.Folder(self.folder(table, key)), key, parts, keys, batch_size)
+        run.writer = self.writer
         return run.counts()
 
 
@@ -71,6 +72,7 @@ class _Run:
         self.part_of = dict(zip(keys, parts))
         self.computed: dict[str, np.ndarray] = {}  # file key → sorted row hashes, read now
         self.used: set[Path] = set()
+        self.writer: packed.Writer | None = None
 
     def counts(self) -> Duplicates:
         need = Counter(self.keys)
@@ -84,7 +86,7 @@ class _Run:
         if best is None or best[1].key != own:
             items.append((own, {"fichiers": sorted(self.keys), **exact},
                           [repeated_hashes, _ipc(candidates)], None))
-            self.store.publish(items, ["h:" + k for k in self.keys], self.used)
+            self.store.publish(items, ["h:" + k for k in self.keys], self.used, self.writer)
         else:
             packed.touch(self.used)
         return Duplicates(self.key, exact["lignes"], exact["cles"], np.empty(0, np.int64))

@@ -9,9 +9,11 @@ are published whole (:class:`cogind.io.publish.StagedFile`: temporary file, then
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import struct
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -92,11 +94,18 @@ def write(path: Path, items: list[tuple[str, dict, list[np.ndarray] | bytes, lis
     """Publish a generation of ``items``: (key, metadata, arrays) or (key, metadata, raw
     bytes of an :class:`Entry`, its array specs). False if the folder cannot be written (the
     next run only reads more)."""
+    return _publish(path, pack(items))
+
+
+def pack(items: list[tuple[str, dict, list[np.ndarray] | bytes, list]]) -> list:
+    """The pieces of a generation file of ``items`` (see :func:`write`): magic, header
+    length, header, then each entry's bytes, its CRC-32 taken now. Arrays are written as
+    they are (no copy into one blob): they must not change until the pieces are written."""
     blobs, specs, at = [], [], 0
     for key, meta, arrays, layout in items:
         if isinstance(arrays, bytes):
             parts = [arrays]
-        else:  # written as they are: no copy into one blob
+        else:
             layout, parts, off = [], [], 0
             for a in arrays:
                 a = np.ascontiguousarray(a)
@@ -119,7 +128,7 @@ def write(path: Path, items: list[tuple[str, dict, list[np.ndarray] | bytes, lis
             break
         base = need
     header += b" " * (base - 16 - len(header))
-    return _publish(path, [MAGIC, struct.pack("<Q", len(header)), header, *blobs])
+    return [MAGIC, struct.pack("<Q", len(header)), header, *blobs]
 
 
 def _publish(path: Path, parts: list[bytes]) -> bool:
@@ -158,10 +167,13 @@ class Folder:
     def entries(self, prefix: str) -> list[Entry]:
         return [e for k, e in self.newest.items() if k.startswith(prefix)]
 
-    def publish(self, items: list, keep: list[str], used: set[Path]) -> None:
+    def publish(self, items: list, keep: list[str], used: set[Path],
+                writer: Writer | None = None) -> None:
         """A generation of ``items``; when generations pile up, with a raw copy of the
         entries of ``keep`` it lacks, the older generations then removed. Otherwise the
-        generations ``used`` are touched (their modification time is their last use)."""
+        generations ``used`` are touched (their modification time is their last use).
+        Packed now (the arrays are read, their CRC taken); written by ``writer`` when given
+        (in the background, :class:`Writer`), else before returning."""
         whole = len(self.generations) + 1 > MAX_GENERATIONS
         if whole:
             have = {item[0] for item in items}
@@ -174,11 +186,56 @@ class Folder:
                 except (Unreadable, OSError):
                     continue  # recomputed when needed
         name = f"g{time.time_ns():020d}-{os.getpid()}{SUFFIX}"
-        if items and write(self.path / name, items) and whole:
-            for g in self.generations:  # what they held for this run is copied
-                g.path.unlink(missing_ok=True)
+        pieces = pack(items) if items else None
+        old = [g.path for g in self.generations] if whole else []
+        job = functools.partial(_finish, self.path / name, pieces, old, set(used))
+        if writer is None:
+            job()
         else:
-            touch(used)
+            writer.submit(job)
+
+
+def _finish(path: Path, pieces: list | None, old: list[Path], used: set[Path]) -> None:
+    """Write a packed generation; then remove the generations ``old`` (what they held for
+    this run is copied into it), or, if nothing was written, touch those ``used``."""
+    if pieces is not None and _publish(path, pieces) and old:
+        for p in old:
+            p.unlink(missing_ok=True)
+    else:
+        touch(used)
+
+
+class Writer:
+    """Generations written in the background while the run goes on (issue 20 § 1), one after
+    the other: :meth:`submit` starts a write, :meth:`wait` joins them all (before ``compute``
+    returns) and raises the first error one of them raised, as a write in the run itself
+    would. The threads are not daemons: an interpreter that exits first finishes them."""
+
+    def __init__(self) -> None:
+        self._last: threading.Thread | None = None
+        self._errors: list[BaseException] = []
+
+    def submit(self, job) -> None:
+        before = self._last
+
+        def run() -> None:
+            if before is not None:
+                before.join()  # one write at a time, in order
+            try:
+                job()
+            except BaseException as exc:  # noqa: BLE001 -- raised again by wait()
+                self._errors.append(exc)
+
+        self._last = threading.Thread(target=run, name="cogind-etats")
+        self._last.start()
+
+    def wait(self) -> None:
+        last, self._last = self._last, None
+        if last is not None:
+            last.join()
+        if self._errors:
+            error, self._errors = self._errors[0], []
+            raise error
 
 
 def touch(paths) -> None:
@@ -198,6 +255,8 @@ __all__ = [
     "Folder",
     "Generation",
     "Unreadable",
+    "Writer",
+    "pack",
     "touch",
     "write",
 ]

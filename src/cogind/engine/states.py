@@ -55,6 +55,11 @@ class StateStore:
                                           if not p.error)}
         self.recorded = read_hashes(self.root)
         hashes.remember(self.recorded)  # the provenance's hashes too: the file's bytes
+        self.writer = packed.Writer()  # new generations written while the run goes on
+
+    def wait(self) -> None:
+        """Every new generation of this run written (raises what a write raised)."""
+        self.writer.wait()
 
     # ------------------------------------------------------------------ keys
     def plan_key(self, table: TableInput, tplan: TablePlan) -> tuple[str, dict]:
@@ -92,7 +97,7 @@ class StateStore:
         parts = _file_inputs(table)
         keys = [_file_key(p) for p in parts]
         self.save_hashes([p.origin for p in parts])
-        run = _Run(folder, tplan, keys)
+        run = _Run(folder, tplan, keys, self.writer)
         accs = run.stored()
         for part, k in zip(parts, keys):
             if run.missing[k] > 0:  # identical files (one key) are one pass, merged k times
@@ -120,8 +125,9 @@ class StateStore:
 class _Run:
     """One table's use of a plan folder: what is stored for its files, what it adds."""
 
-    def __init__(self, folder: Path, tplan: TablePlan, keys: list[str]) -> None:
-        self.store = packed.Folder(folder)
+    def __init__(self, folder: Path, tplan: TablePlan, keys: list[str],
+                 writer: packed.Writer | None = None) -> None:
+        self.store, self.writer = packed.Folder(folder), writer
         self.tplan, self.keys = tplan, keys
         self.reasons: dict[str, int] = {}
         if self.store.unreadable:
@@ -173,7 +179,7 @@ class _Run:
         items = [(f"f:{k}", *encode(acc), None) for k, acc in self.computed.items()]
         meta, arrays = encode(total)
         items.append((self.total_key, {**meta, "fichiers": sorted(self.keys)}, arrays, None))
-        self.store.publish(items, ["f:" + k for k in self.keys], self.used)
+        self.store.publish(items, ["f:" + k for k in self.keys], self.used, self.writer)
 
 
 def covering(entries: list[packed.Entry], wanted: Counter) -> tuple[Counter, packed.Entry] | None:
@@ -264,7 +270,7 @@ def encode(acc: Accumulator) -> tuple[dict, list[np.ndarray]]:
     for st, und in zip(acc.states, acc.undated):
         flat = st.reshape(-1, st.shape[2])
         cells = np.flatnonzero(flat.any(axis=1)).astype(np.int64)
-        arrays += [cells, flat[cells], np.asarray(und, np.int64)]
+        arrays += [cells, flat[cells], np.array(und, np.int64)]  # copies: written later
     sides = [(i, side) for i, side in enumerate(acc.sides) if side is not None]
     if sides:  # absent otherwise: the entries of plans without side states keep their bytes
         meta["sides"] = []
