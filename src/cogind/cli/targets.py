@@ -30,7 +30,7 @@ def _load(ctx, source, sample, cog, period, indicators):
                    "réseau.")
 @click.option("--decile", type=click.IntRange(1, 9), default=8, show_default=True,
               help="Objectif à ce décile du réseau, compté dans le bon sens (8 : le niveau "
-                   "qu'atteignent les 20 %% meilleures caisses).")
+                   "qu'atteignent les 20 % meilleures caisses).")
 @click.option("--socle", "socle", default="base", show_default=True, metavar="base|K",
               help="Socle : la valeur de base de la caisse ('base') ou le décile K du réseau.")
 @years_option("Année de contrat à écrire, ou plage AAAA-AAAA (répétable ; par défaut : "
@@ -90,8 +90,8 @@ def derive_command(ctx, results, sample, base, decile, socle, years, path_to, in
               show_default=True, help="Période, quand RESULTS est une donnée d'entrée ou "
                                       "--sample.")
 @click.option("--reduction", type=click.FloatRange(0, 100), default=15.0, show_default=True,
-              help="Baisse visée d'une année sur l'autre, en %% du nombre (seed 000 §65 : "
-                   "15 %%).")
+              help="Baisse visée d'une année sur l'autre, en % du nombre (seed 000 §65 : "
+                   "15 %).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), callback=output_path(),
               help="Écrire la table du composite (.parquet, .arrow, .csv, .json).")
 @JSON_OPTION
