@@ -8,11 +8,13 @@ against the type the table's schema expects of each column:
 - the separator: ``,``, ``;`` or tab, the most frequent on the header line;
 - the decimal mark of each number column: point (``12.50``) or comma (``12,50``), digits
   grouped by spaces as Excel shows them (``1 234,50``) read too;
-- the date format of each date and datetime column: ISO (``2023-01-31``) or day first
-  (``31/01/2023``, ``31/01/2023 14:05:00``). Slashed dates are always read day first, the
-  French reading: ``03/04/2023`` is 3 April even when no day of the sample is over 12 (the
-  column is then reported as ambiguous); a month-first file fails at its first row whose
-  month would be over 12, naming that row.
+- the date format of each date and datetime column: ISO (``2023-01-31``), day first
+  (``31/01/2023``, ``31/01/2023 14:05:00``) or SAS's ``DATE9.`` and ``DATETIME20.``
+  (``31JAN2023``, ``31JAN2023:14:05:00``; SNDS dates reach SAS as datetimes, so a date column
+  of a SAS export often reads ``31JAN2023:00:00:00``: its day is kept). Slashed dates are always
+  read day first, the French reading: ``03/04/2023`` is 3 April even when no day of the sample
+  is over 12 (the column is then reported as ambiguous); a month-first file fails at its first
+  row whose month would be over 12, naming that row.
 
 Numbers are parsed by Arrow's own parser with the comma as decimal mark, so ``12,50`` gives
 the very float ``12.50`` gives. A value that cannot be read is one line naming the table, the
@@ -41,10 +43,12 @@ SEPARATORS = {",": "virgule", ";": "point-virgule", "\t": "tabulation"}
 ARROW_TYPES = {"date": pa.date32(), "datetime": pa.timestamp("us"), "integer": pa.int64(),
                "number": pa.float64(), "string": pa.string(), "boolean": pa.bool_()}
 TIMESTAMP_PARSERS = [pacsv.ISO8601, "%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S",
-                     "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"]
+                     "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
+                     "%d%b%Y", "%d%b%Y:%H:%M:%S", "%d%b%Y:%H:%M"]  # the last: SAS (any case)
 
 POINT, COMMA, GROUPED = "point", "virgule", "virgule, chiffres groupés"
-ISO, DAY_FIRST = "AAAA-MM-JJ", "JJ/MM/AAAA"
+ISO, DAY_FIRST, SAS = "AAAA-MM-JJ", "JJ/MM/AAAA", "JJMMMAAAA"
+EXAMPLES = {ISO: ("2023-01-31", " "), DAY_FIRST: ("31/01/2023", " "), SAS: ("31JAN2023", ":")}
 ENCODINGS = {"utf-8-sig": "UTF-8 avec BOM", "utf-8": "UTF-8", "cp1252": "Windows-1252",
              "latin-1": "latin-1"}
 _GROUPING = "[ \u00a0\u202f]"  # space, no-break space, narrow no-break space (Excel's)
@@ -53,6 +57,7 @@ _NUMBER = {POINT: re.compile(r"^[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?$"),
            GROUPED: re.compile(rf"^[+-]?\d{{1,3}}({_GROUPING}\d{{3}})+(,\d*)?$")}
 _DAY_FIRST = re.compile(r"^(\d{1,2})/(\d{1,2})/\d{4}")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_SAS = re.compile(r"^\d{1,2}[A-Za-z]{3}\d{4}(?::|$)")
 _ROW = re.compile(r"In CSV column #(\d+): Row #(\d+)")
 _COLUMN = re.compile(r"In CSV column #(\d+)")
 
@@ -93,8 +98,7 @@ class CsvDialect:
         """The Arrow CSV format reading the file; ``arrow_types`` instead of the schema's."""
         types = dict(arrow_types) if arrow_types is not None else {
             c: ARROW_TYPES[t] for c, t in self.types.items() if t in ARROW_TYPES}
-        types.update({c: pa.timestamp("s") for c, f in self.dates.items()
-                      if f == DAY_FIRST and self.types.get(c) == "date"})
+        types.update({c: pa.timestamp("s") for c in self.dates if self.parsed_as_time(c)})
         types.update({c: pa.string() for c in self.as_strings()})
         return ds.CsvFileFormat(
             read_options=pacsv.ReadOptions(encoding=_arrow_encoding(self.encoding)),
@@ -109,7 +113,7 @@ class CsvDialect:
         for f in schema:
             if f.name in self.as_strings():
                 f = f.with_type(pa.float64())
-            elif self.dates.get(f.name) == DAY_FIRST and self.types.get(f.name) == "date":
+            elif self.parsed_as_time(f.name):
                 f = f.with_type(pa.date32())
             fields.append(f)
         return pa.schema(fields, metadata=schema.metadata)
@@ -125,13 +129,17 @@ class CsvDialect:
                     col, changed = parse_number(col, self.decimals[name]), True
                 except pa.ArrowInvalid:
                     raise BadValue(name) from None
-            elif (self.dates.get(name) == DAY_FIRST and self.types.get(name) == "date"
-                  and pa.types.is_timestamp(col.type)):
+            elif self.parsed_as_time(name) and pa.types.is_timestamp(col.type):
                 col, changed = pc.cast(col, pa.date32(), safe=False), True
             arrays.append(col)
         if not changed:
             return batch
         return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+
+    def parsed_as_time(self, column: str) -> bool:
+        """Whether a date column is parsed as a timestamp then cut to its day (Arrow reads only
+        ISO text as a date)."""
+        return self.dates.get(column, ISO) != ISO and self.types.get(column) == "date"
 
     def expected(self, column: str) -> str:
         """The form a value of ``column`` must have, for messages."""
@@ -145,9 +153,9 @@ class CsvDialect:
             return "an integer (12)"
         if kind in ("date", "datetime"):
             form = self.dates.get(column, ISO)
-            example = "31/01/2023" if form == DAY_FIRST else "2023-01-31"
+            example, between = EXAMPLES[form]
             if kind == "datetime":
-                return f"a date and time {form} HH:MM:SS ({example} 14:05:00)"
+                return f"a date and time {form}{between}HH:MM:SS ({example}{between}14:05:00)"
             return f"a date {form} ({example})"
         if kind == "boolean":
             return "a boolean (true, false, 0, 1)"
@@ -231,7 +239,10 @@ def _decimal(values: list[str]) -> str | None:
 def _date_form(values: list[str]) -> tuple[str, bool]:
     """(format, ambiguous) of a date column's sample values."""
     days = [int(m.group(1)) for v in values if (m := _DAY_FIRST.match(v))]
-    if not days or sum(1 for v in values if _ISO.match(v)) > len(days):
+    iso, sas = (sum(1 for v in values if rx.match(v)) for rx in (_ISO, _SAS))
+    if sas > max(iso, len(days)):
+        return SAS, False
+    if not days or iso > len(days):
         return ISO, False
     return DAY_FIRST, max(days) <= 12
 

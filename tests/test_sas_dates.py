@@ -1,0 +1,97 @@
+"""CSV as SAS exports it (``PROC EXPORT``): dates in ``DATE9.`` (``31JAN2023``) and, since SNDS
+dates reach SAS as datetimes, date columns in ``DATETIME20.`` (``31JAN2023:00:00:00``), read to
+exactly the figures of the original Parquet; an unreadable one named by table, file, column and
+line with the SAS form expected, never quoted."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from test_french_csv import TABLES, _plant, _results, _run, _write, data  # noqa: F401
+
+import cogind
+from cogind.errors import InputError
+
+
+def _sas(v, datetimes: bool, lower: bool = False) -> str:
+    """A value as SAS writes it with the DATE9. or DATETIME20. format (written here, not by
+    cogind: strftime's %b is English in the C locale, as SAS's month names)."""
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return repr(v).replace(".", ",")
+    if isinstance(v, dt.datetime):
+        text = v.strftime("%d%b%Y:%H:%M:%S")
+    elif isinstance(v, dt.date):
+        text = v.strftime("%d%b%Y:00:00:00" if datetimes else "%d%b%Y")
+    else:
+        return str(v)
+    return text.lower() if lower else text.upper()
+
+
+@pytest.fixture(scope="module")
+def sas(data, tmp_path_factory):  # noqa: F811
+    """ij with DATETIME20. dates (midnight), prestations with DATE9. in lower case."""
+    out = tmp_path_factory.mktemp("sas")
+    _write(pq.read_table(data / "ij.parquet"), out / "ij.csv", cell=lambda v: _sas(v, True))
+    _write(pq.read_table(data / "prestations.parquet"), out / "prestations.csv",
+           cell=lambda v: _sas(v, False, lower=True))
+    return out
+
+
+def test_a_sas_export_gives_the_parquet_results(data, sas, tmp_path):  # noqa: F811
+    assert "00:00:00" in (sas / "ij.csv").read_text(encoding="cp1252").splitlines()[1]
+    want, got = _results(data), _results(sas)
+    assert got.num_rows == want.num_rows > 0 and got.equals(want)
+    assert pa.compute.sum(pa.compute.is_valid(got["valeur"])).as_py() > 100
+    for name, src in (("a", data), ("b", sas)):
+        res = _run("compute", src, "--no-secret", "-o", tmp_path / f"{name}.parquet")
+        assert res.exit_code == 0, res.output
+    assert pq.read_table(tmp_path / "a.parquet").equals(pq.read_table(tmp_path / "b.parquet"))
+
+
+def test_validate_and_the_provenance_name_the_sas_form(sas):
+    res = _run("validate", sas)
+    assert res.exit_code == 0, res.output
+    assert "dates : JJMMMAAAA (" in res.output and "IJ_PAI_DTD" in res.output
+    doc = {t["table"]: t for t in json.loads(_run("validate", sas, "--json").output)["tables"]}
+    assert doc["prestations"]["csv"]["dates"]["EXE_SOI_DTD"] == "JJMMMAAAA"
+    prov = cogind.provenance(_results(sas))
+    assert prov["entrees"]["ij"]["csv"]["dates"]["IJ_PAI_DTD"] == "JJMMMAAAA"
+
+
+def test_a_datetime_column_in_datetime20(tmp_path):
+    """contacts' arrival and handling times, as SAS writes them, to the second."""
+    cogind.generate(tmp_path / "pq", years=(2023, 2023), rows={"contacts": 3000},
+                    tables=("contacts",))
+    t = pq.read_table(tmp_path / "pq" / "contacts.parquet")
+    t = t.cast(pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type)
+                          else f for f in t.schema]))
+    pq.write_table(t, tmp_path / "pq" / "contacts.parquet")
+    (tmp_path / "sas").mkdir()
+    _write(t, tmp_path / "sas" / "contacts.csv", cell=lambda v: _sas(v, True))
+    assert _results(tmp_path / "sas").equals(_results(tmp_path / "pq"))
+    _plant(tmp_path / "sas" / "contacts.csv", 40, "CNT_ARR_DTH", "31FOO2023:14:05:00")
+    want = ("table 'contacts', file contacts.csv, column 'CNT_ARR_DTH', line 40: a value cannot "
+            "be read, expected a date and time JJMMMAAAA:HH:MM:SS (31JAN2023:14:05:00)")
+    res = _run("compute", tmp_path / "sas", "--cog", "none")
+    assert res.exit_code == 1 and want in res.output and "FOO" not in res.output, res.output
+
+
+def test_an_unreadable_sas_date_names_its_line(data, tmp_path):  # noqa: F811
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _write(pq.read_table(data / "ij.parquet"), folder / "ij.csv", cell=lambda v: _sas(v, False))
+    _plant(folder / "ij.csv", 321, "IJ_PAI_DTD", "31FOO2023")
+    want = ("table 'ij', file ij.csv, column 'IJ_PAI_DTD', line 321: a value cannot be read, "
+            "expected a date JJMMMAAAA (31JAN2023)")
+    for args in (("compute", folder, "--cog", "none"), ("validate", folder)):
+        res = _run(*args)
+        assert res.exit_code == 1, res.output
+        assert want in res.output and "FOO" not in res.output, res.output
+    with pytest.raises(InputError) as err:
+        cogind.compute(folder, None)
+    assert str(err.value) == want
