@@ -274,8 +274,12 @@ def test_a_stored_episode_state_out_of_order_is_refused():
     arrays = state.arrays()
     fresh = _episode_state([])
     fresh.load(arrays)
-    swapped = [a[::-1].copy() for a in arrays[:5]] + arrays[5:]
-    repeated = [np.repeat(a, 2) for a in arrays[:5]] + arrays[5:]  # in order, not distinct
+    from cogind.measures.episodes import _ENTRY
+
+    entries = arrays[0].view(_ENTRY)  # the records' raw bytes, then their values
+    swapped = [entries[::-1].copy().view(np.uint8), arrays[1][::-1].copy(), *arrays[2:]]
+    repeated = [np.repeat(entries, 2).view(np.uint8), np.repeat(arrays[1], 2),
+                *arrays[2:]]  # in order, not distinct
     for wrong in (swapped, repeated):
         with pytest.raises(ValueError):
             _episode_state([]).load(wrong)

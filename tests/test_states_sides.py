@@ -157,8 +157,8 @@ def test_an_inconsistent_side_state_is_recomputed(data, tmp_path):
     cogind.compute(data, states=store, **KW)
     for gen in store.glob("*/g*" + packed.SUFFIX):
         raw = gen.read_bytes()
-        if b'"EpisodeState",8]' in raw:
-            gen.write_bytes(raw.replace(b'"EpisodeState",8]', b'"EpisodeState",7]'))
+        if b'"EpisodeState",4]' in raw:
+            gen.write_bytes(raw.replace(b'"EpisodeState",4]', b'"EpisodeState",3]'))
     after = cogind.compute(data, states=store, **KW)
     assert etats(after)["ij"]["raison"].startswith("total incohérent")
     assert "état incohérent" in etats(after)["ij"]["raison"]

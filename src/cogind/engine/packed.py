@@ -46,23 +46,28 @@ class Entry:
 
     def raw(self) -> bytes:
         """The entry's bytes, checked (:class:`Unreadable` if short or altered)."""
+        return self._read().tobytes()
+
+    def _read(self) -> np.ndarray:
+        blob = np.empty(self.size, np.uint8)  # not zeroed first: read into
         fd = os.open(self.generation.path, os.O_RDONLY)
         try:
-            blob = os.pread(fd, self.size, self.start)
+            got = os.preadv(fd, [blob], self.start)
         finally:
             os.close(fd)
-        if len(blob) != self.size or zlib.crc32(blob) != self.crc:
+        if got != self.size or zlib.crc32(blob) != self.crc:
             raise Unreadable(self.key)
         return blob
 
     def load(self) -> list[np.ndarray]:
-        blob = self.raw()
+        """The entry's arrays, checked: writable views of one buffer read for them (no copy)."""
+        blob = self._read()
         out = []
         for dtype, offset, n in self.arrays:
-            if dtype not in _DTYPES or offset < 0 or offset + np.dtype(dtype).itemsize * n > len(
-                    blob):
+            if dtype not in _DTYPES or offset < 0 or n < 0 or offset + np.dtype(
+                    dtype).itemsize * n > len(blob):
                 raise Unreadable(self.key)
-            out.append(np.frombuffer(blob, dtype, n, offset).copy())
+            out.append(blob[offset:offset + np.dtype(dtype).itemsize * n].view(dtype))
         return out
 
 

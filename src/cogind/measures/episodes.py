@@ -52,38 +52,56 @@ def _reduce_entries(head: np.ndarray, head_values: np.ndarray, tail: np.ndarray,
                     tail_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Σ values per distinct entry, entries sorted: a compacted state's (``head``, already
     sorted and distinct) with more entries (``tail``, in any order)."""
-    entries, values = _in_order_with(head, head_values, tail, tail_values)
-    first = _firsts(entries)
-    if len(first) == len(entries):
-        return entries, values
-    return entries[first], np.add.reduceat(values, first)
+    return _reduce(head, head_values, tail, tail_values, np.add)
 
 
 def _reduce_crossings(head: np.ndarray, head_months: np.ndarray, tail: np.ndarray,
                       tail_months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """First month per distinct episode, keys sorted (``head``: a compacted state's)."""
-    keys, months = _in_order_with(head, head_months, tail, tail_months)
-    first = _firsts(keys)
-    if len(first) == len(keys):
-        return keys, months
-    return keys[first], np.minimum.reduceat(months, first)
+    return _reduce(head, head_months, tail, tail_months, np.minimum)
+
+
+def _reduce(head, head_values, tail, tail_values, ufunc) -> tuple[np.ndarray, np.ndarray]:
+    """``ufunc`` of the values per distinct record of ``head`` (sorted, distinct) and
+    ``tail`` (any order). ``tail`` is reduced alone first; when it then comes strictly after
+    ``head`` (a new month after a stored total) the two are distinct already: only the new
+    records are scanned, never the total's."""
+    tail, tail_values = _distinct(*_sorted(tail, tail_values), ufunc)
+    records, values, distinct_ = _in_order_with(head, head_values, tail, tail_values)
+    return (records, values) if distinct_ else _distinct(records, values, ufunc)
+
+
+def _sorted(records: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if _in_order(records):
+        return records, values
+    fields = [np.ascontiguousarray(records[f]) for f in reversed(records.dtype.names)]
+    order = np.lexsort(fields)
+    return records[order], values[order]
+
+
+def _distinct(records: np.ndarray, values: np.ndarray, ufunc) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted records made distinct, the values of equal ones reduced by ``ufunc``."""
+    first = _firsts(records)
+    if len(first) == len(records):
+        return records, values
+    return records[first], ufunc.reduceat(values, first)
 
 
 def _in_order_with(head: np.ndarray, head_values: np.ndarray, tail: np.ndarray,
-                   tail_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The records of ``head`` (in order) and ``tail`` (any order) in the order of their
-    fields, with their values. Only ``tail`` is sorted (lexsort of contiguous fields), then
-    appended when it comes after ``head`` (a new month after a stored total), else inserted
-    among it: adding a month to a stored total costs one copy of the total, not a sort."""
-    if not _in_order(tail):
-        order = np.lexsort([np.ascontiguousarray(tail[f]) for f in reversed(tail.dtype.names)])
-        tail, tail_values = tail[order], tail_values[order]
+                   tail_values: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The records of ``head`` and ``tail`` (both sorted and distinct) in the order of their
+    fields, with their values, and whether they are still distinct: ``tail`` is appended
+    when it comes after ``head`` (a new month after a stored total), else inserted among it
+    (a record of both then appears twice): a month added costs one copy of the total, not a
+    sort."""
     if not len(head) or not len(tail):
-        return (tail, tail_values) if len(tail) else (head, head_values)
-    if _in_order(np.concatenate([head[-1:], tail[:1]])):
-        return np.concatenate([head, tail]), np.concatenate([head_values, tail_values])
+        return ((tail, tail_values) if len(tail) else (head, head_values)) + (True,)
+    edge = np.concatenate([head[-1:], tail[:1]])
+    if _in_order(edge):
+        return (np.concatenate([head, tail]), np.concatenate([head_values, tail_values]),
+                _in_order(edge, strictly=True))
     at = np.searchsorted(head, tail)  # records compare field by field, as lexsort orders
-    return np.insert(head, at, tail), np.insert(head_values, at, tail_values)
+    return np.insert(head, at, tail), np.insert(head_values, at, tail_values), False
 
 
 def _in_order(records: np.ndarray, strictly: bool = False) -> bool:
@@ -192,25 +210,22 @@ class EpisodeState:
         return self
 
     def arrays(self) -> list[np.ndarray]:
-        """The state as exact arrays (what ``--states`` stores; :meth:`load` reads them)."""
+        """The state as exact arrays (what ``--states`` stores; :meth:`load` reads them): the
+        entries' and keys' records as their raw bytes (packed little-endian fields, no copy
+        to write them, none to read them back), the values, the first months."""
         self._compact()
-        e, k = self.entries, self.keys
-        return [e["month"], e["hi"], e["lo"], e["caisse"], self.values, k["hi"], k["lo"],
-                self.crossed]
+        return [_raw(self.entries), self.values, _raw(self.keys), self.crossed]
 
     def load(self, arrays: list[np.ndarray]) -> EpisodeState:
         """This (empty) state filled from :meth:`arrays` (ValueError if they are not one)."""
-        month, hi, lo, caisse, values, key_hi, key_lo, crossed = arrays
-        kinds = [a.dtype for a in arrays]
-        lengths = [len(a) for a in arrays]
-        if (kinds != [np.int32, *[np.int64] * 6, np.int32] or len(set(lengths[:5])) != 1
-                or len(set(lengths[5:])) != 1):
+        entries, values, keys, crossed = arrays
+        if ([a.dtype for a in arrays] != [np.uint8, np.int64, np.uint8, np.int32]
+                or any(a.ndim != 1 for a in arrays)
+                or len(entries) != _ENTRY.itemsize * len(values)
+                or len(keys) != _KEY.itemsize * len(crossed)):
             raise ValueError("not an episode state")
-        self.entries = np.empty(len(month), _ENTRY)
-        for name, a in zip(_ENTRY.names, (month, hi, lo, caisse)):
-            self.entries[name] = a
-        self.keys = np.empty(len(key_hi), _KEY)
-        self.keys["hi"], self.keys["lo"] = key_hi, key_lo
+        self.entries = np.ascontiguousarray(entries).view(_ENTRY)
+        self.keys = np.ascontiguousarray(keys).view(_KEY)
         if not (_in_order(self.entries, strictly=True) and _in_order(self.keys, strictly=True)):
             raise ValueError("not a compacted episode state")  # a stored one always is
         self.values, self.crossed = values, crossed
@@ -238,7 +253,7 @@ class EpisodeState:
         if cached is not None and cached[0] is self.entries and cached[1] is self.keys:
             return cached[2]
         entries = self.entries
-        at = _find(self.keys, entries["hi"], entries["lo"])
+        at = _find(self.keys, entries)
         long_ = at >= 0
         found = (entries["month"][long_], self.crossed[at[long_]], entries["caisse"][long_],
                  self.values[long_])
@@ -246,22 +261,36 @@ class EpisodeState:
         return found
 
 
-def _find(keys: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
-    """Index in the sorted ``keys`` of each (hi, lo), −1 when absent. Searched on ``hi`` alone
-    (int64: fast); only the ids whose ``hi`` several keys share are searched as records."""
-    left = np.searchsorted(keys["hi"], hi, "left")
-    count = np.searchsorted(keys["hi"], hi, "right") - left
-    at = np.full(len(hi), -1, np.int64)
-    one = np.flatnonzero(count == 1)
-    match = keys["lo"][left[one]] == lo[one]
-    at[one[match]] = left[one[match]]
-    many = np.flatnonzero(count > 1)
-    if len(many):
-        query = np.empty(len(many), _KEY)
-        query["hi"], query["lo"] = hi[many], lo[many]
-        pos = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
-        hit = keys[pos] == query
-        at[many[hit]] = pos[hit]
+def _raw(records: np.ndarray) -> np.ndarray:
+    """The bytes of contiguous records (their dtype is packed: no padding)."""
+    return np.ascontiguousarray(records).view(np.uint8)
+
+
+def _find(keys: np.ndarray, entries: np.ndarray) -> np.ndarray:
+    """Index in the sorted ``keys`` of each entry's episode (hi, lo), −1 when absent. The
+    entries are sorted (month, hi, lo, caisse): within each month's run, those of one ``hi``
+    are contiguous, so each key's ``hi`` is searched in each month's run (the keys, the long
+    episodes, are few; the entries many: never one search per entry), then ``lo`` compared."""
+    at = np.full(len(entries), -1, np.int64)
+    if not len(keys) or not len(entries):
+        return at
+    months = entries["month"]
+    bounds = np.flatnonzero(months[1:] != months[:-1]) + 1
+    key_hi = np.ascontiguousarray(keys["hi"])
+    hi = np.ascontiguousarray(entries["hi"])
+    found_e, found_k = [], []
+    for a, b in zip(np.r_[0, bounds], np.r_[bounds, len(entries)]):
+        left = np.searchsorted(hi[a:b], key_hi, "left")
+        n = np.searchsorted(hi[a:b], key_hi, "right") - left
+        hit = np.flatnonzero(n)
+        if len(hit):  # every entry of the run with a key's hi: (entry, key) pairs
+            n = n[hit]
+            found_k.append(np.repeat(hit, n))
+            found_e.append(a + np.repeat(left[hit] - np.cumsum(n) + n, n) + np.arange(n.sum()))
+    if found_e:
+        e, k = np.concatenate(found_e), np.concatenate(found_k)
+        match = entries["lo"][e] == keys["lo"][k]  # keys are distinct: one match at most
+        at[e[match]] = k[match]
     return at
 
 
