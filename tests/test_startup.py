@@ -1,7 +1,8 @@
 """Start-up and shutdown of the ``cogind`` process (issue 20 § 3): ``main`` freezes the garbage
 collector once the command is over, whatever its exit code, so that the interpreter's shutdown
 does not walk every object numba and pyarrow made (0.2-0.35 s CPU of ``compute --sample``,
-benchmarks/README.md); a library caller's collector is left alone."""
+benchmarks/README.md); a library caller's collector is left alone. Then, its atexit handlers
+run, the process ends without the interpreter's teardown (~30 ms), unless a thread still runs."""
 from __future__ import annotations
 
 import subprocess
@@ -48,6 +49,96 @@ def test_compute_through_main_writes_the_same_file_as_the_api(tmp_path):
     assert written.num_rows == api.num_rows > 0
     assert sorted(set(written["indicateur"].to_pylist())) == sorted(
         set(api["indicateur"].to_pylist()))
+
+
+THREAD = """
+import sys, threading, time
+# a thread that is not a daemon, still running when main returns
+threading.Thread(target=lambda: (time.sleep(0.3), print("thread done", flush=True))).start()
+sys.argv = ["cogind", *sys.argv[1:]]
+from cogind.cli import main
+main()
+"""
+
+
+class _Exited(Exception):
+    pass
+
+
+@pytest.fixture
+def hard_exit(monkeypatch):
+    """``os._exit`` and the atexit handlers of ``cli._exit_now``, recorded instead of run."""
+    import atexit
+    import os
+
+    calls = []
+
+    def exit_(code):
+        calls.append(("exit", code))
+        raise _Exited(code)
+
+    monkeypatch.setattr(os, "_exit", exit_)
+    monkeypatch.setattr(atexit, "_run_exitfuncs", lambda: calls.append(("atexit",)))
+    return calls
+
+
+@pytest.mark.parametrize("code, status", [(None, 0), (0, 0), (1, 1), (2, 2), (130, 130)])
+def test_exit_now_runs_atexit_then_ends_with_the_code(hard_exit, code, status):
+    from cogind.cli import _exit_now
+
+    with pytest.raises(_Exited):
+        _exit_now(code)
+    assert hard_exit == [("atexit",), ("exit", status)]
+
+
+def test_exit_now_leaves_a_message_and_a_running_thread_to_the_usual_exit(hard_exit):
+    import threading
+
+    from cogind.cli import _exit_now
+
+    _exit_now("a message for stderr")
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait)
+    worker.start()
+    try:
+        _exit_now(0)
+    finally:
+        stop.set()
+        worker.join()
+    assert hard_exit == []
+    with pytest.raises(_Exited):
+        _exit_now(0)  # the thread is over
+
+
+def test_a_running_thread_gets_the_usual_exit(tmp_path):
+    """Through the console entry point: the interpreter's own exit waits for the thread."""
+    t = subprocess.run([sys.executable, "-c", THREAD, "--version"], capture_output=True,
+                       text=True, check=False, cwd=tmp_path)
+    assert t.returncode == 0, t.stderr
+    assert t.stdout.split()[-2:] == ["thread", "done"]
+
+
+def test_output_left_in_a_buffer_is_written(tmp_path):
+    """What is left in stdout's buffer through a pipe is flushed before the process ends (a
+    command writing a file writes nothing to stdout: nothing else flushes it); the file is the
+    API's rows."""
+    import os
+
+    import pyarrow.parquet as pq
+
+    import cogind
+    from cogind.cli import sample_path
+
+    plain = ("import sys; sys.stdout.write('avant'); sys.argv = ['cogind', *sys.argv[1:]]; "
+             "from cogind.cli import main; main()")
+    r = subprocess.run([sys.executable, "-c", plain, "compute", "--sample", "--period", "year",
+                        "--indicator", "IJ_MAL_DELAI_MOYEN", "-o", "r.parquet"],
+                       capture_output=True, text=True, check=False, cwd=tmp_path,
+                       env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "avant" and "r.parquet" in r.stderr
+    api = cogind.compute(sample_path(), period="year", indicators=["IJ_MAL_DELAI_MOYEN"])
+    assert pq.read_table(tmp_path / "r.parquet").select(api.column_names).equals(api)
 
 
 def test_library_calls_leave_the_collector_alone():
