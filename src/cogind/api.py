@@ -239,6 +239,8 @@ def compute(tables: Tables, cog: str | None = "2023-2027", *,
         dialect = inputs[name].csv_dialect
         if dialect is not None and dialect.french:  # how a French CSV was read (docs/excel.md)
             read[name]["csv"] = dialect.describe()
+        if inputs[name].stored:  # named as the schema but for case (cogind.io.names)
+            read[name]["colonnes_renommees"] = {v: k for k, v in inputs[name].stored.items()}
     run_pass.close()  # on error, the Dask client and cluster close when it is collected
     aux = _auxiliary(inputs, registry, [i for i in inds if i.code not in gaps])
     for ind in inds:

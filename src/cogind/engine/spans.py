@@ -15,7 +15,7 @@ def day_span(table: TableInput, column: str) -> tuple[int, int] | None:
     """(first, last) day of a date or timestamp column over the whole table, without a pass
     over its rows: one min/max of an in-memory table, the row-group statistics of Parquet
     files. None when they are not known (streams, CSV, missing statistics, all null)."""
-    src = table._source
+    src, column = table._source, table.stored_name(column)
     if isinstance(src, pa.Table):
         mm = pc.min_max(src.column(column))
         ends = (mm["min"], mm["max"])

@@ -36,6 +36,7 @@ import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 
 from cogind.errors import InputError
+from cogind.io.names import schema_names
 
 SAMPLE_BYTES = 1 << 20
 SEPARATORS = {",": "virgule", ";": "point-virgule", "\t": "tabulation"}
@@ -259,7 +260,9 @@ def sniff(path: Path, fields: Mapping[str, Mapping]) -> CsvDialect:
     first = raw.split(b"\n", 1)[0].decode(encoding, errors="replace").lstrip("\ufeff").strip()
     separator = max(SEPARATORS, key=first.count)  # the most frequent; a tie: the first listed
     columns = [c.strip().strip('"') for c in first.split(separator)]
-    types = {c: fields[c]["type"] for c in columns if c in fields and "type" in fields[c]}
+    named = schema_names(columns, fields)  # a header in another case (cogind.io.names)
+    types = {c: fields[f]["type"] for c in columns
+             if (f := named.get(c, c)) in fields and "type" in fields[f]}
     rows = _sample_rows(raw, encoding, separator)
     dialect = CsvDialect(encoding, separator, columns, types=types)
     ambiguous = []

@@ -4,9 +4,10 @@ Errors name the table, the file and the column; they never quote a value from th
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -16,6 +17,7 @@ import pyarrow.dataset as ds
 
 from cogind.errors import InputError, SchemaError
 from cogind.io.csv_fr import CsvDialect, read_error, sniff
+from cogind.io.names import schema_names
 from cogind.io.sources import LazyFrameSource, is_lazy_frame
 from cogind.io.timezones import (DEFAULT_TIMEZONE, local_batch, local_schema, read_columns,
                                   zoned_columns)
@@ -58,6 +60,7 @@ class TableInput:
     zoned: tuple[str, ...] = ()  # time-zone-aware timestamp columns, read as local time
     csv_separator: str | None = None  # of a CSV input, sniffed from its header line
     csv_dialect: CsvDialect | None = None  # encoding, decimal marks, date formats (io.csv_fr)
+    stored: dict[str, str] = field(default_factory=dict)  # schema name → the file's (io.names)
 
     def __post_init__(self) -> None:
         if not self.zoned:  # batches come out as the schema says: zoned columns as local time
@@ -82,8 +85,15 @@ class TableInput:
         """The table's record batches, ``columns`` only, streamed (bounded read-ahead), dates
         out of range as missing and zoned timestamps as local time (:mod:`cogind.io.timezones`)."""
         read = read_columns(list(columns), self.zoned, self.timezone, self.schema)
-        for batch in self._read(read, batch_size):  # by caisse zone: its column read along
+        batches = self._read([self.stored.get(c, c) for c in read], batch_size)
+        if self.stored:  # columns named as the schema's but for case: under the schema's name
+            batches = (b.rename_columns(read) for b in batches)
+        for batch in batches:  # by caisse zone: its column read along
             yield local_batch(batch, self.zoned, self.timezone, len(columns))
+
+    def stored_name(self, column: str) -> str:
+        """The name ``column`` has in the input itself."""
+        return self.stored.get(column, column)
 
     def _read(self, columns: list[str], batch_size: int) -> Iterator[pa.RecordBatch]:
         src = self._source
@@ -244,8 +254,22 @@ def _open_path(name: str, path: Path, spec: TableSchema | None) -> TableInput:
         raise InputError(line or f"table '{name}': cannot read {path} as {kind}: "
                          f"{_safe(str(exc), header)}") from None
     mapped = str(path) if fmt == "ipc" and path.is_file() else None  # compressed: decoded
-    return TableInput(name, str(path), schema, dataset, csv_columns=header, mapped=mapped,
-                      csv_separator=dialect and dialect.separator, csv_dialect=dialect)
+    return _under_schema_names(TableInput(
+        name, str(path), schema, dataset, csv_columns=header, mapped=mapped,
+        csv_separator=dialect and dialect.separator, csv_dialect=dialect), spec)
+
+
+def _under_schema_names(tin: TableInput, spec: TableSchema | None) -> TableInput:
+    """``tin`` whose columns named as the schema's but for case or spaces (:mod:`cogind.io.names`)
+    are read under the schema's names."""
+    renamed = schema_names(tin.schema.names, spec.fields if spec else {})
+    if not renamed:
+        return tin
+    schema = pa.schema([f.with_name(renamed.get(f.name, f.name)) for f in tin.schema],
+                       metadata=tin.schema.metadata)
+    zoned = tuple(renamed.get(z, z) for z in tin.zoned)
+    return dataclasses.replace(tin, schema=schema, zoned=zoned,
+                               stored={v: k for k, v in renamed.items()})
 
 
 def _kind(t: pa.DataType) -> str:
@@ -363,7 +387,8 @@ def open_inputs(source: Any, tables: Mapping[str, TableSchema],
             if name not in tables:
                 raise InputError(f"unknown table '{name}' (known: {', '.join(sorted(tables))})")
             out[name] = (_open_path(name, Path(obj), tables[name])
-                         if isinstance(obj, (str, Path)) else _open_object(name, obj))
+                         if isinstance(obj, (str, Path))
+                         else _under_schema_names(_open_object(name, obj), tables[name]))
         return out
     if not isinstance(source, (str, os.PathLike)):
         raise InputError(f"cannot read an object of type {type(source).__name__}: pass a path "
@@ -393,7 +418,7 @@ def available_part(table: TableInput, column: str, last_day: int) -> tuple[Table
     and how many rows they hold. A group is left out only when its statistics prove it: the
     least value of ``column`` (date32, days since 1970) is after ``last_day`` (its nulls are
     not available either). Groups without statistics, other types, other inputs: kept whole."""
-    src = table._source
+    src, column = table._source, table.stored_name(column)
     if (not isinstance(src, ds.FileSystemDataset) or table.mapped is not None
             or not isinstance(src.format, ds.ParquetFileFormat)
             or src.schema.get_field_index(column) < 0
@@ -415,7 +440,7 @@ def available_part(table: TableInput, column: str, last_day: int) -> tuple[Table
         return table, 0
     part = ds.FileSystemDataset(kept, src.schema, src.format, src.filesystem)
     return TableInput(table.name, table.origin, table.schema, part, None, table.csv_columns,
-                      timezone=table.timezone, zoned=table.zoned), skipped
+                      timezone=table.timezone, zoned=table.zoned, stored=table.stored), skipped
 
 
 def _after(row_group, column: str, last_day: int) -> bool:
@@ -450,7 +475,8 @@ def file_parts(table: TableInput) -> list[TableInput] | None:
             one = ds.FileSystemDataset([piece], src.schema, src.format, src.filesystem)
             parts.append(TableInput(table.name, origin, table.schema, one, rows,
                                     table.csv_columns, timezone=table.timezone,
-                                    zoned=table.zoned, csv_dialect=table.csv_dialect))
+                                    zoned=table.zoned, csv_dialect=table.csv_dialect,
+                                    stored=table.stored))
     return parts
 
 

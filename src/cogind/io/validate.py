@@ -76,6 +76,10 @@ def validate_report(source, registry: Registry, cog: str | None = None,
         elif tin.csv_separator is not None:
             lines.append(f"  séparateur CSV : {SEPARATORS[tin.csv_separator]} (lu sur la ligne "
                          "d'en-tête)")
+        if tin.stored:  # named as the schema's but for case or spaces (cogind.io.names)
+            entry["colonnes_renommees"] = {v: k for k, v in tin.stored.items()}
+            lines.append("  colonnes lues sous le nom du schéma (même nom, autre casse) : " +
+                         ", ".join(f"'{v}' → {k}" for k, v in tin.stored.items()))
         if tin.zoned:
             lines.append(f"  horodatages avec fuseau ({', '.join(tin.zoned)}) : jours et mois "
                          f"civils lus {_zone_words(tin.timezone)}")
