@@ -105,9 +105,10 @@ class _Run:
         new = need - covered
         if not new:
             return stored_r, stored_c, exact
-        fresh = np.concatenate([h for k, n in new.items() for h in [self._hashes(k)] * n])
-        within = repeated(radix_sort(fresh.copy()))
-        lookup = member_table(np.unique(fresh))
+        fresh = radix_sort(np.concatenate([h for k, n in new.items()
+                                           for h in [self._hashes(k)] * n]))
+        within = repeated(fresh)
+        lookup = member_table(_distinct(fresh))
         seen = []
         for k in covered:
             old = self._stored_hashes(k)
@@ -117,7 +118,7 @@ class _Run:
         held = np.unique(np.concatenate(seen)) if seen else _EMPTY
         rep = np.union1d(np.union1d(stored_r, within), held).astype(np.uint64)
         extra = np.setdiff1d(held, stored_r).astype(np.uint64)
-        tables = [stored_c]
+        tables = []
         for k, n in new.items():
             tables += [self._candidates(self.part_of[k], rep)] * n
         if len(extra):
@@ -125,7 +126,7 @@ class _Run:
             for k in covered:
                 if len(members(self._stored_hashes(k), look)):
                     tables += [self._candidates(self.part_of[k], extra)] * covered[k]
-        return self._exact(rep, tables)
+        return self._added(rep, stored_c, exact, tables)
 
     def _whole(self, need: Counter):
         hashes = {k: self._stored_hashes(k) for k in need}
@@ -148,6 +149,33 @@ class _Run:
         rows, keys, _ = _dedup(cands.append_column(ORDINAL, pa.array(
             np.arange(cands.num_rows), pa.int64())), self.key)
         return rep, cands, {"lignes": rows, "cles": keys}
+
+    def _added(self, rep: np.ndarray, stored: pa.Table | None, exact: dict,
+               tables: list) -> tuple:
+        """:meth:`_exact` of the stored candidates and the new ones (``tables``) from the
+        stored counts: only the key groups the new rows may touch are grouped again. The
+        counts add up over groups (duplicate rows = rows − groups; repeated keys = groups
+        of more than one row), and the stored rows of a touched group all hash as its new
+        rows do: the stored rows of those hashes are every row of those groups (and of any
+        group they collide with, counted before and after alike)."""
+        tables = [t for t in tables if t is not None and t.num_rows]
+        if not tables:
+            return rep, stored, exact
+        old = stored.num_rows if stored is not None else 0
+        cands = pa.concat_tables(([stored] if old else []) + tables,
+                                 promote_options="permissive")
+        h = row_hashes(cands, self.key)
+        touched = members(h[:old], member_table(_distinct(radix_sort(h[old:].copy()))))
+        both = cands.take(pa.array(np.concatenate([touched, np.arange(old, len(h))])))
+        before = self._counts(both.slice(0, len(touched)))
+        after = self._counts(both)
+        return rep, cands, {"lignes": exact["lignes"] - before[0] + after[0],
+                            "cles": exact["cles"] - before[1] + after[1]}
+
+    def _counts(self, t: pa.Table) -> tuple[int, int]:
+        rows, keys, _ = _dedup(t.append_column(ORDINAL, pa.array(np.arange(t.num_rows),
+                                                                 pa.int64())), self.key)
+        return rows, keys
 
     # ------------------------------------------------------------------ files
     def _stored_hashes(self, k: str) -> np.ndarray | None:
@@ -183,6 +211,13 @@ class _Run:
                 out.append(_normalised(batch.take(pa.array(rows)), self.key, rows)
                            .drop_columns([ORDINAL]))
         return pa.concat_tables(out, promote_options="permissive") if out else None
+
+
+def _distinct(sorted_hashes: np.ndarray) -> np.ndarray:
+    """The distinct values of sorted hashes."""
+    if len(sorted_hashes) < 2:
+        return sorted_hashes
+    return sorted_hashes[np.r_[True, sorted_hashes[1:] != sorted_hashes[:-1]]]
 
 
 def _ipc(table: pa.Table | None) -> np.ndarray:
