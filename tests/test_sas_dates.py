@@ -95,3 +95,24 @@ def test_an_unreadable_sas_date_names_its_line(data, tmp_path):  # noqa: F811
     with pytest.raises(InputError) as err:
         cogind.compute(folder, None)
     assert str(err.value) == want
+
+
+def test_sas_missing_values_written_as_a_point(data, tmp_path):  # noqa: F811
+    """PROC EXPORT writes a missing number or date as ``.`` (SAS's MISSING= option): read as
+    missing, so the figures and the counted exclusions are those of the Parquet's nulls."""
+    t = pq.read_table(data / "ij.parquet")
+    hole = pa.array([k % 37 == 0 for k in range(t.num_rows)])
+    for name in ("ATT_REC_DTD", "IJ_PAI_MNT"):
+        i = t.column_names.index(name)
+        t = t.set_column(i, t.schema.field(i),
+                         pa.compute.if_else(hole, pa.scalar(None, t.schema.field(i).type), t[name]))
+    (tmp_path / "pq").mkdir()
+    (tmp_path / "sas").mkdir()
+    pq.write_table(t, tmp_path / "pq" / "ij.parquet")
+    _write(t, tmp_path / "sas" / "ij.csv", cell=lambda v: "." if v is None else _sas(v, False))
+    assert ";.;" in (tmp_path / "sas" / "ij.csv").read_text(encoding="cp1252")
+    want, got = _results(tmp_path / "pq"), _results(tmp_path / "sas")
+    assert got.equals(want)
+    assert sum(n or 0 for n in got["n_exclus"].to_pylist()) > 0  # the holes were counted
+    res = _run("validate", tmp_path / "sas")
+    assert res.exit_code == 0 and "ATT_REC_DTD (" in res.output, res.output

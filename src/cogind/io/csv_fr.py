@@ -47,6 +47,9 @@ TIMESTAMP_PARSERS = [pacsv.ISO8601, "%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S",
                      "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
                      "%d%b%Y", "%d%b%Y:%H:%M:%S", "%d%b%Y:%H:%M"]  # the last: SAS (any case)
 
+NULL_VALUES = [*pacsv.ConvertOptions().null_values, "."]
+"""Arrow's missing-value texts, and SAS's: PROC EXPORT writes a missing number or date as a
+lone point (its MISSING= option)."""
 POINT, COMMA, GROUPED = "point", "virgule", "virgule, chiffres groupés"
 ISO, DAY_FIRST, SAS = "AAAA-MM-JJ", "JJ/MM/AAAA", "JJMMMAAAA"
 EXAMPLES = {ISO: ("2023-01-31", " "), DAY_FIRST: ("31/01/2023", " "), SAS: ("31JAN2023", ":")}
@@ -105,7 +108,8 @@ class CsvDialect:
             read_options=pacsv.ReadOptions(encoding=_arrow_encoding(self.encoding)),
             parse_options=pacsv.ParseOptions(delimiter=self.separator),
             convert_options=pacsv.ConvertOptions(
-                column_types=types, strings_can_be_null=True, decimal_point=self.decimal_point,
+                column_types=types, strings_can_be_null=True, null_values=NULL_VALUES,
+                decimal_point=self.decimal_point,
                 timestamp_parsers=TIMESTAMP_PARSERS))
 
     def final_schema(self, schema: pa.Schema) -> pa.Schema:
