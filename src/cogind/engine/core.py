@@ -21,7 +21,6 @@ from typing import Iterable
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.dataset as ds
 from numba.core.errors import NumbaError
 
 from cogind.engine.bounds import is_caisse, schema_constraints, within_bounds
@@ -29,7 +28,7 @@ from cogind.engine.columns import (buffer_values, column_to_int64, condition_mas
                             period_days, unsigned_codes, used_entries, validity_bytes)
 from cogind.errors import DataError, PluginError, compile_reason
 from cogind.io.duplicates import Duplicates, KeyHashes
-from cogind.engine.fused import FusedPlan
+from cogind.engine.fused import FusedPlan, _known_rows
 from cogind.kernels import DEFAULT_EUROS, NULL
 from cogind.kernels.grid import month_rows
 from cogind.kernels.groups import MONTH_TABLE, month_of_day
@@ -524,15 +523,9 @@ SMALL_ROWS = 1 << 18  # a pool of threads costs more than reducing this many row
 
 def _small(table: TableInput, most: int) -> bool:
     """Whether ``table`` is known, without reading it, to hold at most ``most`` rows (in
-    memory, or Parquet files by their footers): reduced by the calling thread, no pool."""
-    src = table._source
-    if table.num_rows is not None or not (isinstance(src, ds.FileSystemDataset) and
-                                          isinstance(src.format, ds.ParquetFileFormat)):
-        return table.num_rows is not None and table.num_rows <= most
-    try:
-        return sum(rg.num_rows for f in src.get_fragments() for rg in f.row_groups) <= most
-    except (pa.ArrowInvalid, OSError):  # unreadable footers: the pass says why
-        return False
+    memory, Parquet or Arrow IPC by their footers): reduced by the calling thread, no pool."""
+    rows = _known_rows(table)
+    return rows is not None and rows <= most
 
 
 def _with_keep(batches, dups: Duplicates | None):
