@@ -110,3 +110,16 @@ def test_each_period_column_spanned_once_per_pass(data, monkeypatch):
     assert calls and len(calls) == len(set(calls))
     monkeypatch.setattr(core, "SMALL_ROWS", 0)
     assert got.equals(_compute(data, threads=2))
+
+
+def test_arrow_ipc_file_by_its_footer(data, pools, tmp_path):
+    """A memory-mapped Arrow IPC file tells its row count too: no pool, the same table."""
+    import pyarrow as pa
+
+    table = pq.read_table(data / "ij.parquet")
+    with pa.OSFile(str(tmp_path / "ij.arrow"), "wb") as sink:
+        with pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+    got = _compute(tmp_path, threads=2)
+    assert pools == []
+    assert got.num_rows > 0 and got.equals(_compute(data, threads=1))
