@@ -59,6 +59,9 @@ def test_moves_status_changes_new_and_vanished_cells(results, tmp_path):
     assert diff.summary()["franchissements"] == 1
     tight = compare(*(read_results(p) for p in files(tmp_path, results, new)), tolerance=0)
     assert sum(c["changement"] == "valeur" for c in tight.changes) == 1
+    head = CliRunner().invoke(cli, ["diff", *map(str, files(tmp_path, results, new))])
+    assert ("0 valeurs modifiées, 1 statuts modifiés à valeur égale, 1 franchissements de "
+            "cible (parmi ces changements)") in head.output, head.output  # exclusive kinds
 
 
 def test_value_that_becomes_non_calculable_is_a_move(results, tmp_path):

@@ -164,8 +164,9 @@ def render_diff(old: ResultFile, new: ResultFile, diff: Diff, max_rows: int = 10
                                     s["nouvelles"], s["disparues"]))
     out = [f"{old.path.name} (situation au {old.situation or '–'}) → "
            f"{new.path.name} (situation au {new.situation or '–'})",
-           ("{} cellules comparées : {} valeurs modifiées, {} statuts modifiés, {} "
-            "franchissements de cible, {} nouvelles, {} disparues").format(*counts)]
+           ("{} cellules comparées : {} valeurs modifiées, {} statuts modifiés à valeur égale, "
+            "{} franchissements de cible (parmi ces changements), {} nouvelles, {} disparues"
+            ).format(*counts)]
     if not diff.changes:
         return "\n".join(out + ["Aucune différence."])
     order = sorted(diff.changes, key=lambda c: (c["franchissement"] is None,
