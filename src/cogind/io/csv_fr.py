@@ -24,6 +24,7 @@ and the form expected; never the value.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
 from dataclasses import dataclass, field
@@ -256,10 +257,11 @@ def sniff(path: Path, fields: Mapping[str, Mapping]) -> CsvDialect:
     """The dialect of the CSV file ``path``, its columns checked against ``fields`` (the
     table schema's, column → field)."""
     try:
-        with open(path, "rb") as fh:
+        with (gzip.open(path, "rb") if str(path).lower().endswith(".gz")
+              else open(path, "rb")) as fh:
             raw = fh.read(SAMPLE_BYTES)
-    except OSError as exc:
-        raise InputError(f"cannot open {path}: {exc.strerror}") from None
+    except (OSError, EOFError) as exc:
+        raise InputError(f"cannot open {path}: {getattr(exc, 'strerror', None) or exc}") from None
     encoding = _encoding(raw)
     first = raw.split(b"\n", 1)[0].decode(encoding, errors="replace").lstrip("\ufeff").strip()
     separator = max(SEPARATORS, key=first.count)  # the most frequent; a tie: the first listed

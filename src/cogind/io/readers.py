@@ -17,14 +17,13 @@ import pyarrow.dataset as ds
 
 from cogind.errors import InputError, SchemaError
 from cogind.io.csv_fr import CsvDialect, read_error, sniff
+from cogind.io.files import EXTENSIONS, extension, find_in_folder, folder_files
 from cogind.io.names import schema_names
 from cogind.io.sources import LazyFrameSource, is_lazy_frame
 from cogind.io.timezones import (DEFAULT_TIMEZONE, local_batch, local_schema, read_columns,
                                   zoned_columns)
 from cogind.model import TableSchema
 
-EXTENSIONS = {".parquet": "parquet", ".pq": "parquet", ".arrow": "ipc", ".feather": "ipc",
-              ".ipc": "ipc", ".csv": "csv"}
 DEFAULT_BATCH = 1 << 20
 
 
@@ -222,13 +221,10 @@ def _parquet_format(spec: TableSchema | None) -> ds.ParquetFileFormat:
 
 def _open_path(name: str, path: Path, spec: TableSchema | None) -> TableInput:
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in EXTENSIONS)
-        if not files:
-            raise InputError(f"table '{name}': folder {path} holds no .parquet, .arrow or .csv file")
-        fmt = EXTENSIONS[files[0].suffix.lower()]
+        files, fmt = folder_files(name, path)
         sample = files[0]
     else:
-        fmt = EXTENSIONS.get(path.suffix.lower())
+        fmt = EXTENSIONS.get(extension(path))
         if fmt is None:
             raise InputError(f"table '{name}': unknown file type {path.name} "
                              f"(expected {', '.join(sorted(EXTENSIONS))})")
@@ -238,8 +234,10 @@ def _open_path(name: str, path: Path, spec: TableSchema | None) -> TableInput:
                   _parquet_format(spec) if fmt == "parquet" else fmt)
     header = dialect.columns if dialect is not None else None
     try:
-        dataset = ds.dataset(str(path), format=fileformat,
-                             partitioning="hive" if path.is_dir() else None)
+        folder = {"partitioning": "hive", "partition_base_dir": str(path)} \
+            if path.is_dir() else {}
+        source = [str(f) for f in files] if path.is_dir() else str(path)
+        dataset = ds.dataset(source, format=fileformat, **folder)
         schema = dataset.schema
         if path.is_dir() and fmt != "csv" and len(files) > 1:
             dataset = _agreeing(name, dataset, fileformat, str(path))
@@ -311,7 +309,8 @@ def _agreeing(name: str, dataset: ds.FileSystemDataset, fileformat, path: str):
         raise InputError(f"table '{name}': files of {path} have column types that cannot be "
                          "read as one (write every file with one type)") from None
     wide = pa.schema([wide.field(f.name) for f in first], metadata=first.metadata)
-    return ds.dataset(path, format=fileformat, partitioning="hive", schema=wide)
+    return ds.dataset(list(dataset.files), format=fileformat, partitioning="hive",
+                      partition_base_dir=path, schema=wide)
 
 
 def _first_path(dataset: ds.FileSystemDataset) -> str:
@@ -364,15 +363,6 @@ def _open_object(name: str, obj: Any) -> TableInput:
     raise InputError(f"table '{name}': cannot read an object of type {type(obj).__name__}")
 
 
-def _find_in_folder(folder: Path, name: str) -> Path | None:
-    for ext in EXTENSIONS:
-        p = folder / f"{name}{ext}"
-        if p.is_file():
-            return p
-    p = folder / name
-    return p if p.is_dir() else None
-
-
 def open_inputs(source: Any, tables: Mapping[str, TableSchema],
                 wanted: list[str] | None = None, allow_none: bool = False
                 ) -> dict[str, TableInput]:
@@ -404,7 +394,7 @@ def open_inputs(source: Any, tables: Mapping[str, TableSchema],
         return {name: _open_path(name, path, tables[name])}
     out = {}
     for name in wanted:
-        found = _find_in_folder(path, name)
+        found = find_in_folder(path, name)
         if found is not None:
             out[name] = _open_path(name, found, tables[name])
     if not out and not allow_none:

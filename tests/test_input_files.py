@@ -1,0 +1,102 @@
+"""Which files are read as a table, as extracts arrive: gzipped CSV, tab-separated files, a
+folder holding notes or Spark's markers beside its data; and what is refused in one line
+(a table saved as Excel or SAS, a folder mixing two formats), never skipped silently."""
+from __future__ import annotations
+
+import gzip
+import shutil
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+import cogind
+from cogind.cli import cli
+from cogind.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def ij(tmp_path_factory):
+    """Generated ij as Parquet, its code columns plain strings (a CSV cannot carry a
+    dictionary's unused caisses), and the results it gives."""
+    root = tmp_path_factory.mktemp("ij")
+    cogind.generate(root, years=(2023, 2023), rows={"ij": 4000}, tables=("ij",))
+    t = pq.read_table(root / "ij.parquet")
+    t = t.cast(pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type)
+                          else f for f in t.schema]))
+    pq.write_table(t, root / "ij.parquet")
+    return t, cogind.compute(root, "2023-2027", secret=False)
+
+
+def _run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_gzipped_and_tab_separated_csv_give_the_parquet_results(ij, tmp_path):
+    table, want = ij
+    for name, delimiter in (("gz", ","), ("tsv", "\t")):
+        (tmp_path / name).mkdir()
+    pacsv.write_csv(table, tmp_path / "plain.csv")
+    with open(tmp_path / "plain.csv", "rb") as src, gzip.open(tmp_path / "gz" / "ij.csv.gz",
+                                                              "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    pacsv.write_csv(table, tmp_path / "tsv" / "ij.tsv", pacsv.WriteOptions(delimiter="\t"))
+    for name in ("gz", "tsv"):
+        assert cogind.compute(tmp_path / name, "2023-2027", secret=False).equals(want), name
+        res = _run("compute", tmp_path / name, "--no-secret", "-o", tmp_path / f"{name}.csv")
+        assert res.exit_code == 0, res.output
+    assert (tmp_path / "gz.csv").read_bytes() == (tmp_path / "tsv.csv").read_bytes()
+    res = _run("validate", tmp_path / "tsv")
+    assert res.exit_code == 0 and "séparateur CSV : tabulation" in res.output, res.output
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "ij.csv.gz").write_bytes(b"not gzip at all")
+    res = _run("compute", tmp_path / "bad", "--cog", "none")
+    assert res.exit_code == 1 and "ij.csv.gz" in res.output and "Traceback" not in res.output
+
+
+def test_a_folder_s_notes_and_spark_markers_are_not_read(ij, tmp_path):
+    table, want = ij
+    folder = tmp_path / "in" / "ij"
+    folder.mkdir(parents=True)
+    pq.write_table(table.slice(0, 1500), folder / "part-00000.parquet")
+    pq.write_table(table.slice(1500), folder / "part-00001.parquet")
+    (folder / "LISEZMOI.txt").write_text("extrait du 3 mars, requête SAS jointe\n")
+    (folder / "extraction.log").write_text("NOTE: 4000 observations\n")
+    (folder / "_SUCCESS").write_bytes(b"")
+    (folder / ".part-00000.parquet.crc").write_bytes(b"\x00\x01")
+    assert cogind.compute(tmp_path / "in", "2023-2027", secret=False).equals(want)
+
+
+def test_a_folder_of_two_formats_is_refused(ij, tmp_path):
+    table, _ = ij
+    folder = tmp_path / "in" / "ij"
+    folder.mkdir(parents=True)
+    pq.write_table(table.slice(0, 1500), folder / "a.parquet")
+    pacsv.write_csv(table.slice(1500), folder / "b.csv")
+    want = "table 'ij': folder"
+    res = _run("compute", tmp_path / "in", "--cog", "none")
+    assert res.exit_code == 1 and want in res.output and "two formats (a.parquet, b.csv)" in \
+        res.output, res.output
+    with pytest.raises(InputError, match="one format per table"):
+        cogind.compute(tmp_path / "in", None)
+
+
+@pytest.mark.parametrize("ext, kind", [(".xlsx", "Excel"), (".sas7bdat", "SAS")])
+def test_a_table_saved_in_a_format_not_read_is_said(ij, tmp_path, ext, kind):
+    """A mesures table saved from Excel, or left as a SAS table, beside a readable ij: one
+    line naming the file (it used to be 'table mesures absente' with no word of the file)."""
+    table, _ = ij
+    pq.write_table(table, tmp_path / "ij.parquet")
+    (tmp_path / f"mesures{ext}").write_bytes(b"PK\x03\x04")
+    want = (f"table 'mesures': mesures{ext} is not read ({kind}): save it as CSV (mesures.csv, "
+            "any separator, French or not), Parquet or Arrow")
+    for args in (("compute", tmp_path), ("validate", tmp_path)):
+        res = _run(*args)
+        assert res.exit_code == 1 and want in res.output, res.output
+    with pytest.raises(InputError) as err:
+        cogind.compute(tmp_path)
+    assert str(err.value) == want
+    (tmp_path / "mesures.csv").write_text("ORG_CLE_NUM\n")  # the CSV beside it: that is read
+    assert _run("validate", tmp_path).exit_code == 0
