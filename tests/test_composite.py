@@ -146,3 +146,24 @@ def test_cli_composite(judged, tmp_path):
     assert res.exit_code == 1 and res.output.startswith("Error: the results carry no CPG")
     res = runner.invoke(cli, ["targets", "composite", str(rpath), "--reduction", "150"])
     assert res.exit_code == 2
+
+
+def test_cli_composite_counts_the_base_service_of_the_results_cog(tmp_path):
+    """A result file of the COG 2018-2022: its base service (IJ_MAL_DELAI_MOYEN_TS, FSE_DELAI_D9…)
+    is counted, not 2023-2027's, unless --cog says otherwise."""
+    data = tmp_path / "data"
+    cogind.generate(data, years=(2021, 2022), tables=("ij", "dossiers", "contacts", "prestations"),
+                    rows={"ij": 6000, "dossiers": 3000, "contacts": 6000, "prestations": 20000})
+    old = list(base_service("2018-2022"))
+    annual = cogind.compute(data, "2018-2022", indicators=old, period="year", secret=False)
+    cpg = derive_cpg(annual, 2021, decile=8, years=[2022])
+    path = tmp_path / "r.parquet"
+    pq.write_table(cogind.compute(data, "2018-2022", indicators=old, period="year",
+                                  secret=False, cpg=cpg), path)
+    res = CliRunner().invoke(cli, ["targets", "composite", str(path)])
+    assert res.exit_code == 0, res.output
+    head = res.output.splitlines()[0]
+    assert all(code in head for code in old) and "IJ_ATMP_DELAI_MOYEN" not in head, head
+    res = CliRunner().invoke(cli, ["targets", "composite", str(path), "--cog", "2023-2027"])
+    head = res.output.splitlines()[0]  # the codes of that list the file holds
+    assert res.exit_code == 0 and "FSE_DELAI_D9" not in head and "C2S_DELAI_D9" in head, head

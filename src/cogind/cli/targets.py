@@ -80,8 +80,9 @@ def derive_command(ctx, results, sample, base, decile, socle, years, path_to, in
 @click.option("--cpg", "cpg", type=click.Path(path_type=Path), default=None,
               help="Table CPG face à laquelle juger (par défaut : les colonnes CPG que RESULTS "
                    "porte déjà).")
-@click.option("--cog", default="2023-2027", show_default=True, **COG_OR_NONE,
-              help="COG dont compter les indicateurs du service de base (et du calcul).")
+@click.option("--cog", default=None, **COG_OR_NONE,
+              help="COG dont compter les indicateurs du service de base (et du calcul) "
+                   "[défaut : celle de RESULTS, sinon 2023-2027].")
 @click.option("--indicator", "indicators", multiple=True, metavar="CODE",
               **INDICATOR, help="Compter ces indicateurs au lieu de la liste du "
               "service de base de la COG (répétable).")
@@ -103,8 +104,10 @@ def composite_command(ctx, results, sample, cpg, cog, indicators, period, reduct
     from cogind.analyses.composite import base_service, composite_table, render_composite
     from cogind.io.output import write_table
 
+    table, cog = _results_and_cog(ctx, results, sample, cog)
     codes = list(indicators) or list(base_service(None if cog == "none" else cog))
-    table = _load(ctx, results, sample, cog, PERIODS[period], codes)
+    if table is None:
+        table = _load(ctx, results, sample, cog, PERIODS[period], codes)
     from cogind.analyses.cpg import require_cpg
 
     table = require_cpg(table, cpg)
@@ -121,3 +124,17 @@ def composite_command(ctx, results, sample, cpg, cog, indicators, period, reduct
         echo_json(doc)
     else:
         click.echo(render_composite(comp, table, codes))
+
+
+def _results_and_cog(ctx, results, sample, cog) -> tuple:
+    """(RESULTS read, when it is a result file and no --cog is given; the COG to count): a
+    file computed for another COG counts that COG's base service, not 2023-2027's."""
+    from cogind.analyses.verify import is_results_file
+
+    if cog is not None or sample or results is None or not is_results_file(results):
+        return None, cog or "2023-2027"
+    table = _load(ctx, results, sample, None, "year", ())
+    from cogind.api import provenance
+
+    return table, provenance(table).get("cog") or "2023-2027"
+
