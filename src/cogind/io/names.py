@@ -9,7 +9,7 @@ schema column stays missing and says so). The columns read so are recorded
 """
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 
 def schema_names(names: Iterable[str], fields: Mapping) -> dict[str, str]:
