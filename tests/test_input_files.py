@@ -56,12 +56,18 @@ def test_gzipped_and_tab_separated_csv_give_the_parquet_results(ij, tmp_path):
     assert res.exit_code == 1 and "ij.csv.gz" in res.output and "Traceback" not in res.output
 
 
+def _parts(root, table: pa.Table, first: str, second: str):
+    """The folder ``root/in/ij`` holding ``table`` in two files (Parquet or CSV by name)."""
+    folder = root / "in" / "ij"
+    folder.mkdir(parents=True)
+    for name, part in ((first, table.slice(0, 1500)), (second, table.slice(1500))):
+        (pq.write_table if name.endswith(".parquet") else pacsv.write_csv)(part, folder / name)
+    return folder
+
+
 def test_a_folder_s_notes_and_spark_markers_are_not_read(ij, tmp_path):
     table, want = ij
-    folder = tmp_path / "in" / "ij"
-    folder.mkdir(parents=True)
-    pq.write_table(table.slice(0, 1500), folder / "part-00000.parquet")
-    pq.write_table(table.slice(1500), folder / "part-00001.parquet")
+    folder = _parts(tmp_path, table, "part-00000.parquet", "part-00001.parquet")
     (folder / "LISEZMOI.txt").write_text("extrait du 3 mars, requête SAS jointe\n")
     (folder / "extraction.log").write_text("NOTE: 4000 observations\n")
     (folder / "_SUCCESS").write_bytes(b"")
@@ -71,10 +77,7 @@ def test_a_folder_s_notes_and_spark_markers_are_not_read(ij, tmp_path):
 
 def test_a_folder_of_two_formats_is_refused(ij, tmp_path):
     table, _ = ij
-    folder = tmp_path / "in" / "ij"
-    folder.mkdir(parents=True)
-    pq.write_table(table.slice(0, 1500), folder / "a.parquet")
-    pacsv.write_csv(table.slice(1500), folder / "b.csv")
+    _parts(tmp_path, table, "a.parquet", "b.csv")
     want = "table 'ij': folder"
     res = _run("compute", tmp_path / "in", "--cog", "none")
     assert res.exit_code == 1 and want in res.output and "two formats (a.parquet, b.csv)" in \
