@@ -103,3 +103,21 @@ def test_a_table_saved_in_a_format_not_read_is_said(ij, tmp_path, ext, kind):
     assert str(err.value) == want
     (tmp_path / "mesures.csv").write_text("ORG_CLE_NUM\n")  # the CSV beside it: that is read
     assert _run("validate", tmp_path).exit_code == 0
+
+
+def test_two_files_for_one_table_are_refused(ij, tmp_path):
+    """ij.parquet beside the ij.csv it was converted from (or an ij/ folder): which one is the
+    table cannot be guessed, so none is taken silently."""
+    table, _ = ij
+    pq.write_table(table, tmp_path / "ij.parquet")
+    pacsv.write_csv(table, tmp_path / "ij.csv")
+    want = f"table 'ij': ij.parquet and ij.csv are both in {tmp_path}: keep one"
+    res = _run("compute", tmp_path, "--cog", "none")
+    assert res.exit_code == 1 and want in res.output, res.output
+    (tmp_path / "ij.csv").unlink()
+    (tmp_path / "ij").mkdir()
+    pq.write_table(table, tmp_path / "ij" / "part.parquet")
+    with pytest.raises(InputError, match="ij.parquet and ij are both in"):
+        cogind.compute(tmp_path, None)
+    (tmp_path / "ij.parquet").unlink()
+    assert cogind.compute(tmp_path, None).num_rows > 0

@@ -23,13 +23,13 @@ def extension(path: Path) -> str:
 def find_in_folder(folder: Path, name: str) -> Path | None:
     """``name``'s file or folder in ``folder`` (``ij.parquet``, ``ij.csv.gz``, ``ij/``…), None
     when there is none; a file named after it in a format not read is an InputError."""
-    for ext in EXTENSIONS:
-        p = folder / f"{name}{ext}"
-        if p.is_file():
-            return p
-    p = folder / name
-    if p.is_dir():
-        return p
+    found = [p for p in [folder / f"{name}{ext}" for ext in EXTENSIONS] if p.is_file()]
+    found += [folder / name] if (folder / name).is_dir() else []
+    if len(found) > 1:
+        raise InputError(f"table '{name}': {found[0].name} and {found[1].name} are both in "
+                         f"{folder}: keep one (which one holds the table cannot be guessed)")
+    if found:
+        return found[0]
     for ext, kind in NOT_READ.items():
         if (folder / f"{name}{ext}").is_file():
             raise InputError(f"table '{name}': {name}{ext} is not read ({kind}): save it as CSV "
