@@ -14,8 +14,11 @@ Run::
    merged. Also ``unchanged``: a second run on ``after/`` with every state stored.
 4. DuckDB and Polars re-running the suite's queries on the same files
    (``read_parquet('t/*.parquet')``, ``scan_parquet``), same thread count.
-Results of the incremental runs are checked equal to the full run's, byte for byte. Every
-timed cogind run starts with no file hash in memory, as a monthly job in a new process.
+``--interleave`` alternates the three cogind runs (full, one month added, nothing changed)
+instead of timing each ``--repeat`` times in a row: on a shared machine each then meets the
+same load. Results of the incremental runs are checked equal to the full run's, byte for
+byte. Every timed cogind run starts with no file hash in memory, as a monthly job in a new
+process.
 
 ``--cog 2023-2027`` times the monthly job the issue describes instead of the suite: every
 indicator of that COG, with the default registry and the secret statistique on (the CLI's
@@ -125,6 +128,8 @@ def main(argv=None) -> int:
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--cog", default=None,
                         help="whole COG (default registry, secret on) instead of the suite")
+    parser.add_argument("--interleave", action="store_true",
+                        help="alternate full, one-month and unchanged runs (a shared machine)")
     args = parser.parse_args(argv)
     os.environ["POLARS_MAX_THREADS"] = str(args.threads)  # read when Polars is imported
     import cogind
@@ -148,11 +153,22 @@ def main(argv=None) -> int:
         shutil.copytree(seed_store, store)
 
     load0 = os.getloadavg()
-    full_t, full = timed(lambda: cogind.compute(after, **options), args.repeat, new_process)
-    incr_t, incr = timed(lambda: cogind.compute(after, states=store, **options), args.repeat,
-                         fresh_store)
-    same_t, same = timed(lambda: cogind.compute(after, states=store, **options), args.repeat,
-                         new_process)
+    full_run = (lambda: cogind.compute(after, **options), new_process)
+    incr_run = (lambda: cogind.compute(after, states=store, **options), fresh_store)
+    same_run = (lambda: cogind.compute(after, states=store, **options), new_process)
+    if args.interleave:  # full, one month, nothing changed, then again: the same load for each
+        full_t, incr_t, same_t, outs = [], [], [], []
+        for _ in range(args.repeat):
+            for ts, (fn, prepare) in zip((full_t, incr_t, same_t),
+                                         (full_run, incr_run, same_run)):
+                t, out = timed(fn, 1, prepare)
+                ts += t
+                outs.append(out)
+        full, incr, same = outs[-3:]
+    else:
+        full_t, full = timed(full_run[0], args.repeat, full_run[1])
+        incr_t, incr = timed(incr_run[0], args.repeat, incr_run[1])
+        same_t, same = timed(same_run[0], args.repeat, same_run[1])
     for out in (incr, same):
         if data_bytes(out) != data_bytes(full):
             raise SystemExit("incremental results differ from the full run")
