@@ -14,6 +14,8 @@ from test_french_csv import TABLES, _plant, _results, _run, _write, data  # noqa
 
 import cogind
 from cogind.errors import InputError
+from cogind.io.readers import open_inputs
+from cogind.plugins import build_registry
 
 
 def _sas(v, datetimes: bool, lower: bool = False) -> str:
@@ -116,3 +118,45 @@ def test_sas_missing_values_written_as_a_point(data, tmp_path):  # noqa: F811
     assert sum(n or 0 for n in got["n_exclus"].to_pylist()) > 0  # the holes were counted
     res = _run("validate", tmp_path / "sas")
     assert res.exit_code == 0 and "ATT_REC_DTD (" in res.output, res.output
+
+
+@pytest.mark.parametrize("form", ["day-first", "sas"])
+def test_fractions_of_a_second_read_to_the_microsecond(tmp_path, form):
+    """``31/01/2023 14:05:00,250`` (a French database export) or ``31JAN2023:14:05:00.250``
+    (SAS's DATETIME23.3): the contacts' delays in hours, compared with the 48 h bound, are
+    those of the Parquet's own microseconds, a value without fraction on some rows too."""
+    cogind.generate(tmp_path / "pq", years=(2023, 2023), rows={"contacts": 4000},
+                    tables=("contacts",))
+    t = pq.read_table(tmp_path / "pq" / "contacts.parquet")
+    t = t.cast(pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type)
+                          else f.with_type(pa.timestamp("us")) if pa.types.is_timestamp(f.type)
+                          else f for f in t.schema]))
+    for name, step in (("CNT_ARR_DTH", 7919), ("CNT_TRT_DTH", 104729)):
+        shift = pa.array([(k * step) % 1_000_000 if k % 5 else 0 for k in range(t.num_rows)],
+                         pa.duration("us"))
+        i = t.column_names.index(name)
+        t = t.set_column(i, t.schema.field(i), pa.compute.add(t[name], shift))
+    pq.write_table(t, tmp_path / "pq" / "contacts.parquet")
+
+    def cell(v):
+        if isinstance(v, dt.datetime):
+            head = (v.strftime("%d/%m/%Y %H:%M:%S") if form == "day-first"
+                    else v.strftime("%d%b%Y:%H:%M:%S").upper())
+            mark = "," if form == "day-first" else "."
+            return head + (f"{mark}{v.microsecond:06d}" if v.microsecond else "")
+        return _sas(v, False)
+
+    (tmp_path / "csv").mkdir()
+    _write(t, tmp_path / "csv" / "contacts.csv", cell=cell)
+    want = _results(tmp_path / "pq")
+    assert _results(tmp_path / "csv").equals(want)
+    spec = build_registry().table("contacts")  # the instants themselves, to the microsecond
+    (tin,) = open_inputs(tmp_path / "csv", {"contacts": spec}).values()
+    read = pa.Table.from_batches(list(tin.batches(["CNT_ARR_DTH", "CNT_TRT_DTH"])))
+    assert read.equals(t.select(["CNT_ARR_DTH", "CNT_TRT_DTH"]))
+    res = _run("validate", tmp_path / "csv")
+    assert res.exit_code == 0 and "fractions de seconde : CNT_ARR_DTH, CNT_TRT_DTH" in res.output
+    _plant(tmp_path / "csv" / "contacts.csv", 77, "CNT_TRT_DTH", "31/13/2023 14:05:00,5")
+    res = _run("compute", tmp_path / "csv", "--cog", "none")
+    assert res.exit_code == 1 and "column 'CNT_TRT_DTH', line 77" in res.output, res.output
+    assert "HH:MM:SS[,fff]" in res.output and "31/13" not in res.output

@@ -86,6 +86,7 @@ class CsvDialect:
     dates: dict[str, str] = field(default_factory=dict)  # date(time) column → date format
     ambiguous: tuple[str, ...] = ()  # day-first columns whose sample days are all ≤ 12
     types: dict[str, str] = field(default_factory=dict)  # column → schema type
+    fractions: tuple[str, ...] = ()  # day-first or SAS times with fractions of a second
 
     @property
     def decimal_point(self) -> str:
@@ -104,7 +105,7 @@ class CsvDialect:
         types = dict(arrow_types) if arrow_types is not None else {
             c: ARROW_TYPES[t] for c, t in self.types.items() if t in ARROW_TYPES}
         types.update({c: pa.timestamp("s") for c in self.dates if self.parsed_as_time(c)})
-        types.update({c: pa.string() for c in self.as_strings()})
+        types.update({c: pa.string() for c in [*self.as_strings(), *self.fractions]})
         return ds.CsvFileFormat(
             read_options=pacsv.ReadOptions(encoding=_arrow_encoding(self.encoding)),
             parse_options=pacsv.ParseOptions(delimiter=self.separator),
@@ -119,6 +120,9 @@ class CsvDialect:
         for f in schema:
             if f.name in self.as_strings():
                 f = f.with_type(pa.float64())
+            elif f.name in self.fractions:
+                f = f.with_type(pa.date32() if self.types.get(f.name) == "date"
+                                else pa.timestamp("us"))
             elif self.parsed_as_time(f.name):
                 f = f.with_type(pa.date32())
             fields.append(f)
@@ -135,6 +139,8 @@ class CsvDialect:
                     col, changed = parse_number(col, self.decimals[name]), True
                 except pa.ArrowInvalid:
                     raise BadValue(name) from None
+            elif name in self.fractions and pa.types.is_string(col.type):
+                col, changed = parse_time(col, name, self.dates[name], self.types[name]), True
             elif self.parsed_as_time(name) and pa.types.is_timestamp(col.type):
                 col, changed = pc.cast(col, pa.date32(), safe=False), True
             arrays.append(col)
@@ -160,6 +166,9 @@ class CsvDialect:
         if kind in ("date", "datetime"):
             form = self.dates.get(column, ISO)
             example, between = EXAMPLES[form]
+            if kind == "datetime" and column in self.fractions:
+                return (f"a date and time {form}{between}HH:MM:SS[,fff] "
+                        f"({example}{between}14:05:00,250)")
             if kind == "datetime":
                 return f"a date and time {form}{between}HH:MM:SS ({example}{between}14:05:00)"
             return f"a date {form} ({example})"
@@ -179,6 +188,8 @@ class CsvDialect:
             if by_form:
                 out.append(f"{what} : " + " ; ".join(
                     f"{form} ({', '.join(cols)})" for form, cols in by_form.items()))
+        if self.fractions:
+            out.append(f"fractions de seconde : {', '.join(self.fractions)}")
         if self.ambiguous:
             out.append(f"dates ambiguës (aucun jour > 12 dans les premières lignes), lues jour "
                        f"d'abord (JJ/MM/AAAA, lecture française) : {', '.join(self.ambiguous)}")
@@ -188,7 +199,8 @@ class CsvDialect:
         """The dialect as recorded in the provenance."""
         return {"separateur": self.separator, "encodage": self.encoding,
                 "decimales": dict(self.decimals), "dates": dict(self.dates),
-                "dates_ambigues": list(self.ambiguous)}
+                "dates_ambigues": list(self.ambiguous),
+                **({"fractions_de_seconde": list(self.fractions)} if self.fractions else {})}
 
     @property
     def french(self) -> bool:
@@ -210,6 +222,28 @@ def parse_number(col: pa.Array, mark: str) -> pa.Array:
     if mark in (COMMA, GROUPED):
         col = pc.replace_substring(col, ",", ".")
     return pc.cast(col, pa.float64())
+
+
+TIME_FORMATS = {DAY_FIRST: ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"),
+                SAS: ("%d%b%Y:%H:%M:%S", "%d%b%Y:%H:%M", "%d%b%Y")}
+_FRACTION = re.compile(r"\d:\d{2}[.,]\d+$")
+
+
+def parse_time(col: pa.Array, name: str, form: str, kind: str) -> pa.Array:
+    """A text column of day-first or SAS times, some with fractions of a second
+    (``31/01/2023 14:05:00,250``, ``31JAN2023:14:05:00.250``), as microseconds (a date column:
+    its day). Arrow's strptime knows no fraction: the digits after the seconds are added apart,
+    to the microsecond (further digits cut). Raises :class:`BadValue` on a value not of ``form``."""
+    has = pc.match_substring_regex(col, r":\d{2}[.,]\d+$")
+    base = pc.if_else(has, pc.replace_substring_regex(col, r"[.,]\d+$", ""), col)
+    digits = pc.if_else(has, pc.extract_regex(col, r"[.,](?P<f>\d+)$").field("f"), "0")
+    micro = pc.cast(pc.utf8_slice_codeunits(pc.utf8_rpad(digits, 6, "0"), 0, 6), pa.int64())
+    stamp = pc.coalesce(*[pc.strptime(base, format=f, unit="us", error_is_null=True)
+                          for f in TIME_FORMATS[form]])
+    if pc.any(pc.and_(pc.is_valid(col), pc.is_null(stamp))).as_py():
+        raise BadValue(name)
+    stamp = pc.add(stamp, pc.cast(micro, pa.duration("us")))
+    return pc.cast(stamp, pa.date32(), safe=False) if kind == "date" else stamp
 
 
 def _encoding(raw: bytes) -> str:
@@ -283,6 +317,8 @@ def sniff(path: Path, fields: Mapping[str, Mapping]) -> CsvDialect:
             dialect.dates[col], vague = _date_form(values)
             if vague:
                 ambiguous.append(col)
+            if dialect.dates[col] in TIME_FORMATS and any(_FRACTION.search(v) for v in values):
+                dialect.fractions += (col,)
     dialect.ambiguous = tuple(ambiguous)
     marks = set(dialect.decimals.values())
     default = COMMA if COMMA in marks or (GROUPED in marks and POINT not in marks) else POINT
