@@ -121,3 +121,27 @@ def test_two_files_for_one_table_are_refused(ij, tmp_path):
         cogind.compute(tmp_path, None)
     (tmp_path / "ij.parquet").unlink()
     assert cogind.compute(tmp_path, None).num_rows > 0
+
+
+@pytest.mark.parametrize("damage", ["truncated", "pages"])
+def test_a_damaged_file_of_a_folder_is_named(ij, tmp_path, damage):
+    """One file of a folder of monthly files damaged: its footer cut (a copy stopped short) or
+    a page overwritten (footer intact): the error names that file, not only the folder."""
+    table, _ = ij
+    folder = tmp_path / "in" / "ij"
+    folder.mkdir(parents=True)
+    for k in range(4):
+        pq.write_table(table.slice(k * 1000, 1000), folder / f"2023-0{k + 1}.parquet")
+    bad = folder / "2023-03.parquet"
+    raw = bad.read_bytes()
+    if damage == "truncated":
+        bad.write_bytes(raw[: len(raw) // 2])
+    else:
+        middle = len(raw) // 3
+        bad.write_bytes(raw[:middle] + bytes(200) + raw[middle + 200:])
+    res = _run("compute", tmp_path / "in", "--cog", "none", "-o", tmp_path / "out.csv")
+    assert res.exit_code == 1 and "table 'ij': cannot read 2023-03.parquet" in res.output, \
+        res.output
+    assert "Traceback" not in res.output and not (tmp_path / "out.csv").exists()
+    with pytest.raises(InputError, match="2023-03.parquet"):
+        cogind.compute(tmp_path / "in", None)

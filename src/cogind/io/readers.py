@@ -119,8 +119,27 @@ class TableInput:
         except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
             line = (read_error(self.name, self.csv_dialect, list(src.files), exc)
                     if self.csv_dialect is not None and not isinstance(exc, OSError) else None)
-            raise InputError(line or f"table '{self.name}': cannot read {self.origin}: "
+            failing = (_failing_file(src.files, src.format, columns) if not line and isinstance(
+                src, ds.FileSystemDataset) and len(src.files) > 1 else None)
+            where, exc = ((f"{failing[0]} ({self.origin})", failing[1]) if failing
+                          else (self.origin, exc))
+            raise InputError(line or f"table '{self.name}': cannot read {where}: "
                              f"{_safe(str(exc), self.csv_columns)}{_narrowed(src)}") from None
+
+
+def _failing_file(files, fileformat, columns: list[str] | None = None):
+    """(name, error) of the first of ``files`` that cannot be read alone (its footer or schema;
+    with ``columns``, those columns read whole): an error path, so that a folder of 274 monthly
+    files names the one that is damaged. None when each reads alone."""
+    for f in files:
+        try:
+            one = ds.dataset(str(f), format=fileformat)
+            if columns is not None:
+                for _ in one.to_batches(columns=[c for c in columns if c in one.schema.names]):
+                    pass
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+            return Path(f).name, exc
+    return None
 
 
 def _narrowed(src) -> str:
@@ -249,7 +268,9 @@ def _open_path(name: str, path: Path, spec: TableSchema | None) -> TableInput:
         line = (read_error(name, dialect, [str(f) for f in files] if path.is_dir()
                            else [str(path)], exc)
                 if dialect is not None and not isinstance(exc, OSError) else None)
-        raise InputError(line or f"table '{name}': cannot read {path} as {kind}: "
+        failing = _failing_file(files, fileformat) if path.is_dir() and not line else None
+        where, exc = (f"{failing[0]} (in {path})", failing[1]) if failing else (path, exc)
+        raise InputError(line or f"table '{name}': cannot read {where} as {kind}: "
                          f"{_safe(str(exc), header)}") from None
     mapped = str(path) if fmt == "ipc" and path.is_file() else None  # compressed: decoded
     return _under_schema_names(TableInput(
