@@ -145,3 +145,19 @@ def test_a_damaged_file_of_a_folder_is_named(ij, tmp_path, damage):
     assert "Traceback" not in res.output and not (tmp_path / "out.csv").exists()
     with pytest.raises(InputError, match="2023-03.parquet"):
         cogind.compute(tmp_path / "in", None)
+
+
+def test_an_empty_file_is_one_line(ij, tmp_path):
+    """Zero bytes (an interrupted copy, an export that wrote nothing), alone or in a folder."""
+    table, _ = ij
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "ij.csv").write_bytes(b"")
+    res = _run("compute", tmp_path / "a", "--cog", "none")
+    assert res.exit_code == 1 and "table 'ij': ij.csv is empty (0 bytes): not even a header" \
+        in res.output, res.output
+    folder = tmp_path / "b" / "ij"
+    folder.mkdir(parents=True)
+    pq.write_table(table, folder / "2023-01.parquet")
+    (folder / "2023-02.parquet").write_bytes(b"")
+    with pytest.raises(InputError, match=r"2023-02.parquet is empty \(0 bytes, in "):
+        cogind.compute(tmp_path / "b", None)

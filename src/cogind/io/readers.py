@@ -248,6 +248,10 @@ def _open_path(name: str, path: Path, spec: TableSchema | None) -> TableInput:
             raise InputError(f"table '{name}': unknown file type {path.name} "
                              f"(expected {', '.join(sorted(EXTENSIONS))})")
         sample = path
+    empty = next((f for f in (files if path.is_dir() else [path]) if f.stat().st_size == 0), None)
+    if empty is not None:  # a copy interrupted, an export that wrote nothing: not a table
+        raise InputError(f"table '{name}': {empty.name} is empty (0 bytes"
+                         f"{', in ' + str(path) if path.is_dir() else ''}): not even a header")
     dialect = sniff(sample, spec.fields if spec else {}) if fmt == "csv" else None
     fileformat = (dialect.file_format() if dialect is not None else
                   _parquet_format(spec) if fmt == "parquet" else fmt)
