@@ -237,7 +237,8 @@ def _file_inputs(table: TableInput) -> list[TableInput]:
                        ds.FileSystemDataset([f], src.schema, src.format, src.filesystem),
                        csv_columns=table.csv_columns, timezone=table.timezone,
                        zoned=table.zoned, csv_separator=table.csv_separator,
-                       csv_dialect=table.csv_dialect, stored=table.stored) for f in frags]
+                       csv_dialect=table.csv_dialect, stored=table.stored,
+                       codes=table.codes) for f in frags]
 
 
 def _merged(tplan: TablePlan, accs: list[Accumulator], months) -> Accumulator:

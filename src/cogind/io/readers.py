@@ -19,6 +19,7 @@ from cogind.errors import InputError, SchemaError
 from cogind.io.csv_fr import CsvDialect, read_error, sniff
 from cogind.io.files import EXTENSIONS, extension, find_in_folder, folder_files
 from cogind.io.names import schema_names
+from cogind.io.padding import unpadded
 from cogind.io.sources import LazyFrameSource, is_lazy_frame
 from cogind.io.timezones import (DEFAULT_TIMEZONE, local_batch, local_schema, read_columns,
                                   zoned_columns)
@@ -60,6 +61,7 @@ class TableInput:
     csv_separator: str | None = None  # of a CSV input, sniffed from its header line
     csv_dialect: CsvDialect | None = None  # encoding, decimal marks, date formats (io.csv_fr)
     stored: dict[str, str] = field(default_factory=dict)  # schema name → the file's (io.names)
+    codes: tuple[str, ...] = ()  # code columns read without the blanks around (io.padding)
 
     def __post_init__(self) -> None:
         if not self.zoned:  # batches come out as the schema says: zoned columns as local time
@@ -88,7 +90,8 @@ class TableInput:
         if self.stored:  # columns named as the schema's but for case: under the schema's name
             batches = (b.rename_columns(read) for b in batches)
         for batch in batches:  # by caisse zone: its column read along
-            yield local_batch(batch, self.zoned, self.timezone, len(columns))
+            batch = local_batch(batch, self.zoned, self.timezone, len(columns))
+            yield unpadded(batch, self.codes) if self.codes else batch
 
     def stored_name(self, column: str) -> str:
         """The name ``column`` has in the input itself."""
@@ -286,12 +289,14 @@ def _under_schema_names(tin: TableInput, spec: TableSchema | None) -> TableInput
     """``tin`` whose columns named as the schema's but for case or spaces (:mod:`cogind.io.names`)
     are read under the schema's names."""
     renamed = schema_names(tin.schema.names, spec.fields if spec else {})
+    names = {renamed.get(n, n) for n in tin.schema.names}
+    codes = tuple(c for c in code_columns(spec) if c in names)  # SAS blanks (io.padding)
     if not renamed:
-        return tin
+        return dataclasses.replace(tin, codes=codes) if codes else tin
     schema = pa.schema([f.with_name(renamed.get(f.name, f.name)) for f in tin.schema],
                        metadata=tin.schema.metadata)
     zoned = tuple(renamed.get(z, z) for z in tin.zoned)
-    return dataclasses.replace(tin, schema=schema, zoned=zoned,
+    return dataclasses.replace(tin, schema=schema, zoned=zoned, codes=codes,
                                stored={v: k for k, v in renamed.items()})
 
 
@@ -455,7 +460,8 @@ def available_part(table: TableInput, column: str, last_day: int) -> tuple[Table
         return table, 0
     part = ds.FileSystemDataset(kept, src.schema, src.format, src.filesystem)
     return TableInput(table.name, table.origin, table.schema, part, None, table.csv_columns,
-                      timezone=table.timezone, zoned=table.zoned, stored=table.stored), skipped
+                      timezone=table.timezone, zoned=table.zoned, stored=table.stored,
+                      codes=table.codes), skipped
 
 
 def _after(row_group, column: str, last_day: int) -> bool:
@@ -491,7 +497,7 @@ def file_parts(table: TableInput) -> list[TableInput] | None:
             parts.append(TableInput(table.name, origin, table.schema, one, rows,
                                     table.csv_columns, timezone=table.timezone,
                                     zoned=table.zoned, csv_dialect=table.csv_dialect,
-                                    stored=table.stored))
+                                    stored=table.stored, codes=table.codes))
     return parts
 
 
