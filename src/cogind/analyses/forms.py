@@ -300,7 +300,9 @@ def _assemble(table: pa.Table, parts: list, extra: list) -> tuple[pa.Table, pa.A
 def _zeroed(column) -> pa.Array:
     """``column`` with zeros under its nulls, as an array built from Python values has them
     (taken rows keep the bytes under theirs, which ``-o x.arrow`` writes)."""
-    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if isinstance(column, pa.ChunkedArray):  # one chunk at offset 0 is kept, not copied
+        single = column.num_chunks == 1 and column.chunk(0).offset == 0
+        column = column.chunk(0) if single else column.combine_chunks()
     typ = column.type
     if not column.null_count or not (pa.types.is_primitive(typ)):
         return column
