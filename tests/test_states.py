@@ -427,6 +427,23 @@ def test_a_kernel_whose_code_changed_reuses_nothing(data, tmp_path):
     same_as_full(other, data, plugins=[_own_plugin(_update("1"))], **options)
 
 
+def test_other_reading_code_reuses_nothing(data, tmp_path, monkeypatch):
+    """The same bytes read by other reading code (a column found under another name, blanks
+    removed from codes, a date form learnt: cogind.io) may give other batches: the stored
+    states of the code before are recomputed, never reused."""
+    from cogind.engine import state_keys
+
+    store = tmp_path / "store"
+    run(data, states=store)
+    assert etats(run(data, states=store))["ij"]["reutilises"] > 0
+    real = state_keys._source_digest
+    monkeypatch.setattr(state_keys, "_source_digest",
+                        lambda name: real(name) + ("x" if name == "cogind.io.padding" else ""))
+    again = run(data, states=store)
+    assert all(e["reutilises"] == 0 for e in etats(again).values() if e)
+    same_as_full(again, data)
+
+
 def test_each_file_is_hashed_once_per_run(data, tmp_path, monkeypatch):
     """The provenance and the store both need a file's SHA-256: one read of its bytes."""
     from cogind.io import fingerprint

@@ -28,6 +28,21 @@ def code_digest(kernel) -> str:
     return h.hexdigest()
 
 
+READING = ("cogind.io.readers", "cogind.io.csv_fr", "cogind.io.names", "cogind.io.padding",
+           "cogind.io.timezones", "cogind.io.files")
+"""The modules that turn a file's bytes into batches: a state depends on them too (a column
+read under another name, blanks removed from codes, a date form learnt)."""
+
+
+def reading_digest() -> str:
+    """SHA-256 of the source of the :data:`READING` modules: a store made by a cogind that read
+    the same bytes otherwise is recomputed, never reused."""
+    h = hashlib.sha256()
+    for name in READING:
+        h.update(name.encode() + _source_digest(name).encode())
+    return h.hexdigest()
+
+
 def _side_digest(factory) -> str:
     """What a side state depends on beyond the plan: its factory's fields, and the source of
     the modules that define it and its state class and of the cogind modules they use (a
@@ -66,4 +81,4 @@ def _cell(cell) -> str:
         return ""
 
 
-__all__ = ["code_digest"]
+__all__ = ["code_digest", "reading_digest"]

@@ -30,7 +30,7 @@ import pyarrow.dataset as ds
 from cogind.engine import packed
 from cogind.engine.core import Accumulator, TablePlan, month_span
 from cogind.engine.dask import fingerprint
-from cogind.engine.state_keys import code_digest
+from cogind.engine.state_keys import code_digest, reading_digest
 from cogind.io import fingerprint as hashes
 from cogind.io.fingerprint import file_sha256
 from cogind.io.publish import write_text
@@ -74,7 +74,9 @@ class StateStore:
                 "code": [code_digest(sp.kernel) for sp in tplan.states],
                 "indicateurs": [i.code for sp in tplan.states for i in sp.indicators],
                 "schema": table.schema.to_string(show_schema_metadata=False),
-                "colonnes_avec_fuseau": list(table.zoned), "csv": repr(dialect)}
+                "colonnes_avec_fuseau": list(table.zoned), "csv": repr(dialect),
+                "lecture": {"code": reading_digest(), "noms": table.stored,
+                            "codes_sans_blancs": list(table.codes)}}
         text = json.dumps(desc, sort_keys=True, ensure_ascii=False, default=repr)
         return hashlib.sha256(text.encode()).hexdigest(), desc
 
