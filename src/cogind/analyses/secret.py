@@ -213,30 +213,39 @@ def _system(rows: _Rows, group: np.ndarray, primary: np.ndarray, groupings: dict
 
 
 class _BaseSpans:
-    """The base period named in ``details`` of each row (an evolution), parsed once per text."""
+    """The base period named in ``details`` of each row (an evolution), parsed once per text;
+    each text's span numbered among the distinct spans (-1: none)."""
 
     def __init__(self, details):
         self.codes = None
         if details is not None and details.null_count < len(details):
             enc = pc.dictionary_encode(details.combine_chunks())
             self.codes = np.asarray(enc.indices.fill_null(-1), np.int64)
-            self.spans = [_base_span(d) for d in enc.dictionary.to_pylist()] + [None]
+            spans = [_base_span(d) for d in enc.dictionary.to_pylist()]
+            self.spans = list(dict.fromkeys(s for s in spans if s is not None))
+            number = {span: k for k, span in enumerate(self.spans)}
+            self.span_of_code = np.array([number.get(s, -1) for s in spans] + [-1], np.int64)
 
     def of(self, group: np.ndarray, system, rows: _Rows) -> list[tuple]:
         """(unit, period, base period) of the rows whose ``details`` name a base period of
-        the system (an evolution: its denominator is that period's value)."""
+        the system (an evolution: its denominator is that period's value), in row order."""
         if self.codes is None:
             return []
-        where = system.rows >= 0
-        cells = {int(r): (int(u), int(p)) for u, p, r in
-                 zip(*np.nonzero(where), system.rows[where])}
-        span_of = {span: k for k, span in enumerate(system.spans)}
-        out = []
-        for i in group[self.codes[group] >= 0].tolist():
-            base = span_of.get(self.spans[self.codes[i]])
-            if i in cells and base is not None and system.rows[cells[i][0], base] >= 0:
-                out.append((*cells[i], base))
-        return out
+        period_of = {span: k for k, span in enumerate(system.spans)}
+        base_of = np.array([period_of.get(s, -1) for s in self.spans] + [-1], np.int64)
+        units, periods = np.nonzero(system.rows >= 0)
+        if not len(units):
+            return []
+        cell_rows = system.rows[units, periods]  # a table row is in one cell at most
+        order = np.argsort(cell_rows, kind="stable")
+        units, periods, cell_rows = units[order], periods[order], cell_rows[order]
+        named = group[self.codes[group] >= 0]
+        at = np.minimum(np.searchsorted(cell_rows, named), len(cell_rows) - 1)
+        base = base_of[self.span_of_code[self.codes[named]]]
+        u, p = units[at], periods[at]
+        ok = (cell_rows[at] == named) & (base >= 0)
+        ok[ok] = system.rows[u[ok], base[ok]] >= 0
+        return list(zip(u[ok].tolist(), p[ok].tolist(), base[ok].tolist()))
 
 
 def _base_span(details: str | None) -> tuple[int, int] | None:
