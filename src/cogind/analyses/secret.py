@@ -119,11 +119,8 @@ class _Rows:
             self.months[int(col is last)] = np.asarray(pc.fill_null(
                 pc.add(pc.multiply(pc.subtract(pc.year(col), 1970), 12),
                        pc.subtract(pc.month(col), 1)), 0), np.int64)
-            _, days = np.unique(np.asarray(_ordinal(col).fill_null(0), np.int64),
-                                return_inverse=True)
-            key = key * (int(days.max(initial=0)) + 1) + days.reshape(-1)
-            _, key = np.unique(key, return_inverse=True)
-            key = key.reshape(-1)
+            days = _dense(np.asarray(_ordinal(col).fill_null(0), np.int64))
+            key = _dense(key * (int(days.max(initial=0)) + 1) + days)
         self.period = key
 
     def indicator(self, row: int) -> str | None:
@@ -134,6 +131,20 @@ class _Rows:
         width = len(self.caisses[1]) + 1
         levels, caisses = self.levels[1] + [None], self.caisses[1] + [None]
         return [(levels[k // width - 1], caisses[k % width - 1]) for k in keys.tolist()]
+
+
+def _dense(values: np.ndarray) -> np.ndarray:
+    """Rank of each value among the distinct values, ascending (``np.unique``'s inverse),
+    through a table of the value range when it is small (dates, period keys): no sort."""
+    if not len(values):
+        return np.zeros(0, np.int64)
+    low = int(values.min())
+    span = int(values.max()) - low + 1
+    if span > 4 * len(values) + 4096:
+        return np.unique(values, return_inverse=True)[1].reshape(-1)
+    present = np.zeros(span, bool)
+    present[values - low] = True
+    return (np.cumsum(present) - 1)[values - low]
 
 
 def _ordinal(col: pa.Array) -> pa.Array:
