@@ -280,14 +280,15 @@ def _open_path(name: str, path: Path, spec: TableSchema | None) -> TableInput:
         raise InputError(line or f"table '{name}': cannot read {where} as {kind}: "
                          f"{_safe(str(exc), header)}") from None
     mapped = str(path) if fmt == "ipc" and path.is_file() else None  # compressed: decoded
-    return _under_schema_names(TableInput(
+    return _as_schema_reads(TableInput(
         name, str(path), schema, dataset, csv_columns=header, mapped=mapped,
         csv_separator=dialect and dialect.separator, csv_dialect=dialect), spec)
 
 
-def _under_schema_names(tin: TableInput, spec: TableSchema | None) -> TableInput:
-    """``tin`` whose columns named as the schema's but for case or spaces (:mod:`cogind.io.names`)
-    are read under the schema's names."""
+def _as_schema_reads(tin: TableInput, spec: TableSchema | None) -> TableInput:
+    """``tin`` read as its schema names and codes things: a column named as the schema's but
+    for case or spaces under the schema's name (:mod:`cogind.io.names`), the values of its code
+    columns without the blanks around them (:mod:`cogind.io.padding`)."""
     renamed = schema_names(tin.schema.names, spec.fields if spec else {})
     names = {renamed.get(n, n) for n in tin.schema.names}
     codes = tuple(c for c in code_columns(spec) if c in names)  # SAS blanks (io.padding)
@@ -408,7 +409,7 @@ def open_inputs(source: Any, tables: Mapping[str, TableSchema],
                 raise InputError(f"unknown table '{name}' (known: {', '.join(sorted(tables))})")
             out[name] = (_open_path(name, Path(obj), tables[name])
                          if isinstance(obj, (str, Path))
-                         else _under_schema_names(_open_object(name, obj), tables[name]))
+                         else _as_schema_reads(_open_object(name, obj), tables[name]))
         return out
     if not isinstance(source, (str, os.PathLike)):
         raise InputError(f"cannot read an object of type {type(source).__name__}: pass a path "
