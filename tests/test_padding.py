@@ -3,6 +3,8 @@
 are those of the unpadded extract; identifiers are left as written."""
 from __future__ import annotations
 
+import json
+
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -13,6 +15,7 @@ from hypothesis import given, strategies as st
 
 import cogind
 from cogind.cli import cli
+from cogind.formatting import count
 from cogind.io.padding import unpadded_column
 
 CODES = ("ORG_CLE_NUM", "CNT_CAN_COD")
@@ -67,3 +70,21 @@ def test_unpadded_column_against_python_strip(values, as_dictionary):
     assert got.to_pylist() == [None if v is None else v.strip(" ") for v in values]
     plain = pa.array([v.strip(" ") if v else v for v in values], pa.string())
     assert unpadded_column(plain) is plain  # nothing to remove: the same array
+
+
+def test_validate_counts_the_padded_codes(contacts, tmp_path):
+    table, _ = contacts
+    padded = _padded(table)
+    i = padded.column_names.index("ORG_CLE_NUM")  # only 100 caisse codes padded
+    keep = pa.array([k >= 100 for k in range(padded.num_rows)])
+    padded = padded.set_column(i, padded.schema.field(i),
+                               pc.if_else(keep, table["ORG_CLE_NUM"], padded["ORG_CLE_NUM"]))
+    pq.write_table(padded, tmp_path / "contacts.parquet")
+    res = CliRunner().invoke(cli, ["validate", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    want = ("codes entourés de blancs, lus sans eux (comme SAS les compare) : ORG_CLE_NUM (100), "
+            f"CNT_CAN_COD ({count(table.num_rows)})")
+    assert want in res.output, res.output
+    doc = json.loads(CliRunner().invoke(cli, ["validate", str(tmp_path), "--json"]).output)
+    assert doc["tables"][0]["codes_entoures_de_blancs"] == {"ORG_CLE_NUM": 100,
+                                                           "CNT_CAN_COD": table.num_rows}

@@ -15,7 +15,19 @@ import pyarrow.compute as pc
 
 def padded(values: pa.Array) -> bool:
     """Whether a text value of ``values`` starts or ends with a blank."""
-    return bool(pc.any(pc.or_(pc.starts_with(values, " "), pc.ends_with(values, " "))).as_py())
+    return bool(pc.any(_edges(values)).as_py())
+
+
+def padded_count(col: pa.Array) -> int:
+    """How many values of ``col`` (text, or a dictionary of texts) have blanks around them."""
+    if pa.types.is_dictionary(col.type) and _is_text(col.type.value_type):
+        hit = _edges(col.dictionary)
+        return int(pc.sum(pc.take(hit, col.indices)).as_py() or 0) if pc.any(hit).as_py() else 0
+    return int(pc.sum(_edges(col)).as_py() or 0) if _is_text(col.type) else 0
+
+
+def _edges(values: pa.Array) -> pa.Array:
+    return pc.or_(pc.starts_with(values, " "), pc.ends_with(values, " "))
 
 
 def unpadded_column(col: pa.Array) -> pa.Array:

@@ -1,12 +1,15 @@
 """``cogind validate``: every input table checked against its schema, column by column."""
 from __future__ import annotations
 
+import dataclasses
+
 from cogind.errors import CogindError
 from cogind.formatting import count
 from cogind.io.constraints import ConstraintCounts
 from cogind.io.duplicates import report_line
 from cogind.io.computable import ABSENT, by_input, computable
 from cogind.io.csv_fr import SEPARATORS
+from cogind.io.padding import padded_count, unpadded
 from cogind.io.readers import _accepts, open_inputs
 from cogind.io.timezones import BY_CAISSE, DEFAULT_TIMEZONE, check_timezone
 from cogind.registry import Registry
@@ -99,7 +102,11 @@ def validate_report(source, registry: Registry, cog: str | None = None,
         try:
             rows, nulls = 0, dict.fromkeys(present, 0)
             checked = ConstraintCounts(spec, present)
-            for batch in tin.batches(present):
+            pads = dict.fromkeys(tin.codes, 0)  # read as written, counted, then as compute does
+            for batch in dataclasses.replace(tin, codes=()).batches(present):
+                for col in pads:
+                    pads[col] += padded_count(batch.column(col)) if col in present else 0
+                batch = unpadded(batch, tin.codes)
                 rows += batch.num_rows
                 checked.update(batch)
                 for col in present:
@@ -113,6 +120,10 @@ def validate_report(source, registry: Registry, cog: str | None = None,
         entry["valeurs_manquantes"] = {c: n for c, n in nulls.items() if n}
         lines.append(f"  {count(rows, 'lignes')} ; colonnes avec valeurs manquantes : " + (
             ", ".join(f"{c} ({count(n)})" for c, n in nulls.items() if n) or "aucune"))
+        if any(pads.values()):  # SAS's padding (cogind.io.padding)
+            entry["codes_entoures_de_blancs"] = {c: n for c, n in pads.items() if n}
+            lines.append("  codes entourés de blancs, lus sans eux (comme SAS les compare) : "
+                         + ", ".join(f"{c} ({count(n)})" for c, n in pads.items() if n))
         lines += checked.lines(name)
         failing += checked.failing  # as compute: excluded or reported, an error under --strict
         entry["hors_contraintes"] = checked.by_column()
