@@ -103,3 +103,37 @@ def test_zeroed_writes_zeros_under_nulls_and_keeps_values(typ, shape):
     assert out.to_pylist() == column.to_pylist()
     data = _data_bytes(out)
     assert (data[np.asarray(out.is_null())] == 0).all()
+
+
+def test_codes_are_shared_only_between_the_same_buffers():
+    a = pa.table({"niveau": ["caisse", "national", "caisse"]})
+    b = pa.table({"niveau": ["region", "national", "caisse"]})
+    token = secret._ENCODED.set({})
+    try:
+        first = secret._codes(a, "niveau")
+        assert secret._codes(a, "niveau") is first  # the same column: encoded once
+        assert secret._codes(a.slice(1), "niveau")[0].tolist() == [0, 1]
+        assert secret._codes(b, "niveau")[1] == ["region", "national", "caisse"]
+    finally:
+        secret._ENCODED.reset(token)
+    assert secret._codes(a, "niveau") is not first  # outside apply_secret: nothing kept
+
+
+def test_secret_with_shared_codes_equals_it_without(monkeypatch):
+    table = cogind.compute(sample_path(), period="quarter", secret=False,
+                           levels=("caisse", "region", "national"))
+    shared = secret.apply_secret(table)
+
+    class Nothing:
+        def get(self):
+            return None
+
+        def set(self, value):
+            return None
+
+        def reset(self, token):
+            return None
+    monkeypatch.setattr(secret, "_ENCODED", Nothing())
+    alone = secret.apply_secret(table)
+    assert shared.schema.metadata == alone.schema.metadata and shared.equals(alone)
+    assert cogind.provenance(shared)["secret"]["masquees_complementaires"]

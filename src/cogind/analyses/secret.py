@@ -23,6 +23,7 @@ alone, it could mask a few more rows than the first time).
 """
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 from collections import Counter
@@ -51,15 +52,28 @@ def check_threshold(threshold: int) -> int:
     return threshold
 
 
+# during apply_secret: {(name, the column's buffers): (column, codes)}; the columns that name
+# the cells are encoded once, not by each of the primary mask, the system and the empreinte
+_ENCODED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("encoded", default=None)
+
+
 def _codes(table: pa.Table, name: str) -> tuple[np.ndarray, list]:
-    """(index of each row's value in the distinct values, -1 for null or absent; the values)."""
+    """(index of each row's value in the distinct values, -1 for null or absent; the values).
+    The result is shared: never modify it."""
     if name not in table.column_names:
         return np.full(table.num_rows, -1, np.int64), []
     col = table[name]
-    if pa.types.is_dictionary(col.type):
-        col = col.cast(col.type.value_type)
-    enc = pc.dictionary_encode(col.combine_chunks())
-    return (np.asarray(enc.indices.fill_null(-1), np.int64), enc.dictionary.to_pylist())
+    cache = _ENCODED.get()
+    key = (name, tuple((c.offset, len(c), *(b.address if b is not None else 0
+                                            for b in c.buffers())) for c in col.chunks))
+    if cache is not None and key in cache:  # the same buffers (kept alive): the same values
+        return cache[key][1]
+    plain = col.cast(col.type.value_type) if pa.types.is_dictionary(col.type) else col
+    enc = pc.dictionary_encode(plain.combine_chunks())
+    out = (np.asarray(enc.indices.fill_null(-1), np.int64), enc.dictionary.to_pylist())
+    if cache is not None:
+        cache[key] = (col, out)
+    return out
 
 
 def _numbers(table: pa.Table, name: str) -> np.ndarray:
@@ -324,6 +338,14 @@ def apply_secret(table: pa.Table, threshold: int = DEFAULT_THRESHOLD,
     figures, a lower threshold, rows added, a mask lifted) is protected again, its masked rows
     kept masked. ``groupings``: caisse → group for the ``groupe`` level, if the table has one.
     """
+    token = _ENCODED.set({})
+    try:
+        return _apply_secret(table, threshold, groupings)
+    finally:
+        _ENCODED.reset(token)
+
+
+def _apply_secret(table: pa.Table, threshold: int, groupings: dict | None) -> pa.Table:
     threshold = check_threshold(threshold)
     prior = _provenance(table).get("secret") or {}
     if _protected(prior, threshold, table):
