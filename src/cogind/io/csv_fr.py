@@ -44,15 +44,17 @@ SEPARATORS = {",": "virgule", ";": "point-virgule", "\t": "tabulation"}
 """CSV separators told apart from the header line, with their names in messages."""
 ARROW_TYPES = {"date": pa.date32(), "datetime": pa.timestamp("us"), "integer": pa.int64(),
                "number": pa.float64(), "string": pa.string(), "boolean": pa.bool_()}
-TIMESTAMP_PARSERS = [pacsv.ISO8601, "%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S",
-                     "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
-                     "%d%b%Y", "%d%b%Y:%H:%M:%S", "%d%b%Y:%H:%M"]  # the last: SAS (any case)
-
 NULL_VALUES = [*pacsv.ConvertOptions().null_values, "."]
 """Arrow's missing-value texts, and SAS's: PROC EXPORT writes a missing number or date as a
 lone point (its MISSING= option)."""
 POINT, COMMA, GROUPED = "point", "virgule", "virgule, chiffres groupés"
 ISO, DAY_FIRST, SAS = "AAAA-MM-JJ", "JJ/MM/AAAA", "JJMMMAAAA"
+TIME_FORMATS = {DAY_FIRST: ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"),
+                SAS: ("%d%b%Y:%H:%M:%S", "%d%b%Y:%H:%M", "%d%b%Y")}  # SAS: English, any case
+"""The strptime forms of the dates and times written day first and by SAS."""
+TIMESTAMP_PARSERS = [pacsv.ISO8601, "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
+                     *TIME_FORMATS[DAY_FIRST], *TIME_FORMATS[SAS]]
+"""What Arrow's CSV reader tries on a date or time (each must read the whole value)."""
 EXAMPLES = {ISO: ("2023-01-31", " "), DAY_FIRST: ("31/01/2023", " "), SAS: ("31JAN2023", ":")}
 ENCODINGS = {"utf-8-sig": "UTF-8 avec BOM", "utf-8": "UTF-8", "cp1252": "Windows-1252",
              "latin-1": "latin-1"}
@@ -224,8 +226,6 @@ def parse_number(col: pa.Array, mark: str) -> pa.Array:
     return pc.cast(col, pa.float64())
 
 
-TIME_FORMATS = {DAY_FIRST: ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"),
-                SAS: ("%d%b%Y:%H:%M:%S", "%d%b%Y:%H:%M", "%d%b%Y")}
 _FRACTION = re.compile(r"\d:\d{2}[.,]\d+$")
 
 

@@ -86,7 +86,7 @@ class TableInput:
         """The table's record batches, ``columns`` only, streamed (bounded read-ahead), dates
         out of range as missing and zoned timestamps as local time (:mod:`cogind.io.timezones`)."""
         read = read_columns(list(columns), self.zoned, self.timezone, self.schema)
-        batches = self._read([self.stored.get(c, c) for c in read], batch_size)
+        batches = self._read([self.stored_name(c) for c in read], batch_size)
         if self.stored:  # columns named as the schema's but for case: under the schema's name
             batches = (b.rename_columns(read) for b in batches)
         for batch in batches:  # by caisse zone: its column read along
