@@ -1,4 +1,5 @@
-"""Reading generated tables back as plain NumPy columns, for tests/test_synth.py."""
+"""Generated tables for tests: read back as plain NumPy columns (tests/test_synth.py), or
+written with plain-string codes as a CSV or an extract would hold them."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -48,3 +49,21 @@ def year(days: np.ndarray) -> np.ndarray:
 def cents(x: np.ndarray) -> np.ndarray:
     """Euros to integer cents."""
     return np.round(x * 100).astype(np.int64)
+
+
+def plain_codes(table: pa.Table) -> pa.Table:
+    """Dictionary columns as their values: a CSV has no dictionary (a Parquet one may list
+    caisses without rows, which get rows of their own)."""
+    return table.cast(pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type)
+                                 else f for f in table.schema]))
+
+
+def generated_plain(root: Path, table: str, rows: int) -> pa.Table:
+    """One generated table of 2023 (``rows`` rows), its codes plain strings, written back as
+    ``root/<table>.parquet``."""
+    import cogind
+
+    cogind.generate(root, years=(2023, 2023), rows={table: rows}, tables=(table,))
+    t = plain_codes(pq.read_table(root / f"{table}.parquet"))
+    pq.write_table(t, root / f"{table}.parquet")
+    return t

@@ -11,17 +11,13 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from synth_helpers import plain_codes
 
 import cogind
 from cogind.cli import cli
 from cogind.io.names import schema_names
 
 TABLES = ("ij", "prestations", "contacts")
-
-
-def _plain(t: pa.Table) -> pa.Table:
-    return t.cast(pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type)
-                             else f for f in t.schema]))
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +28,7 @@ def inputs(tmp_path_factory):
                     rows={"ij": 3000, "prestations": 3000, "contacts": 3000}, tables=TABLES)
     (root / "lower").mkdir()
     for name in TABLES:
-        t = _plain(pq.read_table(root / "upper" / f"{name}.parquet"))
+        t = plain_codes(pq.read_table(root / "upper" / f"{name}.parquet"))
         pq.write_table(t, root / "upper" / f"{name}.parquet", row_group_size=700)
         pq.write_table(t.rename_columns([c.lower() for c in t.column_names]),
                        root / "lower" / f"{name}.parquet", row_group_size=700)

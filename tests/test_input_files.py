@@ -11,6 +11,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from synth_helpers import generated_plain
 
 import cogind
 from cogind.cli import cli
@@ -22,12 +23,7 @@ def ij(tmp_path_factory):
     """Generated ij as Parquet, its code columns plain strings (a CSV cannot carry a
     dictionary's unused caisses), and the results it gives."""
     root = tmp_path_factory.mktemp("ij")
-    cogind.generate(root, years=(2023, 2023), rows={"ij": 4000}, tables=("ij",))
-    t = pq.read_table(root / "ij.parquet")
-    t = t.cast(pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type)
-                          else f for f in t.schema]))
-    pq.write_table(t, root / "ij.parquet")
-    return t, cogind.compute(root, "2023-2027", secret=False)
+    return generated_plain(root, "ij", 4000), cogind.compute(root, "2023-2027", secret=False)
 
 
 def _run(*args):

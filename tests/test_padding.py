@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, strategies as st
+from synth_helpers import generated_plain
 
 import cogind
 from cogind.cli import cli
@@ -25,12 +26,8 @@ CODES = ("ORG_CLE_NUM", "CNT_CAN_COD")
 def contacts(tmp_path_factory):
     """Generated contacts, their codes as plain strings, and the results they give."""
     root = tmp_path_factory.mktemp("contacts")
-    cogind.generate(root, years=(2023, 2023), rows={"contacts": 5000}, tables=("contacts",))
-    t = pq.read_table(root / "contacts.parquet")
-    t = t.cast(pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type)
-                          else f for f in t.schema]))
-    pq.write_table(t, root / "contacts.parquet")
-    return t, cogind.compute(root, "2023-2027", secret=False)
+    return (generated_plain(root, "contacts", 5000),
+            cogind.compute(root, "2023-2027", secret=False))
 
 
 def _padded(t: pa.Table, width: int = 8, left: bool = False) -> pa.Table:

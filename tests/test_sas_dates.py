@@ -10,6 +10,7 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from synth_helpers import generated_plain
 from test_french_csv import TABLES, _plant, _results, _run, _write, data  # noqa: F401
 
 import cogind
@@ -67,12 +68,7 @@ def test_validate_and_the_provenance_name_the_sas_form(sas):
 
 def test_a_datetime_column_in_datetime20(tmp_path):
     """contacts' arrival and handling times, as SAS writes them, to the second."""
-    cogind.generate(tmp_path / "pq", years=(2023, 2023), rows={"contacts": 3000},
-                    tables=("contacts",))
-    t = pq.read_table(tmp_path / "pq" / "contacts.parquet")
-    t = t.cast(pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type)
-                          else f for f in t.schema]))
-    pq.write_table(t, tmp_path / "pq" / "contacts.parquet")
+    t = generated_plain(tmp_path / "pq", "contacts", 3000)
     (tmp_path / "sas").mkdir()
     _write(t, tmp_path / "sas" / "contacts.csv", cell=lambda v: _sas(v, True))
     assert _results(tmp_path / "sas").equals(_results(tmp_path / "pq"))
@@ -125,11 +121,8 @@ def test_fractions_of_a_second_read_to_the_microsecond(tmp_path, form):
     """``31/01/2023 14:05:00,250`` (a French database export) or ``31JAN2023:14:05:00.250``
     (SAS's DATETIME23.3): the contacts' delays in hours, compared with the 48 h bound, are
     those of the Parquet's own microseconds, a value without fraction on some rows too."""
-    cogind.generate(tmp_path / "pq", years=(2023, 2023), rows={"contacts": 4000},
-                    tables=("contacts",))
-    t = pq.read_table(tmp_path / "pq" / "contacts.parquet")
-    t = t.cast(pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type)
-                          else f.with_type(pa.timestamp("us")) if pa.types.is_timestamp(f.type)
+    t = generated_plain(tmp_path / "pq", "contacts", 4000)
+    t = t.cast(pa.schema([f.with_type(pa.timestamp("us")) if pa.types.is_timestamp(f.type)
                           else f for f in t.schema]))
     for name, step in (("CNT_ARR_DTH", 7919), ("CNT_TRT_DTH", 104729)):
         shift = pa.array([(k * step) % 1_000_000 if k % 5 else 0 for k in range(t.num_rows)],
