@@ -227,8 +227,11 @@ def test_defect_rates_within_tolerance(defective):
 
 
 def _files(folder: Path) -> dict[str, bytes]:
+    """The files of a sample folder but its manifest and the bytecode Python writes there when
+    it may (the package's ``__init__`` imported: ``__pycache__/``)."""
     return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"
+            and "__pycache__" not in p.relative_to(folder).parts}
 
 
 def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
